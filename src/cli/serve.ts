@@ -1,0 +1,103 @@
+import { serve as serveHttp, type ServerType } from "@hono/node-server";
+import { loadConfig, redact } from "../config.js";
+import { RedisUnavailableError } from "../errors.js";
+import { createLogger, type Logger } from "../logger.js";
+import { CircuitBreaker } from "../redis/breaker.js";
+import { closeRedis, connectionOptionsFrom, connectRedis, isConnectionFailure, type RedisClient } from "../redis/client.js";
+import { checkRedisHealth, type RedisHealthReport } from "../redis/health.js";
+import { KeySchema } from "../redis/keys.js";
+import type { RedisServerProcess } from "../redis/server-process.js";
+import { createApp } from "../server/app.js";
+import { startLocalRedis } from "./local-redis.js";
+
+export interface ServeOptions {
+  port?: number;
+  host?: string;
+}
+
+/** Logs connection errors once per distinct message, so a long outage is not a wall of lines. */
+function connectionErrorLogger(log: Logger): (error: Error) => void {
+  let last = "";
+  return (error) => {
+    if (error.message !== last) log.warn(`Redis connection: ${error.message}`);
+    last = error.message;
+  };
+}
+
+/** A one-line health summary for the terminal. */
+export function describeHealth(report: RedisHealthReport, url: string): string {
+  const { redis, breaker } = report;
+  if (!redis.ok) return `Redis at ${url} is not answering: ${redis.error}`;
+  const yesNo = (value: boolean) => (value ? "yes" : "no");
+  return (
+    `Redis ${redis.version} (${redis.server}, ${redis.mode}) at ${url}: ping ${redis.latencyMs} ms; ` +
+    `Query Engine: ${yesNo(redis.capabilities.queryEngine)}, JSON: ${yesNo(redis.capabilities.json)}; ` +
+    `circuit: ${breaker?.state ?? "n/a"}`
+  );
+}
+
+/**
+ * `wellness serve`: connects to Redis (starting a local server when none answers and one is
+ * installed), prints a health summary and serves the HTTP app until SIGINT or SIGTERM.
+ */
+export async function serve(options: ServeOptions = {}): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  const connection = connectionOptionsFrom(config.redis, { onError: connectionErrorLogger(log), clientName: "wellness" });
+  const shownUrl = config.redis.clusterNodes.length > 0 ? config.redis.clusterNodes.join(",") : redact(config.redis.url);
+
+  let localServer: RedisServerProcess | undefined;
+  let redis: RedisClient;
+  try {
+    redis = await connectRedis({ ...connection, reconnect: { ...connection.reconnect, connectAttempts: 1 } });
+  } catch (error) {
+    if (!(error instanceof RedisUnavailableError)) throw error;
+    const local =
+      config.redis.localAutostart && config.redis.clusterNodes.length === 0
+        ? await startLocalRedis(config.redis.url, config.redis.localDataDir)
+        : { skipped: "REDIS_LOCAL_AUTOSTART is off or a cluster is configured" };
+    if ("skipped" in local) {
+      throw new RedisUnavailableError(
+        `No Redis answers at ${shownUrl} and none could be started here (${local.skipped}). Get Redis one of three ways: ` +
+          "install redis-server (apt-get install redis-server, or brew install redis) and run npm start again; " +
+          "run docker run -p 6379:6379 redis:8; or set REDIS_URL to a Redis you already have.",
+        { cause: error },
+      );
+    }
+    localServer = local.started;
+    log.info(`No Redis answered at ${shownUrl}; started a local redis-server (pid ${localServer.pid}) with its data in ${localServer.dir} (AOF on).`);
+    redis = await connectRedis(connection);
+  }
+
+  const keys = new KeySchema(config.redis.keyPrefix);
+  const breaker = new CircuitBreaker({
+    name: "redis",
+    failureThreshold: config.redis.breakerFailureThreshold,
+    cooldownMs: config.redis.breakerCooldownMs,
+    isFailure: isConnectionFailure,
+  });
+  log.info(describeHealth(await checkRedisHealth(redis, keys, breaker), shownUrl));
+
+  const app = createApp({ redis, keys, breaker, log });
+  const host = options.host ?? config.server.host;
+  const port = options.port ?? config.server.port;
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const started = serveHttp({ fetch: app.fetch, hostname: host, port }, (info) => {
+      log.info(`Listening on http://${host.includes(":") ? `[${host}]` : host}:${info.port} (GET /health)`);
+      resolve(started);
+    });
+    started.once("error", reject);
+  });
+
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: NodeJS.Signals) => {
+      log.info(`${signal}: shutting down`);
+      resolve();
+    };
+    process.once("SIGINT", shutdown);
+    process.once("SIGTERM", shutdown);
+  });
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await closeRedis(redis);
+  await localServer?.stop();
+}

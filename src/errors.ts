@@ -1,0 +1,95 @@
+/**
+ * Every error this project throws on purpose is a {@link WellnessError}: callers match on
+ * `code` or on the class, never on message text, so messages stay free to explain what to do.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   keys.userData(userId);
+ * } catch (error) {
+ *   if (error instanceof WellnessError && error.code === "ERR_INVALID_ID") return badRequest(error);
+ *   throw error;
+ * }
+ * ```
+ */
+export class WellnessError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** One environment variable that failed validation. */
+export interface ConfigIssue {
+  variable: string;
+  message: string;
+}
+
+/**
+ * The environment holds a value the app cannot run with. The message names every bad variable
+ * and what it accepts, so start-up can print it and stop.
+ */
+export class ConfigError extends WellnessError {
+  readonly issues: readonly ConfigIssue[];
+
+  constructor(issues: readonly ConfigIssue[], options?: { cause?: unknown }) {
+    const lines = issues.map((issue) => `  ${issue.variable}: ${issue.message}`);
+    super(
+      "ERR_CONFIG",
+      `Invalid configuration; fix these environment variables (see .env.example):\n${lines.join("\n")}`,
+      options,
+    );
+    this.issues = issues;
+  }
+}
+
+/** An id that would reach a Redis key is empty, too long, or holds a forbidden character. */
+export class InvalidIdError extends WellnessError {
+  readonly field: string;
+
+  constructor(field: string, reason: string) {
+    super(
+      "ERR_INVALID_ID",
+      `Invalid ${field}: ${reason}. Ids are 1-128 characters without control characters or any of { } * ? [ ] \\.`,
+    );
+    this.field = field;
+  }
+}
+
+/** Redis could not be reached (connection refused, timed out, or gave up reconnecting). */
+export class RedisUnavailableError extends WellnessError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("ERR_REDIS_UNAVAILABLE", message, options);
+  }
+}
+
+/** The redis-server binary the app or the test harness wanted to start is not installed. */
+export class RedisServerNotInstalledError extends WellnessError {
+  constructor(binary: string, options?: { cause?: unknown }) {
+    super(
+      "ERR_REDIS_SERVER_NOT_INSTALLED",
+      `${binary} is not installed. Install it (apt-get install redis-server, brew install redis) or run one with docker run -p 6379:6379 redis:8.`,
+      options,
+    );
+  }
+}
+
+/**
+ * The circuit breaker is open after repeated Redis failures: the call was not attempted.
+ * `retryAt` is when the breaker will let a trial call through.
+ */
+export class CircuitOpenError extends WellnessError {
+  readonly retryAt: Date;
+
+  constructor(name: string, retryAt: Date, options?: { cause?: unknown }) {
+    super(
+      "ERR_CIRCUIT_OPEN",
+      `The ${name} circuit is open after repeated failures; calls fail fast until ${retryAt.toISOString()}. Check that Redis is running and reachable.`,
+      options,
+    );
+    this.retryAt = retryAt;
+  }
+}

@@ -1,0 +1,13 @@
+export { CONFIG_VARIABLES, DEFAULT_MEMORY_TTL_SECONDS, loadConfig, type Config, type Environment } from "./config.js";
+export {
+  CircuitOpenError,
+  ConfigError,
+  InvalidIdError,
+  RedisServerNotInstalledError,
+  RedisUnavailableError,
+  WellnessError,
+  type ConfigIssue,
+} from "./errors.js";
+export { createLogger, silentLogger, type Logger } from "./logger.js";
+export * from "./redis/index.js";
+export { createApp, type AppDependencies } from "./server/index.js";

@@ -1,0 +1,167 @@
+import { InvalidIdError } from "../errors.js";
+import { validateId } from "./ids.js";
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/u;
+const HEX_DIGEST = /^[0-9a-f]{16,128}$/u;
+
+function isoDate(field: string, value: string): string {
+  if (!ISO_DATE.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
+    throw new InvalidIdError(field, `expected a date as YYYY-MM-DD, got '${String(value).slice(0, 40)}'`);
+  }
+  return value;
+}
+
+function hexDigest(field: string, value: string): string {
+  if (!HEX_DIGEST.test(value)) {
+    throw new InvalidIdError(field, "expected a lowercase hex digest");
+  }
+  return value;
+}
+
+/**
+ * The whole Redis key schema (see docs/architecture.md). Every key the app writes is built here, so
+ * the prefix, the id checks and the cluster hash tags are applied in one place.
+ *
+ * Braces are literal: Redis Cluster hashes only the text inside the first `{...}` of a key, so
+ * every key of one user (`{user}`) lands on one slot and multi-key commands on them are legal.
+ * Ids are validated before they reach a key, so an id can never add braces or glob characters.
+ *
+ * @example
+ * ```ts
+ * const keys = new KeySchema("wellness:");
+ * keys.workoutsByDate("alice"); // "wellness:user:{alice}:workout:by_date"
+ * ```
+ */
+export class KeySchema {
+  readonly prefix: string;
+
+  constructor(prefix = "") {
+    if (/[\s{}*?[\]\\]/u.test(prefix)) {
+      throw new InvalidIdError("key prefix", "it contains whitespace or one of { } * ? [ ] \\");
+    }
+    this.prefix = prefix;
+  }
+
+  private key(...parts: string[]): string {
+    return this.prefix + parts.join(":");
+  }
+
+  /** `{user}` hash tag for a validated user id. */
+  private user(userId: string): string {
+    return `{${validateId("user id", userId)}}`;
+  }
+
+  // Health data: the permanent source of truth, never expires.
+
+  /** Manifest and summary of a user's imported data (STRING JSON). */
+  healthData(userId: string): string {
+    return this.key("health", "user", this.user(userId), "data");
+  }
+
+  /** Permanent daily series of one metric (day -> aggregate). */
+  healthSeries(userId: string, metricType: string): string {
+    return this.key("health", "user", this.user(userId), "series", `{${validateId("metric type", metricType)}}`);
+  }
+
+  /** Summary index of one metric: count, avg, min, max, recent values, date range (TTL'd). */
+  healthMetric(userId: string, metricType: string): string {
+    return this.key("health", "user", this.user(userId), "metric", `{${validateId("metric type", metricType)}}`);
+  }
+
+  recentInsights(userId: string): string {
+    return this.key("health", "user", this.user(userId), "recent_insights");
+  }
+
+  healthContext(userId: string): string {
+    return this.key("health", "user", this.user(userId), "context");
+  }
+
+  // Workouts and sleep indexes (TTL'd, rebuildable from the health data).
+
+  workoutDays(userId: string): string {
+    return this.key("user", this.user(userId), "workout", "days");
+  }
+
+  workoutsByDate(userId: string): string {
+    return this.key("user", this.user(userId), "workout", "by_date");
+  }
+
+  workout(userId: string, workoutId: string): string {
+    return this.key("user", this.user(userId), "workout", `{${validateId("workout id", workoutId)}}`);
+  }
+
+  sleepByDate(userId: string): string {
+    return this.key("user", this.user(userId), "sleep", "by_date");
+  }
+
+  sleepNight(userId: string, date: string): string {
+    return this.key("user", this.user(userId), "sleep", `{${isoDate("sleep date", date)}}`);
+  }
+
+  // Long-term memory.
+
+  episodic(userId: string, eventType: string, memoryId: string): string {
+    return this.key(
+      "episodic",
+      this.user(userId),
+      `{${validateId("event type", eventType)}}`,
+      `{${validateId("memory id", memoryId)}}`,
+    );
+  }
+
+  procedure(userId: string, patternHash: string): string {
+    return this.key("procedure", this.user(userId), `{${hexDigest("pattern hash", patternHash)}}`);
+  }
+
+  semantic(category: string, factType: string, factId: string): string {
+    return this.key(
+      "semantic",
+      `{${validateId("category", category)}}`,
+      `{${validateId("fact type", factType)}}`,
+      `{${validateId("fact id", factId)}}`,
+    );
+  }
+
+  embeddingCache(sha256: string): string {
+    return this.key("embedding_cache", `{${hexDigest("embedding digest", sha256)}}`);
+  }
+
+  // Sessions.
+
+  recentSessions(): string {
+    return this.key("sessions", "recent");
+  }
+
+  userSessions(userId: string): string {
+    return this.key("user", this.user(userId), "sessions");
+  }
+
+  // Cache layer.
+
+  userProfile(userId: string): string {
+    return this.key("user", this.user(userId), "profile");
+  }
+
+  toolOutput(tool: string, inputHash: string): string {
+    return this.key("tool", `{${validateId("tool name", tool)}}`, `{${hexDigest("tool input hash", inputHash)}}`);
+  }
+
+  toolStats(): string {
+    return this.key("tool", "stats");
+  }
+
+  lock(resource: string, id: string): string {
+    return this.key("lock", `{${validateId("lock resource", resource)}}`, `{${validateId("lock id", id)}}`);
+  }
+
+  /** A key that is never written: JSON.GET on it tells whether the JSON module is loaded. */
+  capabilityProbe(): string {
+    return this.key("wellness", "capability_probe");
+  }
+
+  // Learning stream.
+
+  learningQueue(): string {
+    return this.key("learning", "queue");
+  }
+}

@@ -1,0 +1,1 @@
+export { createApp, type AppDependencies } from "./app.js";

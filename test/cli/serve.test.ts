@@ -1,0 +1,97 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { answersPing } from "../../src/index.js";
+import { freePort } from "../support/ports.js";
+
+const root = new URL("../../", import.meta.url).pathname;
+
+interface RunningCli {
+  child: ChildProcess;
+  output: () => string;
+  waitFor: (pattern: RegExp, timeoutMs?: number) => Promise<RegExpExecArray>;
+  exit: Promise<number | null>;
+}
+
+/** Runs `wellness serve` from source with a controlled environment (nothing inherited but PATH). */
+function runCli(args: string[], env: Record<string, string>): RunningCli {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let text = "";
+  child.stdout.on("data", (chunk: Buffer) => (text += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (text += chunk.toString()));
+  const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const waitFor = async (pattern: RegExp, timeoutMs = 20_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const match = pattern.exec(text);
+      if (match) return match;
+      if (child.exitCode !== null) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`output never matched ${pattern}:\n${text}`);
+  };
+  return { child, output: () => text, waitFor, exit };
+}
+
+describe("wellness serve", () => {
+  const dirs: string[] = [];
+  const children: ChildProcess[] = [];
+
+  afterAll(() => {
+    for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("uses the Redis at REDIS_URL, prints its health and serves GET /health", async () => {
+    const cli = runCli(["serve"], { REDIS_URL: inject("redisUrl"), PORT: "0", REDIS_KEY_PREFIX: "test:cli:" });
+    children.push(cli.child);
+    await cli.waitFor(/Redis \d+\.\d+\.\d+ \(redis, standalone\) at .*ping .* ms; Query Engine: (yes|no), JSON: (yes|no); circuit: closed/);
+    const [, port] = await cli.waitFor(/Listening on http:\/\/127\.0\.0\.1:(\d+)/);
+    const response = await fetch(`http://127.0.0.1:${port}/health`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ status: "ok", redis: { ok: true } });
+    expect(cli.output()).not.toMatch(/started a local redis-server/);
+    cli.child.kill("SIGTERM");
+    expect(await cli.exit).toBe(0);
+  });
+
+  it("starts a local redis-server with AOF under the data dir when nothing answers, and stops it on exit", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "wellness-cli-"));
+    dirs.push(dir);
+    const redisPort = await freePort();
+    const cli = runCli(["serve", "--port", "0"], {
+      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+      REDIS_LOCAL_DATA_DIR: join(dir, "redis"),
+    });
+    children.push(cli.child);
+    await cli.waitFor(/No Redis answered at redis:\/\/127\.0\.0\.1:\d+; started a local redis-server \(pid \d+\) with its data in .*\(AOF on\)\./);
+    const [, port] = await cli.waitFor(/Listening on http:\/\/127\.0\.0\.1:(\d+)/);
+    expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+    expect(await answersPing(redisPort)).toBe(true);
+    expect(existsSync(join(dir, "redis", "appendonlydir"))).toBe(true);
+    cli.child.kill("SIGINT");
+    expect(await cli.exit).toBe(0);
+    expect(await answersPing(redisPort)).toBe(false);
+  });
+
+  it("exits with one message naming the three ways to get Redis when none can be had", async () => {
+    const redisPort = await freePort();
+    const cli = runCli(["serve"], { REDIS_URL: `redis://127.0.0.1:${redisPort}`, REDIS_LOCAL_AUTOSTART: "false" });
+    children.push(cli.child);
+    expect(await cli.exit).toBe(1);
+    expect(cli.output()).toMatch(/No Redis answers at .* Get Redis one of three ways: install redis-server .*docker run -p 6379:6379 redis:8.*set REDIS_URL/);
+  });
+
+  it("refuses to start on an invalid setting, naming the variable", async () => {
+    const cli = runCli(["serve"], { USER_TIMEZONE: "Nowhere/Special" });
+    children.push(cli.child);
+    expect(await cli.exit).toBe(2);
+    expect(cli.output()).toMatch(/USER_TIMEZONE: expected an IANA time zone name/);
+  });
+});
