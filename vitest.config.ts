@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // The official checkpoint conformance suite registers its tests through vitest globals.
+    globals: true,
   },
 });

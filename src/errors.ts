@@ -93,3 +93,10 @@ export class CircuitOpenError extends WellnessError {
     this.retryAt = retryAt;
   }
 }
+
+/** A checkpoint call lacks what it needs (thread_id, checkpoint_id) or carries a value of the wrong type. */
+export class CheckpointConfigError extends WellnessError {
+  constructor(message: string) {
+    super("ERR_CHECKPOINT_CONFIG", message);
+  }
+}

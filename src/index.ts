@@ -1,5 +1,13 @@
+export {
+  RedisCheckpointSaver,
+  SessionIndex,
+  type RedisCheckpointSaverOptions,
+  type SessionEntry,
+  type SessionIndexOptions,
+} from "./checkpoint/index.js";
 export { CONFIG_VARIABLES, DEFAULT_MEMORY_TTL_SECONDS, loadConfig, type Config, type Environment } from "./config.js";
 export {
+  CheckpointConfigError,
   CircuitOpenError,
   ConfigError,
   InvalidIdError,

@@ -21,6 +21,7 @@ export {
   type RedisServerInfo,
 } from "./health.js";
 export { isValidId, MAX_ID_LENGTH, validateId } from "./ids.js";
-export { KeySchema } from "./keys.js";
+export { encodeKeySegment, KeySchema } from "./keys.js";
 export { CLUSTER_SLOTS, keySlot } from "./slot.js";
 export { answersPing, RedisServerProcess, type RedisServerProcessOptions } from "./server-process.js";
+export { RedisScript } from "./script.js";

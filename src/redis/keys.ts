@@ -11,6 +11,20 @@ function isoDate(field: string, value: string): string {
   return value;
 }
 
+/**
+ * Escapes an arbitrary string (a thread id, a checkpoint namespace) into a key segment: every
+ * byte outside [A-Za-z0-9_.-] becomes %XX. The mapping is injective, so two different ids never
+ * share a key, and the result holds no braces, so it can sit inside a hash tag.
+ */
+export function encodeKeySegment(value: string): string {
+  let encoded = "";
+  for (const byte of Buffer.from(value, "utf8")) {
+    const char = String.fromCharCode(byte);
+    encoded += /[A-Za-z0-9_.-]/u.test(char) ? char : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+  return encoded;
+}
+
 function hexDigest(field: string, value: string): string {
   if (!HEX_DIGEST.test(value)) {
     throw new InvalidIdError(field, "expected a lowercase hex digest");
@@ -126,7 +140,32 @@ export class KeySchema {
     return this.key("embedding_cache", `{${hexDigest("embedding digest", sha256)}}`);
   }
 
+  // Checkpoints: every key of one thread carries the `{thread}` hash tag.
+
+  /** Hash of a thread's checkpoint namespaces: namespace -> key base of that namespace. */
+  checkpointNamespaces(threadId: string): string {
+    return this.key("checkpoint", `{${encodeKeySegment(threadId)}}`, "namespaces");
+  }
+
+  /**
+   * Key base of one namespace of a thread; the saver appends `ids` (ZSET), `data` (HASH),
+   * `blobs` (HASH) and `writes` (ZSET).
+   */
+  checkpointNamespaceBase(threadId: string, namespace: string): string {
+    return `${this.key("checkpoint", `{${encodeKeySegment(threadId)}}`, "ns", encodeKeySegment(namespace))}:`;
+  }
+
+  /** ZSET of every thread that has checkpoints (score = last write, ms), for listing across threads. */
+  checkpointThreads(): string {
+    return this.key("checkpoint", "threads");
+  }
+
   // Sessions.
+
+  /** Owner (user id) of a session, so removing a session can find its user's index. */
+  sessionOwner(sessionId: string): string {
+    return this.key("session", `{${encodeKeySegment(sessionId)}}`, "owner");
+  }
 
   recentSessions(): string {
     return this.key("sessions", "recent");
