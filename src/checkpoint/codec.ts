@@ -5,6 +5,11 @@
 
 const NUL = 0;
 
+/** A plain Uint8Array view of part of a reply, so `bytes` values come back as the type they went in as. */
+function view(buffer: Buffer, start: number): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset + start, buffer.byteLength - start);
+}
+
 /** `<serde type>\0<bytes>`: a typed value in one Redis string. */
 export function packTyped(type: string, bytes: Uint8Array): Buffer {
   return Buffer.concat([Buffer.from(type, "utf8"), Buffer.from([NUL]), bytes]);
@@ -13,7 +18,7 @@ export function packTyped(type: string, bytes: Uint8Array): Buffer {
 export function unpackTyped(packed: Buffer): [type: string, bytes: Uint8Array] {
   const separator = packed.indexOf(NUL);
   if (separator < 0) throw new Error("corrupt checkpoint value: no type separator");
-  return [packed.subarray(0, separator).toString("utf8"), packed.subarray(separator + 1)];
+  return [packed.subarray(0, separator).toString("utf8"), view(packed, separator + 1)];
 }
 
 /** A pending write as stored: who wrote it, to which channel, in which order, and the value. */
@@ -46,7 +51,7 @@ export function unpackWrite(packed: Buffer): StoredWrite {
     string,
     string,
   ];
-  return { taskId, channel, idx, taskPath, type, value: packed.subarray(4 + headerLength) };
+  return { taskId, channel, idx, taskPath, type, value: view(packed, 4 + headerLength) };
 }
 
 /**
