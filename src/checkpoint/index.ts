@@ -3,7 +3,6 @@ import type { RunnableConfig } from "@langchain/core/runnables";
 import {
   BaseCheckpointSaver,
   compareWritesSortKeys,
-  copyCheckpoint,
   getCheckpointId,
   maxChannelVersion,
   TASKS,
@@ -18,9 +17,9 @@ import {
   type PendingWrite,
   type SerializerProtocol,
 } from "@langchain/langgraph-checkpoint";
-import { RESP_TYPES } from "redis";
+import { RESP_TYPES, type RedisClusterType } from "redis";
 import { CheckpointConfigError } from "../errors.js";
-import type { RedisClient } from "../redis/client.js";
+import { isCluster, type RedisClient } from "../redis/client.js";
 import { validateId } from "../redis/ids.js";
 import { KeySchema } from "../redis/keys.js";
 import { blobChannel, blobField, packTyped, packWrite, unpackTyped, unpackWrite, writeMember, type StoredWrite } from "./codec.js";
@@ -90,8 +89,8 @@ function matches(metadata: CheckpointMetadata | undefined, filter: Record<string
  *
  * Each put and each getTuple is one atomic script call (one round trip); a thread's keys share
  * the `{thread}` hash tag, so they live on one cluster slot. Channel values are stored once per
- * (channel, version) and shared by the checkpoints that reference them. Nothing scans the
- * keyspace: checkpoints are found through per-namespace sorted sets.
+ * (channel, version) and shared by the checkpoints that reference them. Checkpoints are found
+ * through per-namespace sorted sets; only listing across all threads scans the keyspace.
  *
  * @example
  * ```ts
@@ -154,13 +153,10 @@ export class RedisCheckpointSaver extends BaseCheckpointSaver {
     const beforeId = options.before ? getCheckpointId(options.before) || undefined : undefined;
     const onlyId = getCheckpointId(config) || undefined;
     const threadId: unknown = config.configurable?.thread_id;
-    const threads =
-      threadId !== undefined && threadId !== ""
-        ? [threadIdOf(config, "list")]
-        : await this.client.zRange(this.keys.checkpointThreads(), 0, -1);
+    const threads = threadId !== undefined && threadId !== "" ? [threadIdOf(config, "list")] : this.allThreads();
     const namespace = config.configurable?.checkpoint_ns === undefined ? undefined : namespaceOf(config);
 
-    for (const thread of threads) {
+    for await (const thread of threads) {
       const namespaces =
         namespace !== undefined ? [namespace] : (await this.client.hKeys(this.keys.checkpointNamespaces(thread))).sort();
       for (const ns of namespaces) {
@@ -201,7 +197,7 @@ export class RedisCheckpointSaver extends BaseCheckpointSaver {
     const threadId = threadIdOf(config, "put");
     const namespace = namespaceOf(config);
     const parentId: unknown = config.configurable?.checkpoint_id;
-    const { channel_values: values, ...stored } = copyCheckpoint(checkpoint);
+    const { channel_values: values, ...stored } = checkpoint;
     const [[checkpointType, checkpointBytes], [metadataType, metadataBytes], blobs] = await Promise.all([
       this.serde.dumpsTyped(stored),
       this.serde.dumpsTyped(metadata),
@@ -214,8 +210,6 @@ export class RedisCheckpointSaver extends BaseCheckpointSaver {
     ]);
     const refs = Object.entries(checkpoint.channel_versions).map(([channel, version]) => blobField(channel, version));
     const { base, keys } = this.namespaceKeys({ threadId, namespace });
-    const now = Date.now();
-    const threads = this.keys.checkpointThreads();
     const userId: unknown = config.configurable?.userId;
 
     await Promise.all([
@@ -231,9 +225,7 @@ export class RedisCheckpointSaver extends BaseCheckpointSaver {
         String(this.maxCheckpointsPerThread),
         ...blobs.flat(),
       ]),
-      this.client.zAdd(threads, { score: now, value: threadId }),
-      this.ttlSeconds > 0 ? this.client.zRemRangeByScore(threads, "-inf", now - this.ttlSeconds * 1000) : undefined,
-      this.sessionIndex && typeof userId === "string" ? this.sessionIndex.touch(validateId("user id", userId), threadId, now) : undefined,
+      this.sessionIndex && typeof userId === "string" ? this.sessionIndex.touch(validateId("user id", userId), threadId) : undefined,
     ]);
     return { configurable: { thread_id: threadId, checkpoint_ns: namespace, checkpoint_id: checkpoint.id } };
   }
@@ -269,9 +261,30 @@ export class RedisCheckpointSaver extends BaseCheckpointSaver {
     }
     await Promise.all([
       DELETE_THREAD.run(this.client, [this.keys.checkpointNamespaces(threadId)], []),
-      this.client.zRem(this.keys.checkpointThreads(), threadId),
       this.sessionIndex?.forget(threadId),
     ]);
+  }
+
+  /**
+   * Every thread with checkpoints, found by SCAN over the namespaces hashes (on every master of
+   * a cluster). Only `list` without a thread_id uses it: an administrative listing, not a hot path.
+   */
+  private async *allThreads(): AsyncGenerator<string> {
+    const nodes = isCluster(this.client)
+      ? await Promise.all(this.client.masters.map((master) => (this.client as RedisClusterType).nodeClient(master)))
+      : [this.client];
+    const seen = new Set<string>();
+    for (const node of nodes) {
+      for await (const batch of node.scanIterator({ MATCH: this.keys.checkpointNamespacesPattern(), COUNT: 1_000 })) {
+        for (const key of batch) {
+          const thread = this.keys.threadOfNamespacesKey(key);
+          if (thread !== undefined && !seen.has(thread)) {
+            seen.add(thread);
+            yield thread;
+          }
+        }
+      }
+    }
   }
 
   private async toTuple(location: Location, raw: RawTuple): Promise<CheckpointTuple> {

@@ -25,6 +25,20 @@ export function encodeKeySegment(value: string): string {
   return encoded;
 }
 
+/** The inverse of {@link encodeKeySegment}. */
+export function decodeKeySegment(segment: string): string {
+  const bytes: number[] = [];
+  for (let i = 0; i < segment.length; i++) {
+    if (segment[i] === "%") {
+      bytes.push(Number.parseInt(segment.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else {
+      bytes.push(segment.charCodeAt(i));
+    }
+  }
+  return Buffer.from(bytes).toString("utf8");
+}
+
 function hexDigest(field: string, value: string): string {
   if (!HEX_DIGEST.test(value)) {
     throw new InvalidIdError(field, "expected a lowercase hex digest");
@@ -155,9 +169,19 @@ export class KeySchema {
     return `${this.key("checkpoint", `{${encodeKeySegment(threadId)}}`, "ns", encodeKeySegment(namespace))}:`;
   }
 
-  /** ZSET of every thread that has checkpoints (score = last write, ms), for listing across threads. */
-  checkpointThreads(): string {
-    return this.key("checkpoint", "threads");
+  /**
+   * SCAN pattern matching the namespaces hash of every thread, for listing across threads (an
+   * administrative operation, never on a hot path), and the way back from a match to its thread.
+   */
+  checkpointNamespacesPattern(): string {
+    return this.key("checkpoint", "{*}", "namespaces");
+  }
+
+  threadOfNamespacesKey(key: string): string | undefined {
+    const head = this.key("checkpoint", "{");
+    const tail = "}:namespaces";
+    if (!key.startsWith(head) || !key.endsWith(tail)) return undefined;
+    return decodeKeySegment(key.slice(head.length, key.length - tail.length));
   }
 
   // Sessions.

@@ -50,7 +50,7 @@ describe("RedisCheckpointSaver on a 3-master Redis Cluster", () => {
       }
     }
     const found = await keysByNode(prefix);
-    const shared = new Set([keys.checkpointThreads(), keys.recentSessions(), keys.userSessions("alice")]);
+    const shared = new Set([keys.recentSessions(), keys.userSessions("alice")]);
     for (const thread of threads) {
       const tag = keys.checkpointNamespaces(thread).match(/\{[^}]*\}/u)?.[0] ?? "";
       const threadKeys = [...found.keys()].filter((key) => key.includes(tag) && !shared.has(key) && !key.startsWith(`${prefix}session:`));

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "redis";
 import { InvalidIdError, KeySchema, keySlot, validateId } from "../../src/index.js";
+import { decodeKeySegment, encodeKeySegment } from "../../src/redis/keys.js";
 import { startTestCluster, type TestCluster } from "../support/cluster.js";
 
 /** Every key builder of the schema with sample arguments for one user. */
@@ -126,6 +127,24 @@ describe("KeySchema", () => {
       expect([...slots][0]).toBe(keySlot("alice"));
     }
     expect(keySlot(new KeySchema().userSessions("bob"))).not.toBe(keySlot(new KeySchema().userSessions("alice")));
+  });
+});
+
+describe("encodeKeySegment", () => {
+  it("escapes everything but [A-Za-z0-9_.-] injectively and decodes back", () => {
+    const samples = ["a:b", "a%3Ab", "{x}", "*", "with space", "Zoë 🙂", "", "plain-id_1.2", "[?]\\"];
+    const encoded = samples.map(encodeKeySegment);
+    expect(new Set(encoded).size).toBe(samples.length);
+    for (const segment of encoded) expect(segment).toMatch(/^[A-Za-z0-9_.%-]*$/u);
+    expect(encoded.map(decodeKeySegment)).toEqual(samples);
+    expect(encodeKeySegment("a:b")).toBe("a%3Ab");
+  });
+
+  it("finds the thread back from a namespaces key, and nothing from other keys", () => {
+    const keys = new KeySchema("app:");
+    expect(keys.threadOfNamespacesKey(keys.checkpointNamespaces("Zoë {1}"))).toBe("Zoë {1}");
+    expect(keys.threadOfNamespacesKey(`${keys.checkpointNamespaceBase("t", "")}ids`)).toBeUndefined();
+    expect(keys.checkpointNamespacesPattern()).toBe("app:checkpoint:{*}:namespaces");
   });
 });
 
