@@ -29,6 +29,11 @@ export interface Config {
     readonly localDataDir: string;
   };
   readonly memoryTtlSeconds: number;
+  readonly checkpoints: {
+    readonly maxPerThread: number;
+    readonly refreshOnRead: boolean;
+    readonly maxSessionsPerIndex: number;
+  };
   readonly embeddingCacheTtlSeconds: number;
   readonly ollama: { readonly baseUrl: string; readonly model: string };
   readonly embedding: { readonly provider: EmbeddingProvider; readonly model: string };
@@ -139,6 +144,9 @@ const variables = {
   REDIS_LOCAL_DATA_DIR: z.string().min(1).default(".data/redis"),
   MEMORY_TTL_SECONDS: integer(60, 10 * 365 * 24 * 60 * 60).default(DEFAULT_MEMORY_TTL_SECONDS),
   EMBEDDING_CACHE_TTL_SECONDS: integer(1, 30 * 24 * 60 * 60).default(3_600),
+  CHECKPOINT_MAX_PER_THREAD: integer(0, 1_000_000).default(0),
+  CHECKPOINT_REFRESH_ON_READ: boolean.default(true),
+  SESSION_INDEX_MAX: integer(1, 1_000_000).default(1_000),
   OLLAMA_BASE_URL: z
     .url({ protocol: /^https?$/u, message: "expected an http:// or https:// URL such as http://localhost:11434" })
     .default("http://localhost:11434"),
@@ -219,6 +227,11 @@ export function loadConfig(env: Environment = process.env): Config {
       localDataDir: v.REDIS_LOCAL_DATA_DIR,
     },
     memoryTtlSeconds: v.MEMORY_TTL_SECONDS,
+    checkpoints: {
+      maxPerThread: v.CHECKPOINT_MAX_PER_THREAD,
+      refreshOnRead: v.CHECKPOINT_REFRESH_ON_READ,
+      maxSessionsPerIndex: v.SESSION_INDEX_MAX,
+    },
     embeddingCacheTtlSeconds: v.EMBEDDING_CACHE_TTL_SECONDS,
     ollama: { baseUrl: v.OLLAMA_BASE_URL, model: v.OLLAMA_MODEL },
     embedding: {

@@ -1,4 +1,5 @@
 export {
+  checkpointerFromConfig,
   RedisCheckpointSaver,
   SessionIndex,
   type RedisCheckpointSaverOptions,

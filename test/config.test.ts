@@ -25,6 +25,7 @@ describe("loadConfig", () => {
     expect(config.defaultUserId).toBe("default");
     expect(config.userTimezone).toBe("Europe/Berlin");
     expect(config.server).toEqual({ host: "127.0.0.1", port: 8000 });
+    expect(config.checkpoints).toEqual({ maxPerThread: 0, refreshOnRead: true, maxSessionsPerIndex: 1000 });
   });
 
   it("is frozen all the way down", () => {
@@ -68,6 +69,9 @@ describe("loadConfig", () => {
     ["REDIS_LOCAL_AUTOSTART", "maybe", /REDIS_LOCAL_AUTOSTART: expected true or false/],
     ["MEMORY_TTL_SECONDS", "ten", /MEMORY_TTL_SECONDS: expected a whole number from 60 to/],
     ["EMBEDDING_CACHE_TTL_SECONDS", "0", /EMBEDDING_CACHE_TTL_SECONDS: expected a whole number from 1 to/],
+    ["CHECKPOINT_MAX_PER_THREAD", "-1", /CHECKPOINT_MAX_PER_THREAD: expected a whole number from 0 to/],
+    ["CHECKPOINT_REFRESH_ON_READ", "sometimes", /CHECKPOINT_REFRESH_ON_READ: expected true or false/],
+    ["SESSION_INDEX_MAX", "0", /SESSION_INDEX_MAX: expected a whole number from 1 to/],
     ["OLLAMA_BASE_URL", "localhost:11434", /OLLAMA_BASE_URL: expected an http:\/\/ or https:\/\/ URL/],
     ["EMBEDDING_PROVIDER", "openai", /EMBEDDING_PROVIDER: expected 'local' or 'ollama'/],
     ["DEFAULT_USER_ID", "al*ce", /DEFAULT_USER_ID: expected 1-128 characters/],

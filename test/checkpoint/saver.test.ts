@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { emptyCheckpoint, uuid6, type Checkpoint } from "@langchain/langgraph-checkpoint";
-import { RedisCheckpointSaver, SessionIndex, type RedisClient } from "../../src/index.js";
+import { checkpointerFromConfig, loadConfig, RedisCheckpointSaver, SessionIndex, type RedisClient } from "../../src/index.js";
 import { deletePrefix } from "../support/checkpointer.js";
 import { connectTestRedis, uniquePrefix, type TestConnection } from "../support/redis.js";
 import { KeySchema } from "../../src/redis/keys.js";
@@ -267,5 +267,39 @@ describe("SessionIndex", () => {
     await checkpointer.deleteThread("chat-2");
     expect((await sessions.forUser("carol")).map((entry) => entry.sessionId)).toEqual(["chat-1"]);
     expect((await sessions.recent(10)).map((entry) => entry.sessionId)).not.toContain("chat-2");
+  });
+});
+
+describe("checkpointerFromConfig", () => {
+  let test: TestConnection;
+
+  beforeAll(async () => {
+    test = await connectTestRedis({ label: "fromconfig" });
+  });
+
+  afterAll(async () => {
+    await test.dispose();
+  });
+
+  it("wires the configured prefix, memory TTL, retention and session index", async () => {
+    const config = loadConfig({
+      REDIS_KEY_PREFIX: test.prefix,
+      MEMORY_TTL_SECONDS: "7200",
+      CHECKPOINT_MAX_PER_THREAD: "1",
+      SESSION_INDEX_MAX: "5",
+    });
+    const { checkpointer, sessions } = checkpointerFromConfig(test.client, config);
+    const first = checkpointWith({ v: 1 });
+    const config1 = await checkpointer.put({ configurable: { thread_id: "wired", userId: "erin" } }, first, meta, first.channel_versions);
+    const second = checkpointWith({ v: 2 }, 2);
+    await checkpointer.put({ configurable: { ...config1.configurable, userId: "erin" } }, second, meta, second.channel_versions);
+    const listed = [];
+    for await (const tuple of checkpointer.list({ configurable: { thread_id: "wired" } })) listed.push(tuple.checkpoint.id);
+    expect(listed).toEqual([second.id]);
+    const ttl = await test.client.ttl(test.keys.checkpointNamespaces("wired"));
+    expect(ttl).toBeGreaterThan(7100);
+    expect(ttl).toBeLessThanOrEqual(7200);
+    expect((await sessions.forUser("erin")).map((entry) => entry.sessionId)).toEqual(["wired"]);
+    expect(await test.client.ttl(test.keys.userSessions("erin"))).toBeGreaterThan(7100);
   });
 });
