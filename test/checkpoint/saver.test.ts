@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { emptyCheckpoint, uuid6, type Checkpoint } from "@langchain/langgraph-checkpoint";
 import { checkpointerFromConfig, loadConfig, RedisCheckpointSaver, SessionIndex, type RedisClient } from "../../src/index.js";
-import { deletePrefix } from "../support/checkpointer.js";
 import { connectTestRedis, uniquePrefix, type TestConnection } from "../support/redis.js";
 import { KeySchema } from "../../src/redis/keys.js";
 
@@ -240,7 +239,6 @@ describe("SessionIndex", () => {
   });
 
   afterAll(async () => {
-    await deletePrefix(test.client, test.prefix);
     await test.dispose();
   });
 

@@ -1,16 +1,6 @@
 import type { CheckpointSaverTestInitializer } from "@langchain/langgraph-checkpoint-validation";
-import { closeRedis, connectRedis, isCluster, KeySchema, RedisCheckpointSaver, type RedisClient } from "../../src/index.js";
-import { uniquePrefix } from "./redis.js";
-
-/** Deletes every key under a prefix on every master (test clean-up only; never on a hot path). */
-export async function deletePrefix(client: RedisClient, prefix: string): Promise<void> {
-  const nodes = isCluster(client) ? await Promise.all(client.masters.map((master) => client.nodeClient(master))) : [client];
-  for (const node of nodes) {
-    for await (const batch of node.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
-      for (const key of batch) await client.unlink(key);
-    }
-  }
-}
+import { closeRedis, connectRedis, KeySchema, RedisCheckpointSaver, type RedisClient } from "../../src/index.js";
+import { deletePrefix, uniquePrefix } from "./redis.js";
 
 /**
  * An initializer for the official conformance suite: one connection per suite, and every

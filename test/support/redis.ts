@@ -18,7 +18,8 @@ export function uniquePrefix(label = "t"): string {
   return `test:${label}:${randomBytes(6).toString("hex")}:`;
 }
 
-async function deleteUnder(client: RedisClient, prefix: string): Promise<void> {
+/** Deletes every key under a prefix on every master (test clean-up only; never on a hot path). */
+export async function deletePrefix(client: RedisClient, prefix: string): Promise<void> {
   const nodes = isCluster(client) ? await Promise.all(client.masters.map((master) => client.nodeClient(master))) : [client];
   for (const node of nodes) {
     for await (const batch of node.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
@@ -41,7 +42,7 @@ export async function connectTestRedis(
     prefix,
     dispose: async () => {
       try {
-        await deleteUnder(client, prefix);
+        await deletePrefix(client, prefix);
       } finally {
         await closeRedis(client);
       }
