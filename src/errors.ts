@@ -100,3 +100,10 @@ export class CheckpointConfigError extends WellnessError {
     super("ERR_CHECKPOINT_CONFIG", message);
   }
 }
+
+/** The HTTP server could not listen (port taken, address not available). */
+export class ServerStartError extends WellnessError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("ERR_SERVER_START", message, options);
+  }
+}

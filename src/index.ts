@@ -14,6 +14,7 @@ export {
   InvalidIdError,
   RedisServerNotInstalledError,
   RedisUnavailableError,
+  ServerStartError,
   WellnessError,
   type ConfigIssue,
 } from "./errors.js";

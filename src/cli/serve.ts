@@ -1,6 +1,6 @@
 import { serve as serveHttp, type ServerType } from "@hono/node-server";
 import { loadConfig, redact } from "../config.js";
-import { RedisUnavailableError } from "../errors.js";
+import { RedisUnavailableError, ServerStartError } from "../errors.js";
 import { createLogger, type Logger } from "../logger.js";
 import { CircuitBreaker } from "../redis/breaker.js";
 import { closeRedis, connectionOptionsFrom, connectRedis, isConnectionFailure, type RedisClient } from "../redis/client.js";
@@ -81,13 +81,26 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
   const app = createApp({ redis, keys, breaker, log });
   const host = options.host ?? config.server.host;
   const port = options.port ?? config.server.port;
-  const server: ServerType = await new Promise((resolve, reject) => {
-    const started = serveHttp({ fetch: app.fetch, hostname: host, port }, (info) => {
-      log.info(`Listening on http://${host.includes(":") ? `[${host}]` : host}:${info.port} (GET /health)`);
-      resolve(started);
+  let server: ServerType;
+  try {
+    server = await new Promise((resolve, reject) => {
+      const started = serveHttp({ fetch: app.fetch, hostname: host, port }, (info) => {
+        log.info(`Listening on http://${host.includes(":") ? `[${host}]` : host}:${info.port} (GET /health)`);
+        resolve(started);
+      });
+      started.once("error", reject);
     });
-    started.once("error", reject);
-  });
+  } catch (error) {
+    await closeRedis(redis);
+    await localServer?.stop();
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ServerStartError(
+      code === "EADDRINUSE"
+        ? `Port ${port} on ${host} is already in use; stop what holds it or choose another with PORT or --port.`
+        : `Could not listen on ${host}:${port} (${(error as Error).message}); check HOST and PORT.`,
+      { cause: error },
+    );
+  }
 
   await new Promise<void>((resolve) => {
     const shutdown = (signal: NodeJS.Signals) => {

@@ -88,6 +88,23 @@ describe("wellness serve", () => {
     expect(cli.output()).toMatch(/No Redis answers at .* Get Redis one of three ways: install redis-server .*docker run -p 6379:6379 redis:8.*set REDIS_URL/);
   });
 
+  it("exits with a clear message when the HTTP port is taken", async () => {
+    const { createServer } = await import("node:net");
+    const blocker = createServer();
+    const port = await new Promise<number>((resolve) =>
+      blocker.listen(0, "127.0.0.1", () => resolve((blocker.address() as { port: number }).port)),
+    );
+    try {
+      const cli = runCli(["serve", "--port", String(port)], { REDIS_URL: inject("redisUrl") });
+      children.push(cli.child);
+      expect(await cli.exit).toBe(1);
+      expect(cli.output()).toMatch(new RegExp(`Port ${port} on 127\\.0\\.0\\.1 is already in use; .*PORT or --port`));
+      expect(cli.output()).not.toMatch(/at .*\.ts:\d+/);
+    } finally {
+      blocker.close();
+    }
+  });
+
   it("refuses to start on an invalid setting, naming the variable", async () => {
     const cli = runCli(["serve"], { USER_TIMEZONE: "Nowhere/Special" });
     children.push(cli.child);
