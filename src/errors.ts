@@ -107,3 +107,20 @@ export class ServerStartError extends WellnessError {
     super("ERR_SERVER_START", message, options);
   }
 }
+
+/**
+ * An Apple Health export could not be imported. `code` says why: ERR_IMPORT_NOT_FOUND,
+ * ERR_IMPORT_NOT_AN_EXPORT (not a zip or XML), ERR_IMPORT_BAD_ZIP (truncated or corrupt),
+ * ERR_IMPORT_NO_EXPORT_XML, ERR_IMPORT_MALFORMED_XML (with line and column),
+ * ERR_IMPORT_UNSUPPORTED_FORMAT, ERR_IMPORT_IN_PROGRESS.
+ */
+export class ImportError extends WellnessError {
+  readonly line: number | undefined;
+  readonly column: number | undefined;
+
+  constructor(code: string, message: string, options?: { cause?: unknown; line?: number; column?: number }) {
+    super(code, message, options);
+    this.line = options?.line;
+    this.column = options?.column;
+  }
+}

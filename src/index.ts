@@ -11,6 +11,7 @@ export {
   CheckpointConfigError,
   CircuitOpenError,
   ConfigError,
+  ImportError,
   InvalidIdError,
   RedisServerNotInstalledError,
   RedisUnavailableError,
@@ -18,6 +19,7 @@ export {
   WellnessError,
   type ConfigIssue,
 } from "./errors.js";
+export * from "./health/index.js";
 export { createLogger, silentLogger, type Logger } from "./logger.js";
 export * from "./redis/index.js";
 export { createApp, type AppDependencies } from "./server/index.js";

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from "commander";
 import { WellnessError } from "../errors.js";
+import { importCommand } from "./import.js";
+import { reindexCommand } from "./reindex.js";
 import { serve } from "./serve.js";
 
 function port(value: string): number {
@@ -23,6 +25,25 @@ program
   .option("--host <host>", "address to bind (default: HOST or 127.0.0.1)")
   .action(async (options: { port?: number; host?: string }) => {
     await serve(options);
+  });
+
+program
+  .command("import")
+  .description("import an Apple Health export (export.zip or export.xml) into Redis")
+  .argument("<path>", "export.zip from the Health app, or the export.xml inside it")
+  .option("-u, --user <id>", "user to import for (default: DEFAULT_USER_ID)")
+  .option("--json", "print the summary as JSON")
+  .action(async (path: string, options: { user?: string; json?: boolean }) => {
+    await importCommand(path, options);
+  });
+
+program
+  .command("reindex")
+  .description("rebuild a user's health indexes from the stored data (no export file needed)")
+  .option("-u, --user <id>", "user to reindex (default: DEFAULT_USER_ID)")
+  .option("--json", "print the counts as JSON")
+  .action(async (options: { user?: string; json?: boolean }) => {
+    await reindexCommand(options);
   });
 
 try {

@@ -91,6 +91,30 @@ export class KeySchema {
     return this.key("health", "user", this.user(userId), "series", `{${validateId("metric type", metricType)}}`);
   }
 
+  /** Permanent workouts: ZSET, score = start epoch seconds, member = workout JSON. */
+  healthWorkouts(userId: string): string {
+    return this.key("health", "user", this.user(userId), "workouts");
+  }
+
+  /** Permanent sleep nights: ZSET, score = day number of the night's end date, member = night JSON. */
+  healthSleep(userId: string): string {
+    return this.key("health", "user", this.user(userId), "sleep");
+  }
+
+  /** Permanent activity rings: ZSET, score = day number, member = day JSON. */
+  healthActivity(userId: string): string {
+    return this.key("health", "user", this.user(userId), "activity");
+  }
+
+  /**
+   * The same schema with every key moved under `staging:<importId>:` (after the prefix), for an
+   * import that builds beside the live data and swaps in at the end. Hash tags are unchanged, so
+   * staging and live keys of one user share a slot and RENAME works on a cluster.
+   */
+  staging(importId: string): KeySchema {
+    return new KeySchema(`${this.prefix}staging:${validateId("import id", importId)}:`);
+  }
+
   /** Summary index of one metric: count, avg, min, max, recent values, date range (TTL'd). */
   healthMetric(userId: string, metricType: string): string {
     return this.key("health", "user", this.user(userId), "metric", `{${validateId("metric type", metricType)}}`);

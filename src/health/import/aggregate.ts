@@ -1,0 +1,409 @@
+import { createHash } from "node:crypto";
+import type { Attributes, ExportSink, RawWorkout } from "./reader.js";
+import { cleanTypeName, dateOfDayNumber, isCumulative, parseHealthDate, sleepStage, toCanonical, type LocalTime, type SleepStage } from "./normalize.js";
+import type { ActivityDay, CategoryDay, CumulativeDay, DiscreteDay, HealthProfile, SleepNight, Workout } from "../types.js";
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+interface Interval {
+  start: number;
+  end: number;
+}
+
+/** Counts of what was skipped, by reason, for the import summary. */
+export interface SkippedCounts {
+  badDate: number;
+  badValue: number;
+  unknownSleepValue: number;
+}
+
+/** Everything an import produces, ready to store. */
+export interface AggregatedExport {
+  exportDate: string | undefined;
+  profile: HealthProfile;
+  recordsByType: Record<string, number>;
+  cumulative: Map<string, CumulativeDay[]>;
+  discrete: Map<string, DiscreteDay[]>;
+  categories: Map<string, CategoryDay[]>;
+  workouts: Workout[];
+  sleep: SleepNight[];
+  activity: ActivityDay[];
+  skipped: SkippedCounts;
+  firstDate: string | undefined;
+  lastDate: string | undefined;
+}
+
+function number(text: string | undefined): number | undefined {
+  if (text === undefined || text === "") return undefined;
+  const value = Number(text);
+  return Number.isFinite(value) ? value : undefined;
+}
+
+function round(value: number, digits = 3): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}
+
+/** Length of the union of intervals. */
+function unionLength(intervals: Interval[]): number {
+  if (intervals.length === 0) return 0;
+  const sorted = [...intervals].sort((a, b) => a.start - b.start);
+  let total = 0;
+  let { start, end } = sorted[0] as Interval;
+  for (const interval of sorted.slice(1)) {
+    if (interval.start > end) {
+      total += end - start;
+      ({ start, end } = interval);
+    } else if (interval.end > end) {
+      end = interval.end;
+    }
+  }
+  return total + (end - start);
+}
+
+/** Record types that Correlations (blood pressure, food) group. */
+const CORRELATABLE = /^HKQuantityTypeIdentifier(BloodPressure|Dietary)/u;
+
+function signature(attributes: Attributes): string {
+  return [attributes.type, attributes.sourceName, attributes.startDate, attributes.endDate, attributes.value].join("\u0000");
+}
+
+const WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"] as const;
+
+function localIso(time: Pick<LocalTime, "epochMs" | "offsetMinutes">): string {
+  const local = new Date(time.epochMs + time.offsetMinutes * 60_000).toISOString().slice(0, 19);
+  const sign = time.offsetMinutes < 0 ? "-" : "+";
+  const minutes = Math.abs(time.offsetMinutes);
+  return `${local}${sign}${String(Math.floor(minutes / 60)).padStart(2, "0")}:${String(minutes % 60).padStart(2, "0")}`;
+}
+
+/** Per source, per local day, the 24 hourly sums of one cumulative metric. */
+type HourlyBySource = Map<string, Map<number, Float64Array>>;
+
+/**
+ * Folds the export's elements into daily aggregates as they stream past, so memory grows with
+ * the number of days and sources, never with the number of records.
+ *
+ * Cumulative metrics are summed per source into local-hour buckets; a day's total takes, hour by
+ * hour, the largest source, so iPhone and Watch counting the same steps count once (the Health
+ * app's de-duplication picks one source per period too), and per-source totals are kept. A
+ * sample's day is its local day under its own UTC offset. Sleep samples are grouped by the local
+ * date they end on and merged as intervals per stage, never summed across sources.
+ *
+ * @example
+ * ```ts
+ * const aggregator = new ExportAggregator();
+ * await readExport(stream, aggregator);
+ * const result = aggregator.finish();
+ * ```
+ */
+export class ExportAggregator implements ExportSink {
+  private exportDateValue: string | undefined;
+  private profile: HealthProfile = {};
+  private readonly recordsByType: Record<string, number> = {};
+  private readonly hourly = new Map<string, HourlyBySource>();
+  private readonly units = new Map<string, string>();
+  private readonly discrete = new Map<string, Map<number, DiscreteDay>>();
+  private readonly categories = new Map<string, Map<number, CategoryDay>>();
+  private readonly sleepNights = new Map<string, { stages: Map<SleepStage, Interval[]>; sources: Set<string>; offsetMinutes: number }>();
+  private readonly workouts = new Map<string, Workout>();
+  private readonly activity = new Map<string, ActivityDay>();
+  private readonly skipped: SkippedCounts = { badDate: 0, badValue: 0, unknownSleepValue: 0 };
+  /** Correlation children by signature, counted at the end only if no top-level twin appeared. */
+  private readonly correlated = new Map<string, Attributes>();
+  private readonly topLevelCorrelatable = new Set<string>();
+  private seen = 0;
+  private firstDay = Number.POSITIVE_INFINITY;
+  private lastDay = Number.NEGATIVE_INFINITY;
+
+  exportDate(value: string): void {
+    this.exportDateValue = value;
+  }
+
+  me(attributes: Attributes): void {
+    const birth = attributes.HKCharacteristicTypeIdentifierDateOfBirth;
+    const sex = attributes.HKCharacteristicTypeIdentifierBiologicalSex;
+    const blood = attributes.HKCharacteristicTypeIdentifierBloodType;
+    this.profile = {
+      ...(birth && /^\d{4}-\d{2}-\d{2}$/u.test(birth) ? { dateOfBirth: birth } : {}),
+      ...(sex && sex !== "HKBiologicalSexNotSet" ? { biologicalSex: sex.replace(/^HKBiologicalSex/u, "").toLowerCase() } : {}),
+      ...(blood && blood !== "HKBloodTypeNotSet" ? { bloodType: blood.replace(/^HKBloodType/u, "") } : {}),
+    };
+  }
+
+  private seeDay(day: number): void {
+    if (day < this.firstDay) this.firstDay = day;
+    if (day > this.lastDay) this.lastDay = day;
+  }
+
+  /** Elements folded in so far, for progress reports. */
+  get recordsSeen(): number {
+    return this.seen;
+  }
+
+  correlatedRecord(attributes: Attributes): void {
+    this.correlated.set(signature(attributes), attributes);
+  }
+
+  record(attributes: Attributes): void {
+    const rawType = attributes.type ?? "";
+    this.seen += 1;
+    if (CORRELATABLE.test(rawType)) this.topLevelCorrelatable.add(signature(attributes));
+    const metric = cleanTypeName(rawType);
+    this.recordsByType[metric] = (this.recordsByType[metric] ?? 0) + 1;
+    const start = parseHealthDate(attributes.startDate ?? "");
+    const end = parseHealthDate(attributes.endDate ?? "") ?? start;
+    if (!start || !end) {
+      this.skipped.badDate += 1;
+      return;
+    }
+    const source = attributes.sourceName ?? "unknown";
+    if (metric === "SleepAnalysis") {
+      this.sleepSample(attributes.value ?? "", start, end, source);
+      return;
+    }
+    const day = Math.floor((start.epochMs + start.offsetMinutes * 60_000) / DAY_MS);
+    this.seeDay(day);
+    if (rawType.startsWith("HKCategoryTypeIdentifier")) {
+      const days = this.categories.get(metric) ?? new Map<number, CategoryDay>();
+      this.categories.set(metric, days);
+      const entry = days.get(day) ?? { date: start.date, count: 0, minutes: 0 };
+      entry.count += 1;
+      entry.minutes = round(entry.minutes + Math.max(0, end.epochMs - start.epochMs) / 60_000, 2);
+      days.set(day, entry);
+      return;
+    }
+    const raw = number(attributes.value);
+    if (raw === undefined) {
+      this.skipped.badValue += 1;
+      return;
+    }
+    const { value, unit } = toCanonical(metric, raw, attributes.unit ?? "");
+    this.units.set(metric, unit);
+    if (isCumulative(metric)) {
+      this.addCumulative(metric, source, value, start, end);
+    } else {
+      const days = this.discrete.get(metric) ?? new Map<number, DiscreteDay>();
+      this.discrete.set(metric, days);
+      const entry = days.get(day);
+      if (entry) {
+        entry.count += 1;
+        entry.sum += value;
+        if (value < entry.min) entry.min = value;
+        if (value > entry.max) entry.max = value;
+      } else {
+        days.set(day, { date: start.date, count: 1, sum: value, min: value, max: value, avg: value, unit });
+      }
+    }
+  }
+
+  /** Spreads a cumulative sample over the local hours it covers, in proportion to overlap. */
+  private addCumulative(metric: string, source: string, value: number, start: LocalTime, end: LocalTime): void {
+    const bySource = this.hourly.get(metric) ?? new Map<string, Map<number, Float64Array>>();
+    this.hourly.set(metric, bySource);
+    const days = bySource.get(source) ?? new Map<number, Float64Array>();
+    bySource.set(source, days);
+    const offset = start.offsetMinutes * 60_000;
+    const from = start.epochMs + offset;
+    const to = Math.max(from, end.epochMs + offset);
+    const span = to - from;
+    let cursor = from;
+    do {
+      const hourEnd = Math.min(to, (Math.floor(cursor / HOUR_MS) + 1) * HOUR_MS);
+      const share = span === 0 ? value : (value * (hourEnd - cursor)) / span;
+      const day = Math.floor(cursor / DAY_MS);
+      const hour = Math.floor((cursor - day * DAY_MS) / HOUR_MS);
+      let hours = days.get(day);
+      if (!hours) {
+        hours = new Float64Array(24);
+        days.set(day, hours);
+      }
+      hours[hour] = (hours[hour] ?? 0) + share;
+      cursor = hourEnd;
+    } while (cursor < to);
+  }
+
+  private sleepSample(value: string, start: LocalTime, end: LocalTime, source: string): void {
+    const stage = sleepStage(value) ?? (value === "0" ? "inBed" : value === "1" ? "asleep" : value === "2" ? "awake" : undefined);
+    if (!stage) {
+      this.skipped.unknownSleepValue += 1;
+      return;
+    }
+    const night = this.sleepNights.get(end.date) ?? {
+      stages: new Map<SleepStage, Interval[]>(),
+      sources: new Set<string>(),
+      offsetMinutes: end.offsetMinutes,
+    };
+    this.sleepNights.set(end.date, night);
+    night.sources.add(source);
+    const intervals = night.stages.get(stage) ?? [];
+    intervals.push({ start: start.epochMs, end: Math.max(start.epochMs, end.epochMs) });
+    night.stages.set(stage, intervals);
+  }
+
+  workout({ attributes, statistics }: RawWorkout): void {
+    const start = parseHealthDate(attributes.startDate ?? "");
+    const end = parseHealthDate(attributes.endDate ?? "") ?? start;
+    this.recordsByType.Workout = (this.recordsByType.Workout ?? 0) + 1;
+    if (!start || !end) {
+      this.skipped.badDate += 1;
+      return;
+    }
+    this.seeDay(Math.floor((start.epochMs + start.offsetMinutes * 60_000) / DAY_MS));
+    const type = cleanTypeName(attributes.workoutActivityType ?? "Other");
+    const stats = new Map(statistics.map((entry) => [cleanTypeName(entry.type ?? ""), entry]));
+    const convert = (metric: string, valueText: string | undefined, unit: string | undefined) => {
+      const value = number(valueText);
+      return value === undefined ? undefined : round(toCanonical(metric, value, unit ?? "").value, 3);
+    };
+    const durationRaw = number(attributes.duration);
+    const durationMinutes =
+      durationRaw === undefined
+        ? round((end.epochMs - start.epochMs) / 60_000, 2)
+        : round(toCanonical("Duration", durationRaw, attributes.durationUnit ?? "min").value, 2);
+    const distanceStat = [...stats.entries()].find(([name]) => name.startsWith("Distance"))?.[1];
+    const distanceKm =
+      convert("Distance", attributes.totalDistance, attributes.totalDistanceUnit) ?? convert("Distance", distanceStat?.sum, distanceStat?.unit);
+    const energyStat = stats.get("ActiveEnergyBurned");
+    const energyKcal =
+      convert("Energy", attributes.totalEnergyBurned, attributes.totalEnergyBurnedUnit) ?? convert("Energy", energyStat?.sum, energyStat?.unit);
+    const heart = stats.get("HeartRate");
+    const source = attributes.sourceName ?? "unknown";
+    const id = createHash("sha256").update(`${start.epochMs}\u0000${type}\u0000${source}`).digest("hex").slice(0, 16);
+    const workout: Workout = {
+      id,
+      type,
+      start: localIso(start),
+      end: localIso(end),
+      startEpoch: Math.floor(start.epochMs / 1000),
+      date: start.date,
+      weekday: WEEKDAYS[start.weekday] ?? "Sunday",
+      durationMinutes,
+      ...(distanceKm !== undefined && distanceKm > 0 ? { distanceKm } : {}),
+      ...(energyKcal !== undefined && energyKcal > 0 ? { energyKcal } : {}),
+      ...(heart?.average !== undefined ? { avgHeartRate: round(Number(heart.average), 1) } : {}),
+      ...(heart?.maximum !== undefined ? { maxHeartRate: round(Number(heart.maximum), 1) } : {}),
+      source,
+    };
+    this.workouts.set(id, workout);
+  }
+
+  activitySummary(attributes: Attributes): void {
+    const date = attributes.dateComponents;
+    if (!date || !/^\d{4}-\d{2}-\d{2}$/u.test(date)) {
+      this.skipped.badDate += 1;
+      return;
+    }
+    this.recordsByType.ActivitySummary = (this.recordsByType.ActivitySummary ?? 0) + 1;
+    const pick = (name: string) => number(attributes[name]);
+    const day: ActivityDay = { date };
+    const fields: [keyof ActivityDay, string][] = [
+      ["activeEnergyKcal", "activeEnergyBurned"],
+      ["activeEnergyGoalKcal", "activeEnergyBurnedGoal"],
+      ["moveMinutes", "appleMoveTime"],
+      ["moveMinutesGoal", "appleMoveTimeGoal"],
+      ["exerciseMinutes", "appleExerciseTime"],
+      ["exerciseMinutesGoal", "appleExerciseTimeGoal"],
+      ["standHours", "appleStandHours"],
+      ["standHoursGoal", "appleStandHoursGoal"],
+    ];
+    const energyUnit = attributes.activeEnergyBurnedUnit ?? "kcal";
+    for (const [field, attribute] of fields) {
+      const value = pick(attribute);
+      if (value === undefined) continue;
+      const converted = attribute.startsWith("activeEnergy") ? toCanonical("ActiveEnergyBurned", value, energyUnit).value : value;
+      (day as unknown as Record<string, number>)[field] = round(converted, 2);
+    }
+    this.activity.set(date, day);
+  }
+
+  /** The final aggregates, each series sorted by date. */
+  finish(): AggregatedExport {
+    for (const [key, attributes] of this.correlated) {
+      if (!this.topLevelCorrelatable.has(key)) this.record(attributes);
+    }
+    this.correlated.clear();
+    const cumulative = new Map<string, CumulativeDay[]>();
+    for (const [metric, bySource] of this.hourly) {
+      const days = new Set<number>();
+      for (const byDay of bySource.values()) for (const day of byDay.keys()) days.add(day);
+      const unit = this.units.get(metric) ?? "";
+      const series: CumulativeDay[] = [];
+      for (const day of [...days].sort((a, b) => a - b)) {
+        let total = 0;
+        const sources: Record<string, number> = {};
+        for (let hour = 0; hour < 24; hour++) {
+          let best = 0;
+          for (const [source, byDay] of bySource) {
+            const value = byDay.get(day)?.[hour] ?? 0;
+            if (value > 0) sources[source] = (sources[source] ?? 0) + value;
+            if (value > best) best = value;
+          }
+          total += best;
+        }
+        for (const source of Object.keys(sources)) sources[source] = round(sources[source] ?? 0);
+        series.push({ date: dateOfDayNumber(day), total: round(total), unit, sources });
+      }
+      cumulative.set(metric, series);
+    }
+    const discrete = new Map<string, DiscreteDay[]>();
+    for (const [metric, days] of this.discrete) {
+      discrete.set(
+        metric,
+        [...days.entries()]
+          .sort(([a], [b]) => a - b)
+          .map(([, entry]) => ({ ...entry, sum: round(entry.sum), min: round(entry.min), max: round(entry.max), avg: round(entry.sum / entry.count) })),
+      );
+    }
+    const categories = new Map<string, CategoryDay[]>();
+    for (const [metric, days] of this.categories) {
+      categories.set(metric, [...days.entries()].sort(([a], [b]) => a - b).map(([, entry]) => entry));
+    }
+    const sleep: SleepNight[] = [...this.sleepNights.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([date, night]) => this.summarizeNight(date, night.stages, [...night.sources].sort(), night.offsetMinutes));
+    for (const night of sleep) {
+      const day = Math.floor(Date.parse(`${night.date}T00:00:00Z`) / DAY_MS);
+      this.seeDay(day);
+    }
+    return {
+      exportDate: this.exportDateValue,
+      profile: this.profile,
+      recordsByType: Object.fromEntries(Object.entries(this.recordsByType).sort(([a], [b]) => a.localeCompare(b))),
+      cumulative,
+      discrete,
+      categories,
+      workouts: [...this.workouts.values()].sort((a, b) => a.startEpoch - b.startEpoch || a.id.localeCompare(b.id)),
+      sleep,
+      activity: [...this.activity.values()].sort((a, b) => a.date.localeCompare(b.date)),
+      skipped: { ...this.skipped },
+      firstDate: Number.isFinite(this.firstDay) ? dateOfDayNumber(this.firstDay) : undefined,
+      lastDate: Number.isFinite(this.lastDay) ? dateOfDayNumber(this.lastDay) : undefined,
+    };
+  }
+
+  private summarizeNight(date: string, stages: Map<SleepStage, Interval[]>, sources: string[], offsetMinutes: number): SleepNight {
+    const minutes = (intervals: Interval[]) => round(unionLength(intervals) / 60_000, 1);
+    const asleepIntervals = [...(stages.get("asleep") ?? []), ...(stages.get("core") ?? []), ...(stages.get("deep") ?? []), ...(stages.get("rem") ?? [])];
+    const everything = [...stages.values()].flat();
+    const inBedIntervals = stages.get("inBed") ?? [];
+    const asleepMinutes = minutes(asleepIntervals);
+    const inBedMinutes = Math.max(minutes(inBedIntervals.length > 0 ? [...inBedIntervals, ...asleepIntervals] : everything), asleepMinutes);
+    const bedtime = Math.min(...everything.map((interval) => interval.start));
+    const wake = Math.max(...everything.map((interval) => interval.end));
+    return {
+      date,
+      asleepMinutes,
+      inBedMinutes,
+      awakeMinutes: minutes(stages.get("awake") ?? []),
+      coreMinutes: minutes(stages.get("core") ?? []),
+      deepMinutes: minutes(stages.get("deep") ?? []),
+      remMinutes: minutes(stages.get("rem") ?? []),
+      efficiency: inBedMinutes > 0 ? round(asleepMinutes / inBedMinutes, 3) : 0,
+      bedtime: localIso({ epochMs: bedtime, offsetMinutes }),
+      wakeTime: localIso({ epochMs: wake, offsetMinutes }),
+      sources,
+    };
+  }
+}

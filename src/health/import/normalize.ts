@@ -1,0 +1,187 @@
+/**
+ * Turns Apple Health's raw attribute strings into clean values: type names, canonical units, and
+ * timestamps that keep their own UTC offset (a sample's day is its local day where it happened).
+ */
+
+const TYPE_PREFIXES = [
+  "HKQuantityTypeIdentifier",
+  "HKCategoryTypeIdentifier",
+  "HKCorrelationTypeIdentifier",
+  "HKDataType",
+  "HKWorkoutActivityType",
+] as const;
+
+/** "HKQuantityTypeIdentifierStepCount" -> "StepCount"; "HKDataTypeSleepDurationGoal" -> "SleepDurationGoal". */
+export function cleanTypeName(raw: string): string {
+  for (const prefix of TYPE_PREFIXES) {
+    if (raw.startsWith(prefix) && raw.length > prefix.length) return raw.slice(prefix.length);
+  }
+  return raw;
+}
+
+/**
+ * Metrics whose samples add up over a day. Both iPhone and Watch record most of them for the
+ * same minutes, so their daily totals are de-duplicated across sources.
+ */
+const CUMULATIVE = new Set([
+  "StepCount",
+  "DistanceWalkingRunning",
+  "DistanceCycling",
+  "DistanceSwimming",
+  "DistanceWheelchair",
+  "DistanceDownhillSnowSports",
+  "DistanceRowing",
+  "DistancePaddleSports",
+  "DistanceCrossCountrySkiing",
+  "DistanceSkatingSports",
+  "ActiveEnergyBurned",
+  "BasalEnergyBurned",
+  "FlightsClimbed",
+  "AppleExerciseTime",
+  "AppleStandTime",
+  "AppleMoveTime",
+  "SwimmingStrokeCount",
+  "PushCount",
+  "NikeFuel",
+  "TimeInDaylight",
+  "NumberOfTimesFallen",
+  "InhalerUsage",
+  "NumberOfAlcoholicBeverages",
+]);
+
+export function isCumulative(metric: string): boolean {
+  return CUMULATIVE.has(metric) || metric.startsWith("Dietary");
+}
+
+interface Conversion {
+  unit: string;
+  factor: number;
+  offset?: number;
+}
+
+/** Every unit Apple uses, to the one canonical unit of its dimension. */
+const CONVERSIONS: Record<string, Conversion> = {
+  // length
+  m: { unit: "km", factor: 0.001 },
+  km: { unit: "km", factor: 1 },
+  cm: { unit: "km", factor: 0.00001 },
+  mi: { unit: "km", factor: 1.609344 },
+  ft: { unit: "km", factor: 0.0003048 },
+  yd: { unit: "km", factor: 0.0009144 },
+  in: { unit: "km", factor: 0.0000254 },
+  // energy
+  kcal: { unit: "kcal", factor: 1 },
+  Cal: { unit: "kcal", factor: 1 },
+  cal: { unit: "kcal", factor: 0.001 },
+  kJ: { unit: "kcal", factor: 1 / 4.184 },
+  J: { unit: "kcal", factor: 1 / 4184 },
+  // mass
+  kg: { unit: "kg", factor: 1 },
+  g: { unit: "kg", factor: 0.001 },
+  mg: { unit: "kg", factor: 0.000001 },
+  mcg: { unit: "kg", factor: 1e-9 },
+  lb: { unit: "kg", factor: 0.45359237 },
+  oz: { unit: "kg", factor: 0.028349523125 },
+  st: { unit: "kg", factor: 6.35029318 },
+  // time
+  s: { unit: "min", factor: 1 / 60 },
+  min: { unit: "min", factor: 1 },
+  hr: { unit: "min", factor: 60 },
+  h: { unit: "min", factor: 60 },
+  ms: { unit: "min", factor: 1 / 60_000 },
+  // temperature
+  degC: { unit: "degC", factor: 1 },
+  degF: { unit: "degC", factor: 5 / 9, offset: -32 * (5 / 9) },
+  // volume
+  mL: { unit: "mL", factor: 1 },
+  L: { unit: "mL", factor: 1000 },
+  fl_oz_us: { unit: "mL", factor: 29.5735295625 },
+  cup_us: { unit: "mL", factor: 236.5882365 },
+  // rates and plain counts keep their unit
+  "count/min": { unit: "count/min", factor: 1 },
+  count: { unit: "count", factor: 1 },
+  "%": { unit: "%", factor: 1 },
+};
+
+/** Body measurements where meters or centimetres read better than kilometres. */
+const LENGTH_IN_CM = new Set(["Height", "WaistCircumference"]);
+
+/** Converts a value to its metric's canonical unit; an unknown unit passes through unchanged. */
+export function toCanonical(metric: string, value: number, unit: string): { value: number; unit: string } {
+  const conversion = CONVERSIONS[unit];
+  if (!conversion) return { value, unit };
+  let converted = value * conversion.factor + (conversion.offset ?? 0);
+  let canonicalUnit = conversion.unit;
+  if (canonicalUnit === "km" && LENGTH_IN_CM.has(metric)) {
+    converted *= 100_000;
+    canonicalUnit = "cm";
+  }
+  if (canonicalUnit === "kg" && metric.startsWith("Dietary") && metric !== "DietaryWater") {
+    converted *= 1000;
+    canonicalUnit = "g";
+  }
+  return { value: converted, unit: canonicalUnit };
+}
+
+/** A point in time with the UTC offset it was recorded under. */
+export interface LocalTime {
+  /** Epoch milliseconds. */
+  epochMs: number;
+  /** Local calendar date, YYYY-MM-DD. */
+  date: string;
+  /** Local hour 0-23. */
+  hour: number;
+  /** Local weekday, 0 = Sunday. */
+  weekday: number;
+  /** Offset east of UTC in minutes. */
+  offsetMinutes: number;
+}
+
+const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.\d+)? ?([+-])(\d{2}):?(\d{2})$/u;
+
+/**
+ * Parses "2024-10-14 07:30:00 -0700". The local date, hour and weekday come from the wall-clock
+ * part, never from the machine's time zone. Returns undefined for anything else.
+ */
+export function parseHealthDate(text: string): LocalTime | undefined {
+  const match = DATE_PATTERN.exec(text);
+  if (!match) return undefined;
+  const [, y, mo, d, h, mi, s, sign, oh, om] = match as unknown as [string, string, string, string, string, string, string, string, string, string];
+  const wallClock = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
+  if (Number.isNaN(wallClock) || Number(mo) > 12 || Number(d) > 31 || Number(h) > 23 || Number(mi) > 59) return undefined;
+  const offsetMinutes = (sign === "-" ? -1 : 1) * (Number(oh) * 60 + Number(om));
+  const wall = new Date(wallClock);
+  return {
+    epochMs: wallClock - offsetMinutes * 60_000,
+    date: `${y}-${mo}-${d}`,
+    hour: Number(h),
+    weekday: wall.getUTCDay(),
+    offsetMinutes,
+  };
+}
+
+/** Days since 1970-01-01 of a YYYY-MM-DD date: a compact, sortable score. */
+export function dayNumber(date: string): number {
+  return Math.floor(Date.parse(`${date}T00:00:00Z`) / 86_400_000);
+}
+
+export function dateOfDayNumber(day: number): string {
+  return new Date(day * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** Sleep stages as the rest of the app names them. */
+export const SLEEP_STAGES = {
+  HKCategoryValueSleepAnalysisInBed: "inBed",
+  HKCategoryValueSleepAnalysisAsleep: "asleep",
+  HKCategoryValueSleepAnalysisAsleepUnspecified: "asleep",
+  HKCategoryValueSleepAnalysisAsleepCore: "core",
+  HKCategoryValueSleepAnalysisAsleepDeep: "deep",
+  HKCategoryValueSleepAnalysisAsleepREM: "rem",
+  HKCategoryValueSleepAnalysisAwake: "awake",
+} as const;
+
+export type SleepStage = (typeof SLEEP_STAGES)[keyof typeof SLEEP_STAGES];
+
+export function sleepStage(value: string): SleepStage | undefined {
+  return (SLEEP_STAGES as Record<string, SleepStage>)[value];
+}
