@@ -154,8 +154,7 @@ export async function readExport(
     }
   }
   if (!rootSeen) fail("the file holds no XML element.");
-  const error = failure as ImportError | undefined;
-  if (error) throw error;
+  if (failure) throw failure;
   onProgress(bytes);
   return { sha256: hash.digest("hex"), bytes };
 }
