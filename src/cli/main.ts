@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from "commander";
 import { WellnessError } from "../errors.js";
+import { writeSyntheticExport } from "../health/synthetic/generator.js";
 import { importCommand } from "./import.js";
 import { reindexCommand } from "./reindex.js";
 import { serve } from "./serve.js";
@@ -44,6 +45,29 @@ program
   .option("--json", "print the counts as JSON")
   .action(async (options: { user?: string; json?: boolean }) => {
     await reindexCommand(options);
+  });
+
+/** "100MB", "1.5GB", "500kB" or a byte count. */
+function size(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/iu.exec(value.trim());
+  if (!match) throw new InvalidArgumentError("expected a size such as 100MB, 1GB or 500000");
+  const factor = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9 }[(match[2] ?? "b").toLowerCase() as "b" | "kb" | "mb" | "gb"];
+  const bytes = Math.round(Number(match[1]) * factor);
+  if (bytes < 1 || bytes > 5e9) throw new InvalidArgumentError("expected a size from 1 byte to 5GB");
+  return bytes;
+}
+
+program
+  .command("generate-export")
+  .description("write a synthetic, deterministic Apple Health export.xml to try the app or benchmark it")
+  .argument("<path>", "where to write the XML")
+  .option("-s, --size <size>", "approximate size, e.g. 10MB or 1GB", size, 10e6)
+  .option("--seed <n>", "random seed (same seed and size, same file)", (value) => Number.parseInt(value, 10), 1)
+  .action(async (path: string, options: { size: number; seed: number }) => {
+    const stats = await writeSyntheticExport(path, { bytes: options.size, seed: options.seed });
+    process.stdout.write(
+      `Wrote ${path}: ${(stats.bytes / 1e6).toFixed(1)} MB, ${stats.records.toLocaleString("en-US")} records, ${stats.days} days (${stats.firstDate} to ${stats.lastDate}).\n`,
+    );
   });
 
 try {

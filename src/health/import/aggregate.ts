@@ -230,12 +230,15 @@ export class ExportAggregator implements ExportSink {
       this.skipped.unknownSleepValue += 1;
       return;
     }
-    const night = this.sleepNights.get(end.date) ?? {
+    // A night belongs to the local date it ends on; anything ending after 18:00 belongs to the
+    // night that ends the next morning, so a night that crosses midnight stays whole.
+    const nightDate = end.hour >= 18 ? dateOfDayNumber(Math.floor((end.epochMs + end.offsetMinutes * 60_000) / DAY_MS) + 1) : end.date;
+    const night = this.sleepNights.get(nightDate) ?? {
       stages: new Map<SleepStage, Interval[]>(),
       sources: new Set<string>(),
       offsetMinutes: end.offsetMinutes,
     };
-    this.sleepNights.set(end.date, night);
+    this.sleepNights.set(nightDate, night);
     night.sources.add(source);
     const intervals = night.stages.get(stage) ?? [];
     intervals.push({ start: start.epochMs, end: Math.max(start.epochMs, end.epochMs) });

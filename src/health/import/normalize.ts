@@ -144,6 +144,52 @@ const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.\d
  * part, never from the machine's time zone. Returns undefined for anything else.
  */
 export function parseHealthDate(text: string): LocalTime | undefined {
+  return parseFixedDate(text) ?? parsePatternDate(text);
+}
+
+function digits(text: string, from: number, count: number): number {
+  let value = 0;
+  for (let i = from; i < from + count; i++) {
+    const code = text.charCodeAt(i) - 48;
+    if (code < 0 || code > 9) return Number.NaN;
+    value = value * 10 + code;
+  }
+  return value;
+}
+
+/** The common shape, "2024-10-14 07:30:00 -0700", read by position: several times faster than a regex. */
+function parseFixedDate(text: string): LocalTime | undefined {
+  if (text.length !== 25 || text[4] !== "-" || text[7] !== "-" || text[10] !== " " || text[13] !== ":" || text[16] !== ":" || text[19] !== " ") {
+    return undefined;
+  }
+  const sign = text[20];
+  if (sign !== "+" && sign !== "-") return undefined;
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 2);
+  const day = digits(text, 8, 2);
+  const hour = digits(text, 11, 2);
+  const minute = digits(text, 14, 2);
+  const second = digits(text, 17, 2);
+  const offsetHours = digits(text, 21, 2);
+  const offsetMins = digits(text, 23, 2);
+  if (
+    Number.isNaN(year + month + day + hour + minute + second + offsetHours + offsetMins) ||
+    month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60
+  ) {
+    return undefined;
+  }
+  const wallClock = Date.UTC(year, month - 1, day, hour, minute, second);
+  const offsetMinutes = (sign === "-" ? -1 : 1) * (offsetHours * 60 + offsetMins);
+  return {
+    epochMs: wallClock - offsetMinutes * 60_000,
+    date: text.slice(0, 10),
+    hour,
+    weekday: (((Math.floor(wallClock / 86_400_000) + 4) % 7) + 7) % 7,
+    offsetMinutes,
+  };
+}
+
+function parsePatternDate(text: string): LocalTime | undefined {
   const match = DATE_PATTERN.exec(text);
   if (!match) return undefined;
   const [, y, mo, d, h, mi, s, sign, oh, om] = match as unknown as [string, string, string, string, string, string, string, string, string, string];

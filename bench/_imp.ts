@@ -1,0 +1,15 @@
+import { connectRedis, KeySchema, RedisServerProcess, importExport } from "../src/index.js";
+const server = await RedisServerProcess.start({ port: 23459, dir: "/tmp/imp-redis" });
+const redis = await connectRedis({ url: server.url });
+const t0 = performance.now();
+const summary = await importExport({ client: redis, keys: new KeySchema(), userId: "u", path: "/tmp/gen50.xml", indexTtlSeconds: 3600 });
+console.log(JSON.stringify({ ...summary, recordsByType: undefined }, null, 1), (performance.now() - t0).toFixed(0), "ms", "rss", (process.memoryUsage().rss / 1e6).toFixed(0));
+console.log(await redis.get("health:user:{u}:metric:{StepCount}"));
+console.log((await redis.zRange("health:user:{u}:series:{StepCount}", 0, 1)));
+console.log((await redis.zRange("health:user:{u}:sleep", 0, 0)));
+console.log((await redis.zRange("health:user:{u}:workouts", 0, 0)));
+console.log(await redis.hGetAll("user:{u}:workout:days"));
+console.log(await redis.get("health:user:{u}:recent_insights"));
+console.log(await redis.get("health:user:{u}:context"));
+console.log(await redis.dbSize());
+await redis.close(); await server.stop();
