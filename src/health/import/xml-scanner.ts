@@ -54,8 +54,9 @@ const NAME = /[A-Za-z_:\u0080-\uFFFF][-A-Za-z0-9_.:\u0080-\uFFFF]*/y;
 const ATTRIBUTE = /[ \t\r\n]+([A-Za-z_:\u0080-\uFFFF][-A-Za-z0-9_.:\u0080-\uFFFF]*)[ \t\r\n]*=[ \t\r\n]*(?:"([^"<]*)"|'([^'<]*)')/y;
 const TAG_END = /[ \t\r\n]*(\/?)>/y;
 
-/** Signals that the buffer ends inside a construct: wait for more text. */
-const INCOMPLETE = Symbol("incomplete");
+/** Signals that the buffer ends inside a construct: wait for more text. Never leaves the scanner. */
+class IncompleteConstruct extends Error {}
+const INCOMPLETE = new IncompleteConstruct("incomplete construct");
 
 export class XmlScanner {
   private buffer = "";
