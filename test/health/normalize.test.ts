@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { cleanTypeName, isCumulative, parseHealthDate, toCanonical } from "../../src/index.js";
+
+describe("parseHealthDate", () => {
+  it("keeps the sample's own offset: Monday 19:00 -0700 is a Monday, though it is Tuesday in UTC", () => {
+    const time = parseHealthDate("2024-10-14 19:00:00 -0700");
+    expect(time).toMatchObject({ date: "2024-10-14", hour: 19, weekday: 1, offsetMinutes: -420 });
+    expect(new Date(time?.epochMs ?? 0).toISOString()).toBe("2024-10-15T02:00:00.000Z");
+  });
+
+  it("reads offsets east of UTC and the ISO shape", () => {
+    expect(parseHealthDate("2024-03-31 00:30:00 +0900")).toMatchObject({ date: "2024-03-31", weekday: 0, offsetMinutes: 540 });
+    expect(parseHealthDate("2024-03-31T00:30:00+09:00")).toMatchObject({ date: "2024-03-31", offsetMinutes: 540 });
+    expect(parseHealthDate("1969-12-31 23:00:00 +0000")).toMatchObject({ weekday: 3 });
+  });
+
+  it.each(["", "yesterday", "2024-13-01 00:00:00 +0000", "2024-01-01 25:00:00 +0000", "20150101120000-0800", "2024-01-01 00:00:00"])(
+    "rejects %j",
+    (text) => {
+      expect(parseHealthDate(text)).toBeUndefined();
+    },
+  );
+});
+
+describe("units and names", () => {
+  it("converts to one canonical unit per dimension and keeps unknown units", () => {
+    expect(toCanonical("DistanceWalkingRunning", 1, "mi")).toEqual({ value: 1.609344, unit: "km" });
+    expect(toCanonical("DistanceWalkingRunning", 500, "m")).toEqual({ value: 0.5, unit: "km" });
+    expect(toCanonical("ActiveEnergyBurned", 4.184, "kJ").value).toBeCloseTo(1, 6);
+    expect(toCanonical("BodyMass", 150, "lb").value).toBeCloseTo(68.039, 3);
+    expect(toCanonical("Height", 6, "ft")).toEqual({ value: expect.closeTo(182.88, 6) as number, unit: "cm" });
+    expect(toCanonical("BodyTemperature", 98.6, "degF").value).toBeCloseTo(37, 6);
+    expect(toCanonical("DietaryProtein", 0.05, "kg")).toEqual({ value: 50, unit: "g" });
+    expect(toCanonical("VO2Max", 40, "mL/min·kg")).toEqual({ value: 40, unit: "mL/min·kg" });
+  });
+
+  it("names types by their own name and knows which add up", () => {
+    expect(cleanTypeName("HKQuantityTypeIdentifierStepCount")).toBe("StepCount");
+    expect(cleanTypeName("HKCategoryTypeIdentifierSleepAnalysis")).toBe("SleepAnalysis");
+    expect(cleanTypeName("HKWorkoutActivityTypeRunning")).toBe("Running");
+    expect(cleanTypeName("HKDataTypeSleepDurationGoal")).toBe("SleepDurationGoal");
+    expect(cleanTypeName("SomethingNew")).toBe("SomethingNew");
+    expect(isCumulative("StepCount")).toBe(true);
+    expect(isCumulative("DietaryEnergyConsumed")).toBe(true);
+    expect(isCumulative("HeartRate")).toBe(false);
+  });
+});
