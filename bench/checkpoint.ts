@@ -9,9 +9,8 @@
  * (default postgres://postgres@127.0.0.1:5432/postgres), BENCH_REDIS_URL (default: a private
  * redis-server this script starts and stops).
  */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, freemem, totalmem, tmpdir } from "node:os";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { AIMessage, HumanMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
@@ -28,6 +27,7 @@ import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import pg from "pg";
 import { closeRedis, connectRedis, isCluster, KeySchema, RedisCheckpointSaver, RedisServerProcess, type RedisClient } from "../src/index.js";
 import { pingLatency, serverInfo } from "../src/redis/health.js";
+import { machineDescription, versionOf, writeBenchmarkSection } from "./report.js";
 import { RoundTripCounter } from "./round-trips.js";
 
 const THREADS = Number(process.env.BENCH_THREADS ?? 50);
@@ -169,14 +169,6 @@ function totalOperations(timings: Timings): number {
   return [...timings.samples.values()].reduce((sum, samples) => sum + samples.length, 0);
 }
 
-function versionOf(command: string, args: string[]): string {
-  try {
-    return execFileSync(command, args, { encoding: "utf8" }).trim().split("\n")[0] ?? "unknown";
-  } catch {
-    return "not installed";
-  }
-}
-
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "wellness-bench-"));
   const subjects: Subject[] = [];
@@ -266,12 +258,10 @@ async function main(): Promise<void> {
     });
 
     const { version: redisVersion } = await serverInfo(redis);
-    const cpu = cpus()[0]?.model ?? "unknown CPU";
     const table = [
       `## Checkpoint savers (\`npm run bench:checkpoint\`)`,
       "",
-      `Run ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC on ${cpus().length} x ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM (${(freemem() / 2 ** 30).toFixed(0)} GiB free), ` +
-        `Node ${process.version}, redis-server ${redisVersion} (private, loopback, no persistence), ${versionOf("psql", ["--version"])} (loopback TCP), SQLite via better-sqlite3 on a temp file.`,
+      `${machineDescription()}, redis-server ${redisVersion} (private, loopback, no persistence), ${versionOf("psql", ["--version"])} (loopback TCP), SQLite via better-sqlite3 on a temp file.`,
       "",
       `Workload, identical for every saver, in one process: ${THREADS} conversations x ${TURNS} turns x 3 supersteps; each superstep is a put ` +
         `(the grown message list of LangChain messages with tool calls, only changed channels in newVersions) and a putWrites of two writes; then per conversation ${READ_REPEATS} x ` +
@@ -297,18 +287,8 @@ async function main(): Promise<void> {
     ].join("\n");
     process.stdout.write(`${table}\n`);
 
-    const path = new URL("../docs/benchmarks.md", import.meta.url);
-    let existing = "";
-    try {
-      existing = readFileSync(path, "utf8");
-    } catch {
-      existing = "# Benchmarks\n\nEach section is rewritten by the command in its heading.\n\n";
-    }
-    const start = existing.indexOf("## Checkpoint savers");
-    const next = start === -1 ? -1 : existing.indexOf("\n## ", start + 1);
-    const updated =
-      start === -1 ? `${existing.trimEnd()}\n\n${table}` : `${existing.slice(0, start)}${table}${next === -1 ? "" : existing.slice(next + 1)}`;
-    writeFileSync(path, `${updated.trimEnd()}\n`);
+    const [heading, ...body] = table.split("\n");
+    writeBenchmarkSection(heading ?? "", body.join("\n"));
   } finally {
     for (const subject of subjects) await subject.close();
     if (redis && server === undefined && !isCluster(redis)) {

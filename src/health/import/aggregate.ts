@@ -114,11 +114,13 @@ export class ExportAggregator implements ExportSink {
   private readonly correlated = new Map<string, Attributes>();
   private readonly topLevelCorrelatable = new Set<string>();
   private seen = 0;
+  /** Flat copies of the strings the aggregates keep (see {@link intern}). */
+  private readonly strings = new Map<string, string>();
   private firstDay = Number.POSITIVE_INFINITY;
   private lastDay = Number.NEGATIVE_INFINITY;
 
   exportDate(value: string): void {
-    this.exportDateValue = value;
+    this.exportDateValue = this.intern(value);
   }
 
   me(attributes: Attributes): void {
@@ -126,7 +128,7 @@ export class ExportAggregator implements ExportSink {
     const sex = attributes.HKCharacteristicTypeIdentifierBiologicalSex;
     const blood = attributes.HKCharacteristicTypeIdentifierBloodType;
     this.profile = {
-      ...(birth && /^\d{4}-\d{2}-\d{2}$/u.test(birth) ? { dateOfBirth: birth } : {}),
+      ...(birth && /^\d{4}-\d{2}-\d{2}$/u.test(birth) ? { dateOfBirth: this.intern(birth) } : {}),
       ...(sex && sex !== "HKBiologicalSexNotSet" ? { biologicalSex: sex.replace(/^HKBiologicalSex/u, "").toLowerCase() } : {}),
       ...(blood && blood !== "HKBloodTypeNotSet" ? { bloodType: blood.replace(/^HKBloodType/u, "") } : {}),
     };
@@ -143,14 +145,28 @@ export class ExportAggregator implements ExportSink {
   }
 
   correlatedRecord(attributes: Attributes): void {
-    this.correlated.set(signature(attributes), attributes);
+    this.correlated.set(signature(attributes), structuredClone(attributes));
+  }
+
+  /**
+   * A flat copy of a string the aggregates keep. Attribute values are slices of the parser's
+   * megabyte-sized text chunks, and V8 keeps a whole chunk alive for as long as any slice of it
+   * lives; interning through a real copy keeps memory flat whatever the file size.
+   */
+  private intern(value: string): string {
+    let known = this.strings.get(value);
+    if (known === undefined) {
+      known = Buffer.from(value, "utf8").toString("utf8");
+      this.strings.set(known, known);
+    }
+    return known;
   }
 
   record(attributes: Attributes): void {
     const rawType = attributes.type ?? "";
     this.seen += 1;
     if (CORRELATABLE.test(rawType)) this.topLevelCorrelatable.add(signature(attributes));
-    const metric = cleanTypeName(rawType);
+    const metric = this.intern(cleanTypeName(rawType));
     this.recordsByType[metric] = (this.recordsByType[metric] ?? 0) + 1;
     const start = parseHealthDate(attributes.startDate ?? "");
     const end = parseHealthDate(attributes.endDate ?? "") ?? start;
@@ -158,7 +174,7 @@ export class ExportAggregator implements ExportSink {
       this.skipped.badDate += 1;
       return;
     }
-    const source = attributes.sourceName ?? "unknown";
+    const source = this.intern(attributes.sourceName ?? "unknown");
     if (metric === "SleepAnalysis") {
       this.sleepSample(attributes.value ?? "", start, end, source);
       return;
@@ -168,7 +184,7 @@ export class ExportAggregator implements ExportSink {
     if (rawType.startsWith("HKCategoryTypeIdentifier")) {
       const days = this.categories.get(metric) ?? new Map<number, CategoryDay>();
       this.categories.set(metric, days);
-      const entry = days.get(day) ?? { date: start.date, count: 0, minutes: 0 };
+      const entry = days.get(day) ?? { date: this.intern(start.date), count: 0, minutes: 0 };
       entry.count += 1;
       entry.minutes = round(entry.minutes + Math.max(0, end.epochMs - start.epochMs) / 60_000, 2);
       days.set(day, entry);
@@ -179,7 +195,7 @@ export class ExportAggregator implements ExportSink {
       this.skipped.badValue += 1;
       return;
     }
-    const { value, unit } = toCanonical(metric, raw, attributes.unit ?? "");
+    const { value, unit } = toCanonical(metric, raw, this.intern(attributes.unit ?? ""));
     this.units.set(metric, unit);
     if (isCumulative(metric)) {
       this.addCumulative(metric, source, value, start, end);
@@ -193,7 +209,7 @@ export class ExportAggregator implements ExportSink {
         if (value < entry.min) entry.min = value;
         if (value > entry.max) entry.max = value;
       } else {
-        days.set(day, { date: start.date, count: 1, sum: value, min: value, max: value, avg: value, unit });
+        days.set(day, { date: this.intern(start.date), count: 1, sum: value, min: value, max: value, avg: value, unit });
       }
     }
   }
@@ -232,7 +248,7 @@ export class ExportAggregator implements ExportSink {
     }
     // A night belongs to the local date it ends on; anything ending after 18:00 belongs to the
     // night that ends the next morning, so a night that crosses midnight stays whole.
-    const nightDate = end.hour >= 18 ? dateOfDayNumber(Math.floor((end.epochMs + end.offsetMinutes * 60_000) / DAY_MS) + 1) : end.date;
+    const nightDate = end.hour >= 18 ? dateOfDayNumber(Math.floor((end.epochMs + end.offsetMinutes * 60_000) / DAY_MS) + 1) : this.intern(end.date);
     const night = this.sleepNights.get(nightDate) ?? {
       stages: new Map<SleepStage, Interval[]>(),
       sources: new Set<string>(),
@@ -254,7 +270,7 @@ export class ExportAggregator implements ExportSink {
       return;
     }
     this.seeDay(Math.floor((start.epochMs + start.offsetMinutes * 60_000) / DAY_MS));
-    const type = cleanTypeName(attributes.workoutActivityType ?? "Other");
+    const type = this.intern(cleanTypeName(attributes.workoutActivityType ?? "Other"));
     const stats = new Map(statistics.map((entry) => [cleanTypeName(entry.type ?? ""), entry]));
     const convert = (metric: string, valueText: string | undefined, unit: string | undefined) => {
       const value = number(valueText);
@@ -272,7 +288,7 @@ export class ExportAggregator implements ExportSink {
     const energyKcal =
       convert("Energy", attributes.totalEnergyBurned, attributes.totalEnergyBurnedUnit) ?? convert("Energy", energyStat?.sum, energyStat?.unit);
     const heart = stats.get("HeartRate");
-    const source = attributes.sourceName ?? "unknown";
+    const source = this.intern(attributes.sourceName ?? "unknown");
     const id = createHash("sha256").update(`${start.epochMs}\u0000${type}\u0000${source}`).digest("hex").slice(0, 16);
     const workout: Workout = {
       id,
@@ -280,7 +296,7 @@ export class ExportAggregator implements ExportSink {
       start: localIso(start),
       end: localIso(end),
       startEpoch: Math.floor(start.epochMs / 1000),
-      date: start.date,
+      date: this.intern(start.date),
       weekday: WEEKDAYS[start.weekday] ?? "Sunday",
       durationMinutes,
       ...(distanceKm !== undefined && distanceKm > 0 ? { distanceKm } : {}),
@@ -300,7 +316,7 @@ export class ExportAggregator implements ExportSink {
     }
     this.recordsByType.ActivitySummary = (this.recordsByType.ActivitySummary ?? 0) + 1;
     const pick = (name: string) => number(attributes[name]);
-    const day: ActivityDay = { date };
+    const day: ActivityDay = { date: this.intern(date) };
     const fields: [keyof ActivityDay, string][] = [
       ["activeEnergyKcal", "activeEnergyBurned"],
       ["activeEnergyGoalKcal", "activeEnergyBurnedGoal"],
@@ -318,7 +334,7 @@ export class ExportAggregator implements ExportSink {
       const converted = attribute.startsWith("activeEnergy") ? toCanonical("ActiveEnergyBurned", value, energyUnit).value : value;
       (day as unknown as Record<string, number>)[field] = round(converted, 2);
     }
-    this.activity.set(date, day);
+    this.activity.set(day.date, day);
   }
 
   /** The final aggregates, each series sorted by date. */
