@@ -53,7 +53,7 @@ async function child(mode: "parse" | "import", path: string, redisUrl: string): 
       workout: () => void (count += 1),
       activitySummary: () => void (count += 1),
     };
-    ({ bytes } = await readExport(createReadStream(path, { highWaterMark: 1 << 20 }), counter));
+    ({ bytes } = await readExport(createReadStream(path, { highWaterMark: 64 * 1024 }), counter));
     records = count;
   } else {
     const redis = await connectRedis({ url: redisUrl });

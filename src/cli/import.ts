@@ -38,7 +38,7 @@ export function summaryTable(summary: ImportSummary): string {
     ["activity days", String(summary.activityDays)],
     [
       "skipped values",
-      `${summary.skipped.badDate} bad dates, ${summary.skipped.badValue} non-numeric values, ${summary.skipped.unknownSleepValue} unknown sleep values`,
+      `${summary.skipped.badDate} bad dates, ${summary.skipped.legacyDate} 2015-era dates, ${summary.skipped.badValue} non-numeric values, ${summary.skipped.unknownSleepValue} unknown sleep values`,
     ],
     ["time", `${summary.seconds.toFixed(2)} s, ${summary.megabytesPerSecond.toFixed(1)} MB/s`],
   ];

@@ -99,6 +99,6 @@ export interface HealthManifest {
   workouts: number;
   sleepNights: number;
   activityDays: number;
-  skipped: { badDate: number; badValue: number; unknownSleepValue: number };
+  skipped: { badDate: number; legacyDate: number; badValue: number; unknownSleepValue: number };
   provenance: { file: string; xmlName: string; bytes: number; sha256: string };
 }

@@ -178,7 +178,7 @@ describe("importExport", () => {
       record("HeartRate", "Watch", "fast", "2024-10-14 09:05:00 -0700", undefined, "count/min") +
       record("HeartRate", "Watch", "71", "yesterday", undefined, "count/min");
     const summary = await run("skips", file("skips.xml", exportXml(body)));
-    expect(summary.skipped).toEqual({ badDate: 1, badValue: 1, unknownSleepValue: 0 });
+    expect(summary.skipped).toEqual({ badDate: 1, legacyDate: 0, badValue: 1, unknownSleepValue: 0 });
     expect(((await store().series("skips", "HeartRate"))[0] as DiscreteDay).count).toBe(1);
   });
 
@@ -221,6 +221,12 @@ describe("importExport", () => {
     ["not a zip or XML", Buffer.from("%PDF-1.7 binary stuff"), "ERR_IMPORT_NOT_AN_EXPORT", /neither a zip nor XML/],
     ["truncated zip", zipArchive({ "apple_health_export/export.xml": exportXml("") }).subarray(0, 60), "ERR_IMPORT_BAD_ZIP", /damaged or truncated zip/],
     ["zip without an export", zipArchive({ "apple_health_export/export_cda.xml": "<x/>", "notes.txt": "hi" }), "ERR_IMPORT_NO_EXPORT_XML", /holds no Apple Health export XML/],
+    [
+      "a 2015-era export",
+      Buffer.from(exportXml(' <Record type="HKQuantityTypeIdentifierStepCount" sourceName="iPhone" unit="count" startDate="20150101120000-0800" endDate="20150101121000-0800" value="10"/>\n')),
+      "ERR_IMPORT_UNSUPPORTED_FORMAT",
+      /2015-era \(iOS 8\) Health export/,
+    ],
     ["another XML document", Buffer.from('<?xml version="1.0"?>\n<ClinicalDocument/>'), "ERR_IMPORT_UNSUPPORTED_FORMAT", /root element is <ClinicalDocument>/],
   ])("rejects %s with %s", async (_label, content, code, message) => {
     const path = content === null ? join(dir, "does-not-exist.zip") : file("bad.bin", content);

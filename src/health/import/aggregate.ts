@@ -14,6 +14,8 @@ interface Interval {
 /** Counts of what was skipped, by reason, for the import summary. */
 export interface SkippedCounts {
   badDate: number;
+  /** Dates in the compact 2015-era form (20150101120000-0800), which this importer does not read. */
+  legacyDate: number;
   badValue: number;
   unknownSleepValue: number;
 }
@@ -69,6 +71,9 @@ function signature(attributes: Attributes): string {
   return [attributes.type, attributes.sourceName, attributes.startDate, attributes.endDate, attributes.value].join("\u0000");
 }
 
+/** iOS 8 exports wrote dates as 20150101120000-0800. */
+const LEGACY_DATE = /^\d{14}[+-]\d{4}$/u;
+
 const WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"] as const;
 
 function localIso(time: Pick<LocalTime, "epochMs" | "offsetMinutes">): string {
@@ -109,7 +114,8 @@ export class ExportAggregator implements ExportSink {
   private readonly sleepNights = new Map<string, { stages: Map<SleepStage, Interval[]>; sources: Set<string>; offsetMinutes: number }>();
   private readonly workouts = new Map<string, Workout>();
   private readonly activity = new Map<string, ActivityDay>();
-  private readonly skipped: SkippedCounts = { badDate: 0, badValue: 0, unknownSleepValue: 0 };
+  private readonly skipped: SkippedCounts = { badDate: 0, legacyDate: 0, badValue: 0, unknownSleepValue: 0 };
+  private accepted = 0;
   /** Correlation children by signature, counted at the end only if no top-level twin appeared. */
   private readonly correlated = new Map<string, Attributes>();
   private readonly topLevelCorrelatable = new Set<string>();
@@ -137,6 +143,16 @@ export class ExportAggregator implements ExportSink {
   private seeDay(day: number): void {
     if (day < this.firstDay) this.firstDay = day;
     if (day > this.lastDay) this.lastDay = day;
+  }
+
+  /** What was skipped so far. */
+  get skippedSoFar(): Readonly<SkippedCounts> {
+    return this.skipped;
+  }
+
+  /** Records whose dates could be read. */
+  get recordsAccepted(): number {
+    return this.accepted;
   }
 
   /** Elements folded in so far, for progress reports. */
@@ -171,9 +187,11 @@ export class ExportAggregator implements ExportSink {
     const start = parseHealthDate(attributes.startDate ?? "");
     const end = parseHealthDate(attributes.endDate ?? "") ?? start;
     if (!start || !end) {
-      this.skipped.badDate += 1;
+      if (LEGACY_DATE.test(attributes.startDate ?? "")) this.skipped.legacyDate += 1;
+      else this.skipped.badDate += 1;
       return;
     }
+    this.accepted += 1;
     const source = this.intern(attributes.sourceName ?? "unknown");
     if (metric === "SleepAnalysis") {
       this.sleepSample(attributes.value ?? "", start, end, source);

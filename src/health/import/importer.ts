@@ -116,6 +116,12 @@ export async function importExport(options: ImportOptions): Promise<ImportSummar
     } finally {
       source.close();
     }
+    if (aggregator.recordsAccepted === 0 && aggregator.skippedSoFar.legacyDate > 0) {
+      throw new ImportError(
+        "ERR_IMPORT_UNSUPPORTED_FORMAT",
+        "This is a 2015-era (iOS 8) Health export, whose compact dates (20150101120000-0800) are not supported. Export again from the Health app on a current iPhone.",
+      );
+    }
     const result = aggregator.finish();
     const manifest = manifestOf(result, { file: basename(path), xmlName: source.xmlName, bytes: read.bytes, sha256: read.sha256 });
     const series = new Map<string, SeriesDay[]>([...result.cumulative, ...result.discrete, ...result.categories]);
