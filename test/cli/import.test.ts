@@ -81,3 +81,13 @@ describe("wellness import and reindex", () => {
     expect(reindex.stderr).toMatch(/User nobody has no imported health data; run wellness import/);
   });
 });
+
+describe("import output", () => {
+  it("draws a progress line with percent, megabytes, records per second and time left", async () => {
+    const { progressLine } = await import("../../src/cli/import.js");
+    expect(progressLine({ bytesRead: 25e6, totalBytes: 100e6, records: 50_000, elapsedMs: 2_000 }, 20)).toBe(
+      "[=====               ]  25% 25.0/100.0 MB  25,000 records/s  ETA 6s",
+    );
+    expect(progressLine({ bytesRead: 0, totalBytes: 0, records: 0, elapsedMs: 0 }, 4)).toBe("[    ]   0% 0.0/0.0 MB  0 records/s  ETA 0s");
+  });
+});

@@ -172,6 +172,27 @@ describe("importExport", () => {
     expect(await test.client.hGet(test.keys.sleepNight("sleep", "2024-10-15"), "asleepMinutes")).toBe("420");
   });
 
+  it("a re-import with less data removes the series, workouts and summaries that are gone", async () => {
+    const full =
+      record("StepCount", "iPhone", "500", "2024-10-14 09:00:00 -0700") +
+      record("HeartRate", "Watch", "60", "2024-10-14 09:00:00 -0700", undefined, "count/min") +
+      ' <Workout workoutActivityType="HKWorkoutActivityTypeYoga" duration="20" durationUnit="min" sourceName="Watch" startDate="2024-10-14 07:00:00 -0700" endDate="2024-10-14 07:20:00 -0700"/>\n';
+    await run("shrink", file("full.xml", exportXml(full)));
+    const [workout] = await store().workouts("shrink");
+    await run("shrink", file("less.xml", exportXml(record("StepCount", "iPhone", "700", "2024-10-15 09:00:00 -0700"))));
+    expect(Object.keys((await store().manifest("shrink"))?.metrics ?? {})).toEqual(["StepCount"]);
+    const gone = [
+      test.keys.healthSeries("shrink", "HeartRate"),
+      test.keys.healthMetric("shrink", "HeartRate"),
+      test.keys.healthWorkouts("shrink"),
+      test.keys.workout("shrink", workout?.id ?? ""),
+      test.keys.workoutsByDate("shrink"),
+      test.keys.workoutDays("shrink"),
+    ];
+    expect(await test.client.exists(gone)).toBe(0);
+    expect((await store().series("shrink", "StepCount")).map((day) => day.date)).toEqual(["2024-10-15"]);
+  });
+
   it("skips and counts unparseable dates and non-numeric values", async () => {
     const body =
       record("HeartRate", "Watch", "70", "2024-10-14 09:00:00 -0700", undefined, "count/min") +

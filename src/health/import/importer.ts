@@ -126,14 +126,14 @@ export async function importExport(options: ImportOptions): Promise<ImportSummar
     const manifest = manifestOf(result, { file: basename(path), xmlName: source.xmlName, bytes: read.bytes, sha256: read.sha256 });
     const series = new Map<string, SeriesDay[]>([...result.cumulative, ...result.discrete, ...result.categories]);
     const store = new HealthStore(client, keys);
-    await store.replace(userId, randomBytes(8).toString("hex"), {
+    const replaced = await store.replace(userId, randomBytes(8).toString("hex"), {
       manifest,
       series,
       workouts: result.workouts,
       sleep: result.sleep,
       activity: result.activity,
     });
-    const indexes = await new HealthIndexes(client, keys, store, options.indexTtlSeconds).rebuild(userId);
+    const indexes = await new HealthIndexes(client, keys, store, options.indexTtlSeconds).rebuild(userId, replaced);
     const seconds = (performance.now() - started) / 1000;
     return {
       userId,

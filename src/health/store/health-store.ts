@@ -80,9 +80,9 @@ export class HealthStore {
   /**
    * Replaces a user's permanent data: writes everything into staging keys (pipelined in
    * batches), then swaps them in atomically. If anything fails before the swap, the live data
-   * is untouched and the staging keys expire on their own.
+   * is untouched and the staging keys expire on their own. Returns the manifest it replaced.
    */
-  async replace(userId: string, importId: string, data: PermanentData): Promise<void> {
+  async replace(userId: string, importId: string, data: PermanentData): Promise<HealthManifest | undefined> {
     validateId("user id", userId);
     const staging = this.keys.staging(importId);
     const stagingKeys = this.keysFor(staging, userId, data);
@@ -101,6 +101,7 @@ export class HealthStore {
           ]
         : [];
       await SWAP.run(this.client, [...stagingKeys, ...liveKeys, ...stale], [String(stagingKeys.length)]);
+      return previous;
     } catch (error) {
       await this.client.unlink(stagingKeys).catch(() => undefined);
       throw error;

@@ -54,10 +54,13 @@ export class HealthIndexes {
     private readonly ttlSeconds: number,
   ) {}
 
-  /** Drops the user's TTL'd indexes and writes them again from the permanent data. */
-  async rebuild(userId: string): Promise<IndexCounts> {
+  /**
+   * Drops the user's TTL'd indexes and writes them again from the permanent data. Pass the
+   * manifest an import just replaced, so summaries of metrics the new data no longer has go too.
+   */
+  async rebuild(userId: string, replaced?: HealthManifest): Promise<IndexCounts> {
     const manifest = await this.store.manifest(userId);
-    await this.clear(userId, manifest);
+    await this.clear(userId, [...Object.keys(manifest?.metrics ?? {}), ...Object.keys(replaced?.metrics ?? {})]);
     if (!manifest) return { metrics: 0, workouts: 0, sleepNights: 0 };
     const writes: Promise<unknown>[] = [];
     const push = async (write: Promise<unknown>) => {
@@ -136,7 +139,7 @@ export class HealthIndexes {
   }
 
   /** Removes every TTL'd index of the user, found through the indexes themselves (no SCAN). */
-  private async clear(userId: string, manifest: HealthManifest | undefined): Promise<void> {
+  private async clear(userId: string, metrics: string[]): Promise<void> {
     const [workoutIds, nightDates] = await Promise.all([
       this.client.zRange(this.keys.workoutsByDate(userId), 0, -1),
       this.client.zRange(this.keys.sleepByDate(userId), 0, -1),
@@ -144,7 +147,7 @@ export class HealthIndexes {
     const keys = [
       ...workoutIds.map((id) => this.keys.workout(userId, id)),
       ...nightDates.map((date) => this.keys.sleepNight(userId, date)),
-      ...Object.keys(manifest?.metrics ?? {}).map((metric) => this.keys.healthMetric(userId, metric)),
+      ...[...new Set(metrics)].map((metric) => this.keys.healthMetric(userId, metric)),
       this.keys.workoutsByDate(userId),
       this.keys.workoutDays(userId),
       this.keys.sleepByDate(userId),
