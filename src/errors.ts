@@ -124,3 +124,30 @@ export class ImportError extends WellnessError {
     this.column = options?.column;
   }
 }
+
+/** The embedding provider cannot be used (Ollama unreachable, model missing, bad reply). */
+export class EmbeddingUnavailableError extends WellnessError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("ERR_EMBEDDING_UNAVAILABLE", message, options);
+  }
+}
+
+/**
+ * Stored memories were embedded with another provider, model or dimension than the one running
+ * now; searching or writing them would mix incomparable vectors.
+ */
+export class EmbeddingModelMismatchError extends WellnessError {
+  constructor(stored: string, current: string) {
+    super(
+      "ERR_EMBEDDING_MODEL_MISMATCH",
+      `Memories in Redis were embedded with ${stored}, but this process uses ${current}. Run \`wellness memory reindex\` to re-embed them with the current model, or set EMBEDDING_PROVIDER and EMBEDDING_MODEL back.`,
+    );
+  }
+}
+
+/** A memory id, type or argument that does not name anything this user has. */
+export class MemoryNotFoundError extends WellnessError {
+  constructor(message: string) {
+    super("ERR_NOT_FOUND", message);
+  }
+}

@@ -11,7 +11,10 @@ export {
   CheckpointConfigError,
   CircuitOpenError,
   ConfigError,
+  EmbeddingModelMismatchError,
+  EmbeddingUnavailableError,
   ImportError,
+  MemoryNotFoundError,
   InvalidIdError,
   RedisServerNotInstalledError,
   RedisUnavailableError,
@@ -20,6 +23,7 @@ export {
   type ConfigIssue,
 } from "./errors.js";
 export * from "./health/index.js";
+export * from "./memory/index.js";
 export { createLogger, silentLogger, type Logger } from "./logger.js";
 export * from "./redis/index.js";
 export { createApp, type AppDependencies } from "./server/index.js";

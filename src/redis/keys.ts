@@ -208,6 +208,33 @@ export class KeySchema {
     return decodeKeySegment(key.slice(head.length, key.length - tail.length));
   }
 
+  /** Hit, miss and error counters of the embedding cache (HASH), shared by every process. */
+  embeddingCacheStats(): string {
+    return this.key("embedding_cache", "stats");
+  }
+
+  // Vector scopes: the members of one searchable set of memories, and a version bumped on change.
+
+  /** SET of the memory keys in a scope. `tag` is the scope's hash tag (a user id or a category). */
+  vectorMembers(tag: string, scope: string): string {
+    return this.key("vector", `{${validateId("scope tag", tag)}}`, validateId("scope", scope), "members");
+  }
+
+  /** Counter bumped on every change to a scope, so in-process caches know when to reload. */
+  vectorVersion(tag: string, scope: string): string {
+    return this.key("vector", `{${validateId("scope tag", tag)}}`, validateId("scope", scope), "version");
+  }
+
+  /** SET of every scope that holds vectors (JSON [tag, scope]), for `wellness memory reindex`. */
+  vectorScopes(): string {
+    return this.key("vector", "scopes");
+  }
+
+  /** The embedding provider, model and dimensions the stored memories were made with (STRING JSON). */
+  memoryModel(): string {
+    return this.key("memory", "model");
+  }
+
   // Sessions.
 
   /** Owner (user id) of a session, so removing a session can find its user's index. */

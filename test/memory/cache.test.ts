@@ -1,0 +1,77 @@
+import { createHash } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CachedEmbeddings, closeRedis, connectRedis, KeySchema } from "../../src/index.js";
+import { HashingEmbeddings } from "../support/hashing-embeddings.js";
+import { connectTestRedis, type TestConnection } from "../support/redis.js";
+import { spawnPrivateRedis } from "../support/test-redis.js";
+
+describe("CachedEmbeddings", () => {
+  let test: TestConnection;
+
+  beforeAll(async () => {
+    test = await connectTestRedis({ label: "embcache" });
+  });
+
+  afterAll(async () => {
+    await test.dispose();
+  });
+
+  it("stores float32 bytes under sha256(provider:model:text) with the TTL, and serves them back", async () => {
+    const inner = new HashingEmbeddings(64);
+    const cache = new CachedEmbeddings(inner, test.client, test.keys, 3600);
+    const [first] = await cache.embed(["rest day"]);
+    const key = test.keys.embeddingCache(createHash("sha256").update("hashing:hashing-v1:rest day").digest("hex"));
+    expect(await test.client.strLen(key)).toBe(64 * 4);
+    expect(await test.client.ttl(key)).toBeGreaterThan(3590);
+    const calls = inner.calls;
+    const [again] = await cache.embed(["rest day"]);
+    expect(inner.calls).toBe(calls);
+    expect(Array.from(again as Float32Array)).toEqual(Array.from(first as Float32Array));
+  });
+
+  it("embeds only the misses of a batch, once per distinct text, and keeps order", async () => {
+    const inner = new HashingEmbeddings(32, "batch-model");
+    const cache = new CachedEmbeddings(inner, test.client, test.keys, 60);
+    await cache.embed(["a b", "c d"]);
+    const direct = await new HashingEmbeddings(32, "batch-model").embed(["c d", "e f", "a b"]);
+    const mixed = await cache.embed(["c d", "e f", "a b", "e f"]);
+    expect(mixed.map((vector) => Array.from(vector))).toEqual([...direct, direct[1] as Float32Array].map((vector) => Array.from(vector)));
+    expect(inner.calls).toBe(2);
+  });
+
+  it("counts hits and misses in Redis, so two processes' counts add up", async () => {
+    const keys = new KeySchema(`${test.prefix}stats:`);
+    const one = new CachedEmbeddings(new HashingEmbeddings(16, "s"), test.client, keys, 60);
+    const other = new CachedEmbeddings(new HashingEmbeddings(16, "s"), test.client, keys, 60);
+    await one.embed(["x", "y"]);
+    await other.embed(["x", "y", "z"]);
+    expect(await one.stats()).toEqual({ hits: 2, misses: 3, hitRate: 0.4, errors: 0 });
+    expect((await other.stats()).hits).toBe(2);
+  });
+
+  it("passes through while Redis is down, counts the errors, and caches again after a restart", async () => {
+    const server = await spawnPrivateRedis();
+    const client = await connectRedis({ url: server.url, commandTimeoutMs: 300, reconnect: { initialDelayMs: 20, maxDelayMs: 100 } });
+    try {
+      const cache = new CachedEmbeddings(new HashingEmbeddings(16, "p"), client, new KeySchema("t:"), 60);
+      await cache.embed(["steady"]);
+      await server.stop();
+      const [vector] = await cache.embed(["while down"]);
+      expect(vector).toHaveLength(16);
+      expect((await cache.stats()).errors).toBeGreaterThanOrEqual(2);
+      const { RedisServerProcess } = await import("../../src/index.js");
+      const restarted = await RedisServerProcess.start({ port: server.port, dir: server.dir });
+      try {
+        for (let attempt = 0; attempt < 50 && !client.isReady; attempt++) await new Promise((resolve) => setTimeout(resolve, 50));
+        await cache.embed(["after restart"]);
+        expect(await client.exists(new KeySchema("t:").embeddingCache(createHash("sha256").update("hashing:p:after restart").digest("hex")))).toBe(1);
+      } finally {
+        await closeRedis(client);
+        await restarted.stop();
+      }
+    } finally {
+      await closeRedis(client);
+      await server.cleanup();
+    }
+  });
+});
