@@ -88,7 +88,7 @@ export const KNOWLEDGE_PACK: readonly Fact[] = [
     category: "sleep",
     factType: "guideline",
     content: "Adults generally need 7 to 9 hours of sleep a night; regularly sleeping under 7 hours is linked with worse mood, weight gain, higher blood pressure and weaker immunity.",
-    context: "how much sleep do adults need",
+    context: "how many hours should I sleep each night; how much sleep do adults need",
     source: SOURCE,
   },
   {

@@ -15,7 +15,7 @@ const RULES: [QueryCategory, RegExp][] = [
   ["comparison", /\b(compare|compared|comparison|versus|vs\.?|than (last|the previous|before)|difference between|change from)\b/iu],
   ["goals", /\b(goal|goals|target|aim|aiming|want to (reach|hit|get to|lose|gain|walk|run|sleep))\b/iu],
   ["sleep", /\b(sleep|slept|sleeping|bed ?time|nap|rem|deep sleep|insomnia|woke|wake)\b/iu],
-  ["workouts", /\b(workout|workouts|exercise|exercised|run|ran|running|cycling|ride|swim|yoga|training|gym|lift)\b/iu],
+  ["workouts", /\b(workout|workouts|work out|working out|worked out|exercise|exercised|run|ran|running|cycling|ride|swim|yoga|training|gym|lift)\b/iu],
   ["knowledge", /\b(what is|what's a|what are|why does|explain|meaning of|normal range|is it normal|healthy range)\b/iu],
   ["metrics", /\b(steps|heart rate|hrv|resting|weight|bmi|calories|energy|vo2|blood pressure|oxygen|distance|average|trend)\b/iu],
 ];

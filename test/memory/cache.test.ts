@@ -62,7 +62,10 @@ describe("CachedEmbeddings", () => {
       const { RedisServerProcess } = await import("../../src/index.js");
       const restarted = await RedisServerProcess.start({ port: server.port, dir: server.dir });
       try {
-        for (let attempt = 0; attempt < 50 && !client.isReady; attempt++) await new Promise((resolve) => setTimeout(resolve, 50));
+        for (let attempt = 0; attempt < 50; attempt++) {
+          if (await client.ping().then(() => true, () => false)) break;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
         await cache.embed(["after restart"]);
         expect(await client.exists(new KeySchema("t:").embeddingCache(createHash("sha256").update("hashing:p:after restart").digest("hex")))).toBe(1);
       } finally {
