@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { WellnessError } from "../errors.js";
 import { writeSyntheticExport } from "../health/synthetic/generator.js";
 import { importCommand } from "./import.js";
+import { memoryCommand } from "./memory.js";
 import { reindexCommand } from "./reindex.js";
 import { serve } from "./serve.js";
 
@@ -46,6 +47,8 @@ program
   .action(async (options: { user?: string; json?: boolean }) => {
     await reindexCommand(options);
   });
+
+program.addCommand(memoryCommand());
 
 /** "100MB", "1.5GB", "500kB" or a byte count. */
 function size(value: string): number {

@@ -1,7 +1,9 @@
+import type { Config } from "../config.js";
 import type { RedisClient } from "../redis/client.js";
-import type { KeySchema } from "../redis/keys.js";
+import { KeySchema } from "../redis/keys.js";
 import type { MemoryDependencies } from "./context.js";
 import { CachedEmbeddings } from "./embeddings/cache.js";
+import { embeddingsFromConfig } from "./embeddings/index.js";
 import type { Embeddings } from "./embeddings/provider.js";
 import { EpisodicMemory, type EpisodicType } from "./episodic.js";
 import { ModelGuard } from "./model-guard.js";
@@ -118,4 +120,15 @@ export class Memory {
       : undefined;
     return { model, embeddingCache, semanticFacts, ...(users ? { users } : {}) };
   }
+}
+
+/** The memory the app runs with: the configured provider, prefix and TTLs. */
+export function memoryFromConfig(client: RedisClient, config: Config): Memory {
+  return new Memory({
+    client,
+    keys: new KeySchema(config.redis.keyPrefix),
+    embeddings: embeddingsFromConfig(config),
+    ttlSeconds: config.memoryTtlSeconds,
+    embeddingCacheTtlSeconds: config.embeddingCacheTtlSeconds,
+  });
 }

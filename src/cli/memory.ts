@@ -1,0 +1,144 @@
+import { Command, InvalidArgumentError } from "commander";
+import { loadConfig } from "../config.js";
+import { MemoryNotFoundError } from "../errors.js";
+import { createLogger } from "../logger.js";
+import { EPISODIC_TYPES, type EpisodicType } from "../memory/episodic.js";
+import { KNOWLEDGE_PACK } from "../memory/knowledge-pack.js";
+import { memoryFromConfig, type Memory } from "../memory/index.js";
+import { withRedis } from "./connection.js";
+
+type Kind = EpisodicType | "procedure" | "semantic";
+const KINDS: readonly Kind[] = [...EPISODIC_TYPES, "procedure", "semantic"];
+
+function kind(value: string): Kind {
+  if (!(KINDS as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${KINDS.join(", ")}`);
+  return value as Kind;
+}
+
+function print(value: unknown, json: boolean | undefined, text: () => string): void {
+  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
+}
+
+/** Runs `action` with the configured memory on a fresh connection. */
+async function withMemory<T>(action: (memory: Memory, defaultUser: string) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  return withRedis(config, createLogger(config.logLevel), (client) => action(memoryFromConfig(client, config), config.defaultUserId));
+}
+
+/** `wellness memory list|search|forget|reindex|stats|load-knowledge`. */
+export function memoryCommand(): Command {
+  const command = new Command("memory").description("inspect and maintain long-term memory (episodic, semantic, procedural)");
+
+  command
+    .command("list")
+    .description("list a user's memories, newest first (or the shared facts)")
+    .option("-u, --user <id>", "user (default: DEFAULT_USER_ID)")
+    .option("-t, --type <kind>", `one of ${KINDS.join(", ")}`, kind)
+    .option("--json", "print JSON")
+    .action(async (options: { user?: string; type?: Kind; json?: boolean }) => {
+      await withMemory(async (memory, defaultUser) => {
+        const user = options.user ?? defaultUser;
+        if (options.type === "semantic") {
+          const facts = await memory.semantic.list();
+          print(facts, options.json, () => facts.map((fact) => `${fact.id}  [${fact.category}/${fact.factType}] ${fact.content}`).join("\n"));
+        } else if (options.type === "procedure") {
+          const procedures = await memory.procedural.list(user);
+          print(procedures, options.json, () =>
+            procedures.map((p) => `${p.patternHash.slice(0, 12)}  ${p.tools.join(" > ")}  x${p.executionCount}  ${p.avgExecutionTimeMs} ms  score ${p.avgSuccessScore}  "${p.query}"`).join("\n"),
+          );
+        } else {
+          const records = await memory.episodic.list(user, options.type);
+          print(records, options.json, () =>
+            records
+              .map((r) => `${r.id}  ${r.timestamp.slice(0, 16)}  [${r.type}${r.supersededBy ? ", superseded" : ""}] ${r.description}`)
+              .join("\n") || `No memories for ${user}.`,
+          );
+        }
+      });
+    });
+
+  command
+    .command("search")
+    .description("search a user's memories and the shared facts by meaning")
+    .argument("<query>", "what to look for")
+    .option("-u, --user <id>", "user (default: DEFAULT_USER_ID)")
+    .option("-k <n>", "results per memory type", (value) => Number.parseInt(value, 10), 5)
+    .option("--json", "print JSON")
+    .action(async (query: string, options: { user?: string; k: number; json?: boolean }) => {
+      await withMemory(async (memory, defaultUser) => {
+        const user = options.user ?? defaultUser;
+        const [episodic, semantic, plan] = await Promise.all([
+          memory.episodic.retrieve(user, query, { k: options.k }),
+          memory.semantic.search(query, { k: options.k }),
+          memory.procedural.suggest(user, query),
+        ]);
+        print({ episodic, semantic, plan: plan ?? null }, options.json, () =>
+          [
+            `Episodic (${user}):`,
+            ...episodic.map((r) => `  ${r.similarity?.toFixed(3)}  [${r.type}] ${r.description}`),
+            "Semantic:",
+            ...semantic.map((f) => `  ${f.similarity?.toFixed(3)}  [${f.category}] ${f.content}`),
+            `Suggested plan: ${plan ? `${plan.tools.join(" > ")} (confidence ${plan.confidence}, ~${plan.typicalLatencyMs} ms)` : "none"}`,
+          ].join("\n"),
+        );
+      });
+    });
+
+  command
+    .command("forget")
+    .description("delete one of a user's episodic memories by id")
+    .argument("<id>", "the memory id (from memory list)")
+    .option("-u, --user <id>", "user (default: DEFAULT_USER_ID)")
+    .action(async (id: string, options: { user?: string }) => {
+      await withMemory(async (memory, defaultUser) => {
+        const user = options.user ?? defaultUser;
+        if (!(await memory.episodic.forget(user, id))) throw new MemoryNotFoundError(`User ${user} has no memory ${id}; see wellness memory list.`);
+        process.stdout.write(`Forgot ${id}.\n`);
+      });
+    });
+
+  command
+    .command("reindex")
+    .description("re-embed every stored memory with the configured embedding model")
+    .action(async () => {
+      await withMemory(async (memory) => {
+        const { scopes, memories } = await memory.reindex();
+        process.stdout.write(`Re-embedded ${memories} memories in ${scopes} scopes with ${memory.embeddings.provider}/${memory.embeddings.model}.\n`);
+      });
+    });
+
+  command
+    .command("load-knowledge")
+    .description("load the built-in health knowledge pack into semantic memory (idempotent)")
+    .action(async () => {
+      await withMemory(async (memory) => {
+        const ids = await memory.semantic.load(KNOWLEDGE_PACK);
+        process.stdout.write(`Loaded ${ids.length} facts.\n`);
+      });
+    });
+
+  command
+    .command("stats")
+    .description("embedding model, embedding cache and memory counts")
+    .option("-u, --user <id>", "user (default: DEFAULT_USER_ID)")
+    .option("--json", "print JSON")
+    .action(async (options: { user?: string; json?: boolean }) => {
+      await withMemory(async (memory, defaultUser) => {
+        const stats = await memory.stats(options.user ?? defaultUser);
+        print(stats, options.json, () =>
+          [
+            `model: ${stats.model ? `${stats.model.provider}/${stats.model.model} (${stats.model.dimensions} dimensions)` : "none recorded yet"}`,
+            `embedding cache: ${stats.embeddingCache.hits} hits, ${stats.embeddingCache.misses} misses, hit rate ${stats.embeddingCache.hitRate}`,
+            `semantic facts: ${stats.semanticFacts}`,
+            ...(stats.users
+              ? [
+                  `user ${stats.users.userId}: ${Object.entries(stats.users.episodic).map(([type, count]) => `${count} ${type}`).join(", ")}, ${stats.users.procedures} procedures`,
+                ]
+              : []),
+          ].join("\n"),
+        );
+      });
+    });
+
+  return command;
+}

@@ -1,0 +1,55 @@
+import { spawn } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { connectTestRedis, deletePrefix, uniquePrefix, type TestConnection } from "../support/redis.js";
+
+const root = new URL("../../", import.meta.url).pathname;
+
+function wellness(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe("wellness memory", () => {
+  let test: TestConnection;
+  const prefix = uniquePrefix("cli-memory");
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    test = await connectTestRedis();
+    env = { REDIS_URL: inject("redisUrl"), REDIS_KEY_PREFIX: prefix, DEFAULT_USER_ID: "cli-user" };
+  });
+
+  afterAll(async () => {
+    await deletePrefix(test.client, prefix);
+    await test.dispose();
+  });
+
+  it("loads the knowledge pack, searches it, reports stats and refuses to forget what is not there", async () => {
+    const loaded = await wellness(["memory", "load-knowledge"], env);
+    expect(loaded.stdout).toMatch(/^Loaded \d+ facts\.$/mu);
+    const search = await wellness(["memory", "search", "how much sleep do I need", "--json", "-k", "2"], env);
+    expect(search.code).toBe(0);
+    const found = JSON.parse(search.stdout) as { semantic: { category: string }[]; episodic: unknown[]; plan: unknown };
+    expect(found.semantic[0]?.category).toBe("sleep");
+    expect(found.episodic).toEqual([]);
+    const stats = JSON.parse((await wellness(["memory", "stats", "--json"], env)).stdout) as { semanticFacts: number; model: { provider: string } };
+    expect(stats).toMatchObject({ model: { provider: "local" } });
+    expect(stats.semanticFacts).toBeGreaterThanOrEqual(25);
+    const forget = await wellness(["memory", "forget", "000000000aaaaaaaaaa"], env);
+    expect(forget.code).toBe(1);
+    expect(forget.stderr).toMatch(/User cli-user has no memory 000000000aaaaaaaaaa/);
+    const crafted = await wellness(["memory", "list", "--user", "a*"], env);
+    expect(crafted.code).toBe(1);
+    expect(crafted.stderr).toMatch(/Invalid user id: it contains the character '\*'/);
+  });
+});
