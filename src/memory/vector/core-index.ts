@@ -2,6 +2,7 @@ import { RESP_TYPES } from "redis";
 import { isCluster, type RedisClient } from "../../redis/client.js";
 import type { KeySchema } from "../../redis/keys.js";
 import { RedisScript } from "../../redis/script.js";
+import { SIMD_WIDTH, SimdScorer } from "./simd-scores.js";
 import type { KnnOptions, VectorDocument, VectorIndex, VectorMatch, VectorScope } from "./vector-index.js";
 
 const BINARY = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } };
@@ -39,6 +40,47 @@ return removed
 interface CachedScope {
   version: string;
   documents: VectorDocument[];
+  /** Every vector of the scope back to back, for a tight scan. */
+  matrix: Float32Array;
+  offsets: Int32Array;
+  lengths: Int32Array;
+  /** The same vectors in WebAssembly memory, when they all share a SIMD-friendly dimension. */
+  simd: SimdScorer | undefined;
+}
+
+function pack(version: string, documents: VectorDocument[], simdModule: () => object): CachedScope {
+  const offsets = new Int32Array(documents.length);
+  const lengths = new Int32Array(documents.length);
+  let total = 0;
+  documents.forEach((document, index) => {
+    offsets[index] = total;
+    lengths[index] = document.vector.length;
+    total += document.vector.length;
+  });
+  const matrix = new Float32Array(total);
+  documents.forEach((document, index) => matrix.set(document.vector, offsets[index]));
+  const dim = documents[0]?.vector.length ?? 0;
+  const uniform = dim > 0 && dim % SIMD_WIDTH === 0 && documents.every((document) => document.vector.length === dim);
+  const simd = uniform ? SimdScorer.create(simdModule(), matrix, documents.length, dim) : undefined;
+  return { version, documents, matrix, offsets, lengths, simd };
+}
+
+/** Dot product of `query` with the vector at `offset` in `matrix`, unrolled by four. */
+function dotAt(matrix: Float32Array, offset: number, length: number, query: Float32Array): number {
+  const n = Math.min(length, query.length);
+  let a = 0;
+  let b = 0;
+  let c = 0;
+  let d = 0;
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    a += matrix[offset + i]! * query[i]!;
+    b += matrix[offset + i + 1]! * query[i + 1]!;
+    c += matrix[offset + i + 2]! * query[i + 2]!;
+    d += matrix[offset + i + 3]! * query[i + 3]!;
+  }
+  for (; i < n; i++) a += matrix[offset + i]! * query[i]!;
+  return a + b + c + d;
 }
 
 function toBytes(vector: Float32Array): Buffer {
@@ -51,24 +93,24 @@ function fromBytes(bytes: Buffer): Float32Array {
   return copy;
 }
 
-function dot(a: Float32Array, b: Float32Array): number {
-  let sum = 0;
-  const length = Math.min(a.length, b.length);
-  for (let i = 0; i < length; i++) sum += (a[i] as number) * (b[i] as number);
-  return sum;
-}
-
-function matches(fields: Record<string, string>, options: KnnOptions): boolean {
-  for (const [name, value] of Object.entries(options.where ?? {})) if (fields[name] !== value) return false;
-  for (const [name, value] of Object.entries(options.whereNot ?? {})) if (fields[name] === value) return false;
-  return true;
+/** A filter compiled once per query: equal-to and not-equal-to field checks. */
+function compileFilter(options: KnnOptions): (fields: Record<string, string>) => boolean {
+  const where = Object.entries(options.where ?? {});
+  const whereNot = Object.entries(options.whereNot ?? {});
+  if (where.length === 0 && whereNot.length === 0) return () => true;
+  return (fields) => {
+    for (const [name, value] of where) if (fields[name] !== value) return false;
+    for (const [name, value] of whereNot) if (fields[name] === value) return false;
+    return true;
+  };
 }
 
 /**
  * The vector index on core Redis: each document's float32 vector lives in its own HASH beside its
  * fields, each scope lists its members in a SET, and a per-scope version counter tells every
  * process when its in-memory copy of a scope is stale. Similarity is exact cosine over
- * normalized vectors, computed with typed arrays. A warm query costs one round trip (MGET of the
+ * normalized vectors, computed with WebAssembly SIMD (typed arrays when a scope's vectors differ
+ * in length). A warm query costs one round trip (MGET of the
  * versions); a cold or changed scope two more (SMEMBERS, then every HGETALL pipelined).
  *
  * @example
@@ -80,6 +122,7 @@ function matches(fields: Record<string, string>, options: KnnOptions): boolean {
  */
 export class CoreVectorIndex implements VectorIndex {
   private readonly cache = new Map<string, CachedScope>();
+  private simdModule: object | undefined;
 
   constructor(
     private readonly client: RedisClient,
@@ -123,29 +166,35 @@ export class CoreVectorIndex implements VectorIndex {
 
   async documents(scope: VectorScope): Promise<VectorDocument[]> {
     const [loaded] = await this.load([scope]);
-    return loaded ?? [];
+    return loaded?.documents ?? [];
   }
 
   async knn(scopes: readonly VectorScope[], vector: Float32Array, options: KnnOptions): Promise<VectorMatch[]> {
     const minimum = options.minSimilarity ?? -1;
-    const best: VectorMatch[] = [];
-    for (const documents of await this.load(scopes)) {
-      for (const document of documents) {
-        if (!matches(document.fields, options)) continue;
-        const similarity = dot(vector, document.vector);
-        if (similarity < minimum) continue;
-        if (best.length < options.k || similarity > (best.at(-1)?.similarity ?? -Infinity)) {
-          best.push({ key: document.key, similarity, fields: document.fields });
-          best.sort((a, b) => b.similarity - a.similarity);
-          if (best.length > options.k) best.pop();
-        }
+    const accept = compileFilter(options);
+    const k = options.k;
+    const best: { similarity: number; document: VectorDocument }[] = [];
+    let floor = minimum;
+    for (const scope of await this.load(scopes)) {
+      const { documents, matrix, offsets, lengths } = scope;
+      const simd = scope.simd && vector.length === lengths[0] ? scope.simd.score(vector) : undefined;
+      for (let index = 0; index < documents.length; index++) {
+        const similarity = simd ? simd[index]! : dotAt(matrix, offsets[index]!, lengths[index]!, vector);
+        if (similarity < floor || (best.length === k && similarity <= floor)) continue;
+        const document = documents[index]!;
+        if (!accept(document.fields)) continue;
+        let position = best.length;
+        while (position > 0 && best[position - 1]!.similarity < similarity) position--;
+        best.splice(position, 0, { similarity, document });
+        if (best.length > k) best.pop();
+        if (best.length === k) floor = Math.max(minimum, best[k - 1]!.similarity);
       }
     }
-    return best;
+    return best.map(({ similarity, document }) => ({ key: document.key, similarity, fields: document.fields }));
   }
 
   /** Each scope's documents, from the in-process cache when its version has not moved. */
-  private async load(scopes: readonly VectorScope[]): Promise<VectorDocument[][]> {
+  private async load(scopes: readonly VectorScope[]): Promise<CachedScope[]> {
     if (scopes.length === 0) return [];
     const versionKeys = scopes.map((scope) => this.scopeKeys(scope).version);
     const client = this.client;
@@ -157,10 +206,10 @@ export class CoreVectorIndex implements VectorIndex {
         const version = versions[index] ?? "0";
         const cacheKey = JSON.stringify([scope.tag, scope.name]);
         const cached = this.cache.get(cacheKey);
-        if (cached && cached.version === version) return cached.documents;
-        const documents = await this.fetch(scope);
-        this.cache.set(cacheKey, { version, documents });
-        return documents;
+        if (cached && cached.version === version) return cached;
+        const packed = pack(version, await this.fetch(scope), () => (this.simdModule ??= SimdScorer.compile()));
+        this.cache.set(cacheKey, packed);
+        return packed;
       }),
     );
   }
