@@ -151,3 +151,10 @@ export class MemoryNotFoundError extends WellnessError {
     super("ERR_NOT_FOUND", message);
   }
 }
+
+/** A request's parameters, query or body do not match what the route accepts. */
+export class ValidationError extends WellnessError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("ERR_VALIDATION", message, options);
+  }
+}

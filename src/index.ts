@@ -19,6 +19,7 @@ export {
   RedisServerNotInstalledError,
   RedisUnavailableError,
   ServerStartError,
+  ValidationError,
   WellnessError,
   type ConfigIssue,
 } from "./errors.js";

@@ -7,6 +7,7 @@ import { closeRedis, connectionOptionsFrom, connectRedis, isConnectionFailure, t
 import { checkRedisHealth, type RedisHealthReport } from "../redis/health.js";
 import { KeySchema } from "../redis/keys.js";
 import type { RedisServerProcess } from "../redis/server-process.js";
+import { memoryFromConfig } from "../memory/index.js";
 import { createApp } from "../server/app.js";
 import { startLocalRedis } from "./local-redis.js";
 
@@ -78,14 +79,22 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
   });
   log.info(describeHealth(await checkRedisHealth(redis, keys, breaker), shownUrl));
 
-  const app = createApp({ redis, keys, breaker, log });
+  const memory = memoryFromConfig(redis, config);
+  const app = createApp({ redis, keys, breaker, log, memory, userOf: () => config.defaultUserId });
   const host = options.host ?? config.server.host;
+  if (!["127.0.0.1", "localhost", "::1"].includes(host)) {
+    await closeRedis(redis);
+    await localServer?.stop();
+    throw new ServerStartError(
+      `Refusing to listen on ${host}: the API serves personal health data and has no authentication yet, so it binds to loopback only. Use HOST=127.0.0.1 (or reach it through an SSH tunnel or an authenticating proxy).`,
+    );
+  }
   const port = options.port ?? config.server.port;
   let server: ServerType;
   try {
     server = await new Promise((resolve, reject) => {
       const started = serveHttp({ fetch: app.fetch, hostname: host, port }, (info) => {
-        log.info(`Listening on http://${host.includes(":") ? `[${host}]` : host}:${info.port} (GET /health)`);
+        log.info(`Listening on http://${host.includes(":") ? `[${host}]` : host}:${info.port} (GET /health, /api/memory) as user ${config.defaultUserId}`);
         resolve(started);
       });
       started.once("error", reject);

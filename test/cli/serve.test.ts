@@ -105,6 +105,13 @@ describe("wellness serve", () => {
     }
   });
 
+  it("refuses to listen beyond loopback while the API has no authentication", async () => {
+    const cli = runCli(["serve", "--host", "0.0.0.0", "--port", "0"], { REDIS_URL: inject("redisUrl") });
+    children.push(cli.child);
+    expect(await cli.exit).toBe(1);
+    expect(cli.output()).toMatch(/Refusing to listen on 0\.0\.0\.0: the API serves personal health data and has no authentication yet/);
+  });
+
   it("refuses to start on an invalid setting, naming the variable", async () => {
     const cli = runCli(["serve"], { USER_TIMEZONE: "Nowhere/Special" });
     children.push(cli.child);
