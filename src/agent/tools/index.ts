@@ -1,0 +1,43 @@
+import type { StructuredToolInterface } from "@langchain/core/tools";
+import { comparePeriodsTool } from "./compare-periods.js";
+import type { ToolDependencies } from "./context.js";
+import { getGoalsTool } from "./get-goals.js";
+import { getHealthKnowledgeTool } from "./get-health-knowledge.js";
+import { getHealthMetricsTool } from "./get-health-metrics.js";
+import { getSleepAnalysisTool } from "./get-sleep-analysis.js";
+import { getWorkoutPatternsTool } from "./get-workout-patterns.js";
+import { getWorkoutsTool } from "./get-workouts.js";
+import { setGoalTool } from "./set-goal.js";
+
+export { ToolContextError, type ToolDependencies } from "./context.js";
+export { UnknownMetricError, resolveMetric } from "./metrics.js";
+
+/** Names of the health tools, as the model sees them. */
+export const TOOL_NAMES = [
+  "get_health_metrics",
+  "get_sleep_analysis",
+  "get_workouts",
+  "get_workout_patterns",
+  "compare_periods",
+  "get_goals",
+  "set_goal",
+  "get_health_knowledge",
+] as const;
+export type ToolName = (typeof TOOL_NAMES)[number];
+
+/**
+ * The agent's tools over one user's Redis indexes and memory, looked up by name. The user comes
+ * from each call's configurable.userId, never from the model's arguments.
+ */
+export function createHealthTools(deps: ToolDependencies): Record<ToolName, StructuredToolInterface> {
+  return {
+    get_health_metrics: getHealthMetricsTool(deps),
+    get_sleep_analysis: getSleepAnalysisTool(deps),
+    get_workouts: getWorkoutsTool(deps),
+    get_workout_patterns: getWorkoutPatternsTool(deps),
+    compare_periods: comparePeriodsTool(deps),
+    get_goals: getGoalsTool(deps),
+    set_goal: setGoalTool(deps),
+    get_health_knowledge: getHealthKnowledgeTool(deps),
+  };
+}
