@@ -158,3 +158,10 @@ export class ValidationError extends WellnessError {
     super("ERR_VALIDATION", message, options);
   }
 }
+
+/** The chat model could not be reached or refused the request; the message says how to fix it. */
+export class ModelUnavailableError extends WellnessError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("ERR_MODEL_UNAVAILABLE", message, options);
+  }
+}

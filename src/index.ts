@@ -15,6 +15,7 @@ export {
   EmbeddingUnavailableError,
   ImportError,
   MemoryNotFoundError,
+  ModelUnavailableError,
   InvalidIdError,
   RedisServerNotInstalledError,
   RedisUnavailableError,

@@ -1,0 +1,46 @@
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import type { AIMessage, BaseMessage } from "@langchain/core/messages";
+import type { StructuredToolInterface } from "@langchain/core/tools";
+import { ChatOllama } from "@langchain/ollama";
+import type { Config } from "../config.js";
+import { ModelUnavailableError } from "../errors.js";
+
+const UNREACHABLE = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|fetch failed|EHOSTUNREACH|ETIMEDOUT|timed? ?out|aborted/iu;
+const MISSING_MODEL = /model .* not found|pull the model|404/iu;
+
+/** The default chat model: ChatOllama on OLLAMA_BASE_URL with OLLAMA_MODEL, failing fast when unreachable. */
+export function chatModelFromConfig(config: Pick<Config, "ollama">, timeoutMs = 120_000): BaseChatModel {
+  return new ChatOllama({
+    baseUrl: config.ollama.baseUrl,
+    model: config.ollama.model,
+    temperature: 0,
+    maxRetries: 0,
+    fetch: (input: string | URL | Request, init?: RequestInit) => fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) }),
+  });
+}
+
+/** Invokes the model (with tools bound when given), turning connection failures into a typed error that says what to do. */
+export async function callModel(
+  model: BaseChatModel,
+  messages: BaseMessage[],
+  tools: readonly StructuredToolInterface[] | undefined,
+): Promise<AIMessage> {
+  const runnable = tools && tools.length > 0 && model.bindTools ? model.bindTools([...tools]) : model;
+  try {
+    return await runnable.invoke(messages);
+  } catch (error) {
+    const message = `${(error as Error).message} ${String((error as { cause?: { code?: string } }).cause?.code ?? "")}`;
+    if (UNREACHABLE.test(message)) {
+      throw new ModelUnavailableError(
+        `The chat model is not reachable (${message.trim()}). Start Ollama (ollama serve), pull the model (ollama pull <OLLAMA_MODEL>), or point OLLAMA_BASE_URL at a running server.`,
+        { cause: error },
+      );
+    }
+    if (MISSING_MODEL.test(message)) {
+      throw new ModelUnavailableError(`The chat model refused the request (${message.trim()}). Pull it with ollama pull <OLLAMA_MODEL> or set OLLAMA_MODEL.`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,52 @@
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import { AIMessage, HumanMessage, SystemMessage, trimMessages, type BaseMessage } from "@langchain/core/messages";
+import type { StructuredToolInterface } from "@langchain/core/tools";
+import { callModel } from "../model.js";
+import { ROUND_LIMIT_PROMPT, systemPrompt } from "../prompts.js";
+import type { AgentStateType, AgentUpdate } from "../state.js";
+import { resolvePeriod } from "../time-range.js";
+
+export interface AgentNodeOptions {
+  model: BaseChatModel;
+  tools: readonly StructuredToolInterface[];
+  timeZone: string;
+  /** Model replies with tool calls allowed per turn; then it must answer. */
+  maxToolRounds: number;
+  /** History kept for the model, in approximate tokens (4 characters each). */
+  historyTokenBudget: number;
+  now?: () => Date;
+}
+
+function approximateTokens(messages: BaseMessage[]): number {
+  return messages.reduce((sum, message) => sum + Math.ceil(JSON.stringify(message.content).length / 4) + 4, 0);
+}
+
+/**
+ * agent: the chat model with the tools bound, the memory context and plan in the system prompt,
+ * and the history trimmed to the token budget. The trim always starts at a human message, so an
+ * AI message's tool calls are never separated from their tool results. After `maxToolRounds`
+ * tool rounds it is asked, without tools, for a final answer from what it has.
+ */
+export function agentNode(options: AgentNodeOptions) {
+  return async (state: AgentStateType): Promise<AgentUpdate> => {
+    const today = resolvePeriod("today", { timeZone: options.timeZone, ...(options.now ? { now: options.now() } : {}) }).from;
+    const limitReached = state.toolRounds >= options.maxToolRounds;
+    const history = await trimMessages(state.messages, {
+      maxTokens: options.historyTokenBudget,
+      strategy: "last",
+      tokenCounter: approximateTokens,
+      startOn: "human",
+    });
+    const system = new SystemMessage(
+      systemPrompt({ timeZone: options.timeZone, today, memoryContext: state.memoryContext, suggestedPlan: state.suggestedPlan, tools: !limitReached }),
+    );
+    const messages = limitReached ? [system, ...history, new HumanMessage(ROUND_LIMIT_PROMPT)] : [system, ...history];
+    const reply = await callModel(options.model, messages, limitReached ? undefined : options.tools);
+    const calledTools = (reply.tool_calls?.length ?? 0) > 0;
+    if (limitReached && calledTools) {
+      const text = typeof reply.content === "string" ? reply.content : "";
+      return { messages: [new AIMessage(text || "I could not finish checking everything for this question within my tool budget; please ask a narrower question.")] };
+    }
+    return { messages: [reply], toolRounds: calledTools ? state.toolRounds + 1 : state.toolRounds };
+  };
+}

@@ -1,0 +1,48 @@
+import type { RunnableConfig } from "@langchain/core/runnables";
+import type { Logger } from "../../logger.js";
+import type { Memory } from "../../memory/index.js";
+import type { AgentStateType, AgentUpdate } from "../state.js";
+import { lastHumanText, userAndSession } from "./turn.js";
+
+/** The user's current goals are always in context: there are few, and they frame every answer. */
+const MAX_GOALS = 5;
+
+/** Settles a memory lookup: on failure, a warning and nothing, never a failed turn. */
+async function orNothing<T>(what: string, log: Logger, run: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await run();
+  } catch (error) {
+    log.warn(`retrieve_memory: ${what} unavailable (${(error as Error).message}); continuing without it`);
+    return undefined;
+  }
+}
+
+/**
+ * retrieve_memory: the user's current goals, the preferences and events relevant to the question,
+ * general knowledge, and a tool plan from a similar past question, looked up concurrently. Starts the turn's bookkeeping.
+ */
+export function retrieveMemoryNode(memory: Memory, log: Logger) {
+  return async (state: AgentStateType, config: RunnableConfig): Promise<AgentUpdate> => {
+    const { userId, sessionId } = userAndSession(config);
+    const query = lastHumanText(state.messages);
+    const [goals, episodic, semantic, plan] = await Promise.all([
+      orNothing("goals", log, async () => (await memory.episodic.list(userId, "goal")).filter((goal) => !goal.supersededBy).slice(0, MAX_GOALS)),
+      orNothing("episodic memory", log, () => memory.episodic.retrieve(userId, query, { k: 5, types: ["preference", "health_event"] })),
+      orNothing("semantic memory", log, () => memory.semantic.search(query, { k: 3 })),
+      orNothing("procedural memory", log, () => memory.procedural.suggest(userId, query)),
+    ]);
+    const lines = [
+      ...[...(goals ?? []), ...(episodic ?? [])].map((record) => `- (${record.type.replace("_", " ")}, ${record.timestamp.slice(0, 10)}) ${record.description}`),
+      ...(semantic ?? []).map((fact) => `- (knowledge: ${fact.category}) ${fact.content}`),
+    ];
+    return {
+      userId,
+      sessionId,
+      memoryContext: lines.join("\n"),
+      suggestedPlan: plan ? `${plan.tools.join(" then ")} (confidence ${plan.confidence}, usually ${plan.typicalLatencyMs} ms)` : "",
+      turnToolCalls: [],
+      toolRounds: 0,
+      turnStartedAt: Date.now(),
+    };
+  };
+}
