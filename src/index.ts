@@ -24,6 +24,7 @@ export {
   WellnessError,
   type ConfigIssue,
 } from "./errors.js";
+export * from "./agent/index.js";
 export * from "./health/index.js";
 export * from "./memory/index.js";
 export { createLogger, silentLogger, type Logger } from "./logger.js";

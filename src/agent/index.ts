@@ -1,0 +1,87 @@
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import { HumanMessage, type BaseMessage } from "@langchain/core/messages";
+import { checkpointerFromConfig, type RedisCheckpointSaver } from "../checkpoint/index.js";
+import type { Config } from "../config.js";
+import { HealthStore } from "../health/store/health-store.js";
+import { silentLogger, type Logger } from "../logger.js";
+import { embeddingsFromConfig, type Embeddings } from "../memory/embeddings/index.js";
+import { Memory } from "../memory/index.js";
+import type { RedisClient } from "../redis/client.js";
+import { validateId } from "../redis/ids.js";
+import { KeySchema } from "../redis/keys.js";
+import { createStatefulGraph, createStatelessGraph } from "./graph.js";
+import { chatModelFromConfig } from "./model.js";
+import { createHealthTools } from "./tools/index.js";
+
+export { createStatefulGraph, createStatelessGraph, type GraphOptions, type StatefulGraphOptions } from "./graph.js";
+export { callModel, chatModelFromConfig } from "./model.js";
+export { AgentState, type AgentStateType, type TurnToolCall } from "./state.js";
+export { PeriodError, resolvePeriod, todayIn, type DateRange } from "./time-range.js";
+export { createHealthTools, resolveMetric, TOOL_NAMES, ToolContextError, UnknownMetricError, type ToolDependencies, type ToolName } from "./tools/index.js";
+
+export interface WellnessAgentOptions {
+  client: RedisClient;
+  config: Config;
+  /** The chat model; ChatOllama on OLLAMA_BASE_URL by default. */
+  model?: BaseChatModel;
+  /** The embedding provider; EMBEDDING_PROVIDER by default. */
+  embeddings?: Embeddings;
+  /** Use LangGraph's checkpointer instead of Redis (the Studio dev server brings its own). */
+  checkpointer?: RedisCheckpointSaver | false;
+  log?: Logger;
+}
+
+/**
+ * The agent for code: the stateful graph on the Redis checkpointer and memory, its stateless
+ * baseline, and shortcuts to run a turn of a session for a user.
+ *
+ * @example
+ * ```ts
+ * const agent = createWellnessAgent({ client: redis, config: loadConfig() });
+ * const reply = await agent.invoke("session-1", "alice", "How did I sleep last week?");
+ * for await (const [mode, chunk] of await agent.stream("session-1", "alice", "And this week?")) { ... }
+ * ```
+ */
+export function createWellnessAgent(options: WellnessAgentOptions) {
+  const { client, config } = options;
+  const log = options.log ?? silentLogger;
+  const keys = new KeySchema(config.redis.keyPrefix);
+  const memory = new Memory({
+    client,
+    keys,
+    embeddings: options.embeddings ?? embeddingsFromConfig(config),
+    ttlSeconds: config.memoryTtlSeconds,
+    embeddingCacheTtlSeconds: config.embeddingCacheTtlSeconds,
+  });
+  const { checkpointer, sessions } = checkpointerFromConfig(client, config);
+  const model = options.model ?? chatModelFromConfig(config);
+  const tools = Object.values(createHealthTools({ client, keys, store: new HealthStore(client, keys), memory, timeZone: config.userTimezone }));
+  const shared = { model, tools, timeZone: config.userTimezone, log };
+  const graph = createStatefulGraph({
+    ...shared,
+    memory,
+    ...(options.checkpointer === false ? {} : { checkpointer: options.checkpointer ?? checkpointer }),
+  });
+  const statelessGraph = createStatelessGraph(shared);
+  const runConfig = (sessionId: string, userId: string) => ({
+    configurable: { thread_id: validateId("session id", sessionId), userId: validateId("user id", userId) },
+  });
+  return {
+    graph,
+    statelessGraph,
+    memory,
+    sessions,
+    /** Runs one turn and returns the agent's answer. */
+    async invoke(sessionId: string, userId: string, message: string): Promise<{ answer: string; messages: BaseMessage[] }> {
+      const state = await graph.invoke({ messages: [new HumanMessage(message)] }, runConfig(sessionId, userId));
+      const last = state.messages.at(-1);
+      return { answer: typeof last?.content === "string" ? last.content : JSON.stringify(last?.content ?? ""), messages: state.messages };
+    },
+    /** Streams one turn: model tokens ("messages") and node updates ("updates"). */
+    stream(sessionId: string, userId: string, message: string) {
+      return graph.stream({ messages: [new HumanMessage(message)] }, { ...runConfig(sessionId, userId), streamMode: ["messages", "updates"] as const });
+    },
+  };
+}
+
+export type WellnessAgent = ReturnType<typeof createWellnessAgent>;

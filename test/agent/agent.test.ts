@@ -1,0 +1,57 @@
+import { readFileSync } from "node:fs";
+import { AIMessage, isToolMessage } from "@langchain/core/messages";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createWellnessAgent, LocalEmbeddings, loadConfig } from "../../src/index.js";
+import { connectTestRedis, type TestConnection } from "../support/redis.js";
+import { ScriptedChatModel, toolCall } from "../support/scripted-model.js";
+
+describe("createWellnessAgent", () => {
+  let test: TestConnection;
+
+  beforeAll(async () => {
+    test = await connectTestRedis({ label: "agent" });
+  });
+
+  afterAll(async () => {
+    await test.dispose();
+  });
+
+  it("runs and streams turns of a session for a user, and lists the session", async () => {
+    const model = new ScriptedChatModel((call) => {
+      const last = call.messages.at(-1);
+      return last && isToolMessage(last) ? new AIMessage("You have no workouts yet.") : toolCall("get_workouts", { period: "this week" });
+    });
+    const config = loadConfig({ REDIS_KEY_PREFIX: test.prefix, USER_TIMEZONE: "Europe/Berlin" });
+    const agent = createWellnessAgent({ client: test.client, config, model, embeddings: new LocalEmbeddings() });
+    const { answer } = await agent.invoke("session-a", "zoe", "What workouts did I do this week?");
+    expect(answer).toBe("You have no workouts yet.");
+    const modes = new Set<string>();
+    for await (const [mode] of await agent.stream("session-a", "zoe", "And last week?")) modes.add(mode);
+    expect([...modes].sort()).toEqual(["messages", "updates"]);
+    const state = await agent.graph.getState({ configurable: { thread_id: "session-a" } });
+    expect((state.values as { messages: unknown[] }).messages.length).toBeGreaterThanOrEqual(8);
+    expect((await agent.sessions.forUser("zoe")).map((entry) => entry.sessionId)).toEqual(["session-a"]);
+    await expect(agent.invoke("bad*session", "zoe", "hi")).rejects.toMatchObject({ code: "ERR_INVALID_ID" });
+  });
+});
+
+describe("the LangGraph entry points", () => {
+  const prefix = `test:graphs:${Date.now().toString(36)}:`;
+
+  afterAll(async () => {
+    const { closeStudioAgent } = await import("../../graphs/runtime.js");
+    await closeStudioAgent();
+  });
+
+  it("langgraph.json names graphs/stateful.ts and graphs/stateless.ts, which build the graphs on first use", async () => {
+    const manifest = JSON.parse(readFileSync(new URL("../../langgraph.json", import.meta.url), "utf8")) as { graphs: Record<string, string> };
+    expect(manifest.graphs).toEqual({ stateful: "./graphs/stateful.ts:graph", stateless: "./graphs/stateless.ts:graph" });
+    process.env.REDIS_URL = inject("redisUrl");
+    process.env.REDIS_KEY_PREFIX = prefix;
+    const stateful = await (await import("../../graphs/stateful.js")).graph();
+    const stateless = await (await import("../../graphs/stateless.js")).graph();
+    expect(Object.keys(stateful.nodes).sort()).toEqual(["__start__", "agent", "record", "retrieve_memory", "tools"]);
+    expect(Object.keys(stateless.nodes).sort()).toEqual(["__start__", "agent", "tools"]);
+    expect(stateful.checkpointer).toBeUndefined();
+  });
+});
