@@ -39,7 +39,12 @@ export interface Config {
   readonly embedding: { readonly provider: EmbeddingProvider; readonly model: string };
   readonly defaultUserId: string;
   readonly userTimezone: string;
-  readonly server: { readonly host: string; readonly port: number };
+  readonly server: {
+    readonly host: string;
+    readonly port: number;
+    /** Bearer token -> user id. Empty: single-user mode, loopback only. */
+    readonly apiTokens: ReadonlyMap<string, string>;
+  };
   readonly logLevel: LogLevel;
 }
 
@@ -166,6 +171,19 @@ const variables = {
     .refine(isTimeZone, { message: "expected an IANA time zone name such as Europe/Berlin or America/Los_Angeles" })
     .optional(),
   HOST: z.string().min(1).default("127.0.0.1"),
+  API_TOKENS: guarded((value) => {
+    const tokens = new Map<string, string>();
+    for (const entry of value.split(",").map((part) => part.trim()).filter(Boolean)) {
+      const separator = entry.lastIndexOf(":");
+      const token = entry.slice(0, separator);
+      const user = entry.slice(separator + 1);
+      if (separator < 1 || token.length < 16 || !isValidId(user)) {
+        throw new Error("expected token:user pairs separated by commas, each token at least 16 characters, e.g. 9f8e7d6c5b4a39281706:alice");
+      }
+      tokens.set(token, user);
+    }
+    return tokens;
+  }).default(new Map<string, string>()),
   PORT: integer(0, 65_535).default(8_000),
   LOG_LEVEL: z
     .enum(["debug", "info", "warn", "error"], { message: "expected debug, info, warn or error" })
@@ -178,6 +196,7 @@ export const CONFIG_VARIABLES = Object.keys(variables) as (keyof typeof variable
 const environmentSchema = z.object(variables);
 
 function deepFreeze<T>(value: T): T {
+  if (value instanceof Map) return value;
   if (value !== null && typeof value === "object") {
     for (const inner of Object.values(value)) deepFreeze(inner);
     Object.freeze(value);
@@ -207,7 +226,7 @@ export function loadConfig(env: Environment = process.env): Config {
     const issues: ConfigIssue[] = parsed.error.issues.map((issue) => {
       const variable = String(issue.path[0] ?? "environment");
       const received = input[variable];
-      const shown = received === undefined ? "" : ` (got '${redact(received)}')`;
+      const shown = received === undefined || variable === "API_TOKENS" ? "" : ` (got '${redact(received)}')`;
       return { variable, message: `${issue.message}${shown}` };
     });
     throw new ConfigError(issues, { cause: parsed.error });
@@ -240,7 +259,7 @@ export function loadConfig(env: Environment = process.env): Config {
     },
     defaultUserId: v.DEFAULT_USER_ID,
     userTimezone: v.USER_TIMEZONE ?? systemTimeZone(),
-    server: { host: v.HOST, port: v.PORT },
+    server: { host: v.HOST, port: v.PORT, apiTokens: v.API_TOKENS },
     logLevel: v.LOG_LEVEL,
   });
 }

@@ -165,3 +165,10 @@ export class ModelUnavailableError extends WellnessError {
     super("ERR_MODEL_UNAVAILABLE", message, options);
   }
 }
+
+/** The request carries no valid API token. */
+export class UnauthorizedError extends WellnessError {
+  constructor(message = "Send Authorization: Bearer <token> with a token from API_TOKENS.") {
+    super("ERR_UNAUTHORIZED", message);
+  }
+}

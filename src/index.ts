@@ -20,6 +20,7 @@ export {
   RedisServerNotInstalledError,
   RedisUnavailableError,
   ServerStartError,
+  UnauthorizedError,
   ValidationError,
   WellnessError,
   type ConfigIssue,

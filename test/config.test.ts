@@ -24,7 +24,7 @@ describe("loadConfig", () => {
     expect(config.embedding).toEqual({ provider: "local", model: "universal-sentence-encoder-lite" });
     expect(config.defaultUserId).toBe("default");
     expect(config.userTimezone).toBe("Europe/Berlin");
-    expect(config.server).toEqual({ host: "127.0.0.1", port: 8000 });
+    expect(config.server).toEqual({ host: "127.0.0.1", port: 8000, apiTokens: new Map() });
     expect(config.checkpoints).toEqual({ maxPerThread: 0, refreshOnRead: true, maxSessionsPerIndex: 1000 });
   });
 
@@ -84,6 +84,18 @@ describe("loadConfig", () => {
     expect(error.issues.map((issue) => issue.variable)).toEqual([variable]);
     expect(error.message).toMatch(message);
     expect(error.message).toContain(`(got '${value}')`);
+  });
+
+  it("reads API tokens as token:user pairs and never echoes a bad one", () => {
+    const config = loadConfig({ API_TOKENS: "0123456789abcdef0123:alice, fedcba9876543210fedc:bob" });
+    expect([...config.server.apiTokens.entries()]).toEqual([
+      ["0123456789abcdef0123", "alice"],
+      ["fedcba9876543210fedc", "bob"],
+    ]);
+    const error = configError({ API_TOKENS: "short:alice" });
+    expect(error.message).toMatch(/API_TOKENS: expected token:user pairs .* at least 16 characters/);
+    expect(error.message).not.toContain("short");
+    expect(configError({ API_TOKENS: "0123456789abcdef0123:al*ce" }).issues[0]?.variable).toBe("API_TOKENS");
   });
 
   it("reports every bad variable at once", () => {

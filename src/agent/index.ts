@@ -71,6 +71,7 @@ export function createWellnessAgent(options: WellnessAgentOptions) {
     statelessGraph,
     memory,
     sessions,
+    checkpointer,
     /** Runs one turn and returns the agent's answer. */
     async invoke(sessionId: string, userId: string, message: string): Promise<{ answer: string; messages: BaseMessage[] }> {
       const state = await graph.invoke({ messages: [new HumanMessage(message)] }, runConfig(sessionId, userId));

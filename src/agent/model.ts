@@ -44,3 +44,14 @@ export async function callModel(
     throw error;
   }
 }
+
+/** Whether an Ollama server answers at baseUrl (GET /api/tags), for the health check. */
+export async function ollamaReachable(baseUrl: string, timeoutMs = 1_500): Promise<{ ok: boolean; error?: string }> {
+  try {
+    const response = await fetch(new URL("/api/tags", baseUrl), { signal: AbortSignal.timeout(timeoutMs) });
+    return response.ok ? { ok: true } : { ok: false, error: `HTTP ${response.status}` };
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code;
+    return { ok: false, error: cause ?? (error as Error).message };
+  }
+}

@@ -71,6 +71,11 @@ export class SessionIndex {
     return this.read(this.keys.recentSessions(), limit);
   }
 
+  /** The user a session belongs to, if it is known. */
+  async ownerOf(sessionId: string): Promise<string | undefined> {
+    return (await this.client.get(this.keys.sessionOwner(sessionId))) ?? undefined;
+  }
+
   /** Removes a session from both indexes (called when its thread is deleted). */
   async forget(sessionId: string): Promise<void> {
     const ownerKey = this.keys.sessionOwner(sessionId);

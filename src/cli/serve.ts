@@ -7,7 +7,9 @@ import { closeRedis, connectionOptionsFrom, connectRedis, isConnectionFailure, t
 import { checkRedisHealth, type RedisHealthReport } from "../redis/health.js";
 import { KeySchema } from "../redis/keys.js";
 import type { RedisServerProcess } from "../redis/server-process.js";
-import { memoryFromConfig } from "../memory/index.js";
+import { createWellnessAgent } from "../agent/index.js";
+import { ollamaReachable } from "../agent/model.js";
+import { authentication } from "../server/auth.js";
 import { createApp } from "../server/app.js";
 import { startLocalRedis } from "./local-redis.js";
 
@@ -79,14 +81,25 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
   });
   log.info(describeHealth(await checkRedisHealth(redis, keys, breaker), shownUrl));
 
-  const memory = memoryFromConfig(redis, config);
-  const app = createApp({ redis, keys, breaker, log, memory, userOf: () => config.defaultUserId });
+  const agent = createWellnessAgent({ client: redis, config, log });
+  const auth = authentication(config.server.apiTokens, config.defaultUserId);
+  const app = createApp({
+    redis,
+    keys,
+    breaker,
+    log,
+    memory: agent.memory,
+    agent,
+    auth,
+    indexTtlSeconds: config.memoryTtlSeconds,
+    modelHealth: () => ollamaReachable(config.ollama.baseUrl),
+  });
   const host = options.host ?? config.server.host;
-  if (!["127.0.0.1", "localhost", "::1"].includes(host)) {
+  if (auth.singleUser && !["127.0.0.1", "localhost", "::1"].includes(host)) {
     await closeRedis(redis);
     await localServer?.stop();
     throw new ServerStartError(
-      `Refusing to listen on ${host}: the API serves personal health data and has no authentication yet, so it binds to loopback only. Use HOST=127.0.0.1 (or reach it through an SSH tunnel or an authenticating proxy).`,
+      `Refusing to listen on ${host}: without API_TOKENS the API serves one user's health data unauthenticated, so it binds to loopback only. Set API_TOKENS (token:user pairs) to serve other addresses, or use HOST=127.0.0.1.`,
     );
   }
   const port = options.port ?? config.server.port;
@@ -94,7 +107,10 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
   try {
     server = await new Promise((resolve, reject) => {
       const started = serveHttp({ fetch: app.fetch, hostname: host, port }, (info) => {
-        log.info(`Listening on http://${host.includes(":") ? `[${host}]` : host}:${info.port} (GET /health, /api/memory) as user ${config.defaultUserId}`);
+        log.info(
+          `Listening on http://${host.includes(":") ? `[${host}]` : host}:${info.port} (GET /health, /api/chat, /api/sessions, /api/memory, /api/import), ` +
+            (auth.singleUser ? `single user ${config.defaultUserId}` : `${config.server.apiTokens.size} API tokens`),
+        );
         resolve(started);
       });
       started.once("error", reject);

@@ -1,12 +1,17 @@
-import { Hono, type Context } from "hono";
+import { Hono } from "hono";
 import type { Logger } from "../logger.js";
 import type { CircuitBreaker } from "../redis/breaker.js";
 import type { RedisClient } from "../redis/client.js";
 import type { KeySchema } from "../redis/keys.js";
+import type { WellnessAgent } from "../agent/index.js";
 import type { Memory } from "../memory/index.js";
 import { errorResponse } from "./errors.js";
 import { healthRoutes } from "./routes/health.js";
+import type { Authentication } from "./auth.js";
+import { chatRoutes } from "./routes/chat.js";
+import { importRoutes } from "./routes/import.js";
 import { memoryRoutes } from "./routes/memory.js";
+import { sessionRoutes } from "./routes/sessions.js";
 
 export interface AppDependencies {
   redis: RedisClient;
@@ -15,8 +20,14 @@ export interface AppDependencies {
   log: Logger;
   /** Long-term memory; its routes are mounted at /api/memory when given. */
   memory?: Memory;
-  /** The caller's user id: from authentication, or the default user in single-user mode. */
-  userOf?: (context: Context) => string;
+  /** The agent; chat and session routes are mounted when given. */
+  agent?: WellnessAgent;
+  /** Who the caller is; /api/* routes are mounted only with it. */
+  auth?: Authentication;
+  /** TTL of the indexes an upload rebuilds (mounts /api/import when given with auth). */
+  indexTtlSeconds?: number;
+  /** Extra health information, e.g. whether the chat model answers. */
+  modelHealth?: () => Promise<{ ok: boolean; error?: string }>;
 }
 
 /**
@@ -32,8 +43,18 @@ export interface AppDependencies {
 export function createApp(dependencies: AppDependencies): Hono {
   const app = new Hono();
   app.route("/health", healthRoutes(dependencies));
-  if (dependencies.memory && dependencies.userOf) {
-    app.route("/api/memory", memoryRoutes({ memory: dependencies.memory, userOf: dependencies.userOf }));
+  const { auth, memory, agent } = dependencies;
+  if (auth) {
+    app.use("/api/*", auth.middleware);
+    const userOf = auth.userOf;
+    if (memory) app.route("/api/memory", memoryRoutes({ memory, userOf }));
+    if (agent) {
+      app.route("/api/chat", chatRoutes({ agent, userOf, log: dependencies.log }));
+      app.route("/api/sessions", sessionRoutes({ agent, userOf }));
+    }
+    if (dependencies.indexTtlSeconds !== undefined) {
+      app.route("/api/import", importRoutes({ client: dependencies.redis, keys: dependencies.keys, indexTtlSeconds: dependencies.indexTtlSeconds, userOf }));
+    }
   }
   app.notFound((context) =>
     context.json({ error: { code: "ERR_NOT_FOUND", message: `No route for ${context.req.method} ${context.req.path}` } }, 404),

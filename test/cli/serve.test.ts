@@ -105,11 +105,11 @@ describe("wellness serve", () => {
     }
   });
 
-  it("refuses to listen beyond loopback while the API has no authentication", async () => {
+  it("refuses to listen beyond loopback without API tokens", async () => {
     const cli = runCli(["serve", "--host", "0.0.0.0", "--port", "0"], { REDIS_URL: inject("redisUrl") });
     children.push(cli.child);
     expect(await cli.exit).toBe(1);
-    expect(cli.output()).toMatch(/Refusing to listen on 0\.0\.0\.0: the API serves personal health data and has no authentication yet/);
+    expect(cli.output()).toMatch(/Refusing to listen on 0\.0\.0\.0: without API_TOKENS the API serves one user's health data unauthenticated/);
   });
 
   it("refuses to start on an invalid setting, naming the variable", async () => {

@@ -8,13 +8,15 @@ export interface HealthRouteDependencies {
   redis: RedisClient;
   keys: KeySchema;
   breaker: CircuitBreaker;
+  /** Whether the chat model answers; reported, but a model outage does not make /health fail. */
+  modelHealth?: () => Promise<{ ok: boolean; error?: string }>;
 }
 
 /** GET /health: 200 with the report when Redis answers, 503 with the same shape when it does not. */
-export function healthRoutes({ redis, keys, breaker }: HealthRouteDependencies): Hono {
+export function healthRoutes({ redis, keys, breaker, modelHealth }: HealthRouteDependencies): Hono {
   return new Hono().get("/", async (context) => {
-    const report = await checkRedisHealth(redis, keys, breaker);
+    const [report, model] = await Promise.all([checkRedisHealth(redis, keys, breaker), modelHealth?.()]);
     const status = report.redis.ok ? "ok" : "unavailable";
-    return context.json({ status, ...report }, report.redis.ok ? 200 : 503);
+    return context.json({ status, ...report, ...(model ? { model } : {}) }, report.redis.ok ? 200 : 503);
   });
 }
