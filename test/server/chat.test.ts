@@ -98,13 +98,13 @@ describe("HTTP chat, sessions and import", () => {
 
     const listed = (await (await app.request("/api/sessions", { headers: { authorization: `Bearer ${AMY}` } })).json()) as { sessions: { session_id: string }[] };
     expect(listed.sessions.map((entry) => entry.session_id)).toEqual([sessionId]);
-    expect((await (await app.request("/api/sessions", { headers: { authorization: `Bearer ${BOB}` } })).json()) as unknown).toEqual({ sessions: [] });
+    expect((await (await app.request("/api/sessions", { headers: { authorization: `Bearer ${BOB}` } })).json())).toEqual({ sessions: [] });
 
     const hijack = await post("/api/chat/stateful/stream", BOB, { message: "show me", session_id: sessionId });
     expect(hijack.status).toBe(404);
     expect((await app.request(`/api/sessions/${sessionId}`, { method: "DELETE", headers: { authorization: `Bearer ${BOB}` } })).status).toBe(404);
     expect((await app.request(`/api/sessions/${sessionId}`, { method: "DELETE", headers: { authorization: `Bearer ${AMY}` } })).status).toBe(204);
-    expect((await (await app.request("/api/sessions", { headers: { authorization: `Bearer ${AMY}` } })).json()) as unknown).toEqual({ sessions: [] });
+    expect((await (await app.request("/api/sessions", { headers: { authorization: `Bearer ${AMY}` } })).json())).toEqual({ sessions: [] });
   });
 
   it("streams the stateless baseline, and turns a model failure into an error event", async () => {
