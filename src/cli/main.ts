@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError } from "commander";
 import { WellnessError } from "../errors.js";
 import { writeSyntheticExport } from "../health/synthetic/generator.js";
+import { chatCommand } from "./chat.js";
 import { importCommand } from "./import.js";
 import { memoryCommand } from "./memory.js";
 import { reindexCommand } from "./reindex.js";
@@ -49,6 +50,17 @@ program
   });
 
 program.addCommand(memoryCommand());
+
+program
+  .command("chat")
+  .description("talk with the agent in the terminal (needs Ollama running OLLAMA_MODEL)")
+  .option("-u, --user <id>", "user (default: DEFAULT_USER_ID)")
+  .option("-s, --session <id>", "continue this session (default: a new one)")
+  .option("-m, --message <text>", "ask one question and exit")
+  .option("--stateless", "use the baseline without memory or history")
+  .action(async (options: { user?: string; session?: string; message?: string; stateless?: boolean }) => {
+    await chatCommand(options);
+  });
 
 /** "100MB", "1.5GB", "500kB" or a byte count. */
 function size(value: string): number {

@@ -53,3 +53,28 @@ describe("wellness memory", () => {
     expect(crafted.stderr).toMatch(/Invalid user id: it contains the character '\*'/);
   });
 });
+
+describe("wellness chat", () => {
+  it("says how to start the model when Ollama is not running, one-shot and in the prompt loop", async () => {
+    const env = { REDIS_URL: inject("redisUrl"), REDIS_KEY_PREFIX: uniquePrefix("cli-chat"), OLLAMA_BASE_URL: "http://127.0.0.1:9" };
+    const once = await wellness(["chat", "-m", "How did I sleep?"], env);
+    expect(once.code).toBe(1);
+    expect(once.stderr).toMatch(/^The chat model is not reachable .*Start Ollama \(ollama serve\)/mu);
+    const loop = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "chat", "--session", "cli-chat-1"], {
+        cwd: root,
+        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+        stdio: ["pipe", "pipe", "pipe"],
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      child.once("exit", (code) => resolve({ code, stdout, stderr }));
+      child.stdin.end("How did I sleep?\n\nAnd last week?\n");
+    });
+    expect(loop.code).toBe(0);
+    expect(loop.stdout).toMatch(/^Session cli-chat-1 for default\./mu);
+    expect(loop.stderr.match(/The chat model is not reachable/gu)).toHaveLength(2);
+  });
+});
