@@ -5,7 +5,7 @@ import type { Config } from "../config.js";
 import { HealthStore } from "../health/store/health-store.js";
 import { silentLogger, type Logger } from "../logger.js";
 import { embeddingsFromConfig, type Embeddings } from "../memory/embeddings/index.js";
-import { Memory } from "../memory/index.js";
+import { KNOWLEDGE_PACK, Memory } from "../memory/index.js";
 import type { RedisClient } from "../redis/client.js";
 import { validateId } from "../redis/ids.js";
 import { KeySchema } from "../redis/keys.js";
@@ -72,6 +72,13 @@ export function createWellnessAgent(options: WellnessAgentOptions) {
     memory,
     sessions,
     checkpointer,
+    /**
+     * Loads the built-in health knowledge pack into semantic memory (idempotent: facts have
+     * content-hash ids, and their embeddings are cached). Returns how many facts are loaded.
+     */
+    async loadKnowledge(): Promise<number> {
+      return (await memory.semantic.load(KNOWLEDGE_PACK)).length;
+    },
     /** Runs one turn and returns the agent's answer. */
     async invoke(sessionId: string, userId: string, message: string): Promise<{ answer: string; messages: BaseMessage[] }> {
       const state = await graph.invoke({ messages: [new HumanMessage(message)] }, runConfig(sessionId, userId));

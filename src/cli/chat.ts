@@ -40,6 +40,11 @@ export async function chatCommand(options: ChatOptions): Promise<void> {
   const sessionId = options.session ?? randomUUID();
   await withRedis(config, log, async (client) => {
     const agent = createWellnessAgent({ client, config, log });
+    try {
+      await agent.loadKnowledge();
+    } catch (error) {
+      log.warn(`Semantic memory is not ready (${(error as Error).message}); answering without general knowledge.`);
+    }
     const turn = { sessionId, userId, stateless: options.stateless ?? false };
     if (options.message) {
       await ask(agent, turn, options.message);

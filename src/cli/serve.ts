@@ -82,6 +82,11 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
   log.info(describeHealth(await checkRedisHealth(redis, keys, breaker), shownUrl));
 
   const agent = createWellnessAgent({ client: redis, config, log });
+  try {
+    log.debug(`Knowledge pack: ${await agent.loadKnowledge()} facts in semantic memory.`);
+  } catch (error) {
+    log.warn(`Semantic memory is not ready (${(error as Error).message}); the agent answers without general knowledge.`);
+  }
   const auth = authentication(config.server.apiTokens, config.defaultUserId);
   const app = createApp({
     redis,

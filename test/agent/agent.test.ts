@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { AIMessage, isToolMessage } from "@langchain/core/messages";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createWellnessAgent, LocalEmbeddings, loadConfig } from "../../src/index.js";
+import { createWellnessAgent, KNOWLEDGE_PACK, LocalEmbeddings, loadConfig } from "../../src/index.js";
 import { connectTestRedis, type TestConnection } from "../support/redis.js";
 import { ScriptedChatModel, toolCall } from "../support/scripted-model.js";
 
@@ -32,6 +32,9 @@ describe("createWellnessAgent", () => {
     expect((state.values as { messages: unknown[] }).messages.length).toBeGreaterThanOrEqual(8);
     expect((await agent.sessions.forUser("zoe")).map((entry) => entry.sessionId)).toEqual(["session-a"]);
     await expect(agent.invoke("bad*session", "zoe", "hi")).rejects.toMatchObject({ code: "ERR_INVALID_ID" });
+    expect(await agent.loadKnowledge()).toBe(KNOWLEDGE_PACK.length);
+    expect(await agent.loadKnowledge()).toBe(KNOWLEDGE_PACK.length);
+    expect(await agent.memory.semantic.count()).toBe(KNOWLEDGE_PACK.length);
   });
 });
 
