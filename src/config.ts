@@ -29,6 +29,7 @@ export interface Config {
     readonly localDataDir: string;
   };
   readonly memoryTtlSeconds: number;
+  readonly toolCache: { readonly pastTtlSeconds: number; readonly todayTtlSeconds: number };
   readonly checkpoints: {
     readonly maxPerThread: number;
     readonly refreshOnRead: boolean;
@@ -149,6 +150,8 @@ const variables = {
   REDIS_LOCAL_DATA_DIR: z.string().min(1).default(".data/redis"),
   MEMORY_TTL_SECONDS: integer(60, 10 * 365 * 24 * 60 * 60).default(DEFAULT_MEMORY_TTL_SECONDS),
   EMBEDDING_CACHE_TTL_SECONDS: integer(1, 30 * 24 * 60 * 60).default(3_600),
+  TOOL_CACHE_TTL_SECONDS: integer(0, 30 * 24 * 60 * 60).default(3_600),
+  TOOL_CACHE_TODAY_TTL_SECONDS: integer(0, 24 * 60 * 60).default(300),
   CHECKPOINT_MAX_PER_THREAD: integer(0, 1_000_000).default(0),
   CHECKPOINT_REFRESH_ON_READ: boolean.default(true),
   SESSION_INDEX_MAX: integer(1, 1_000_000).default(1_000),
@@ -246,6 +249,7 @@ export function loadConfig(env: Environment = process.env): Config {
       localDataDir: v.REDIS_LOCAL_DATA_DIR,
     },
     memoryTtlSeconds: v.MEMORY_TTL_SECONDS,
+    toolCache: { pastTtlSeconds: v.TOOL_CACHE_TTL_SECONDS, todayTtlSeconds: v.TOOL_CACHE_TODAY_TTL_SECONDS },
     checkpoints: {
       maxPerThread: v.CHECKPOINT_MAX_PER_THREAD,
       refreshOnRead: v.CHECKPOINT_REFRESH_ON_READ,

@@ -26,6 +26,7 @@ export {
   type ConfigIssue,
 } from "./errors.js";
 export * from "./agent/index.js";
+export * from "./cache/index.js";
 export * from "./health/index.js";
 export * from "./memory/index.js";
 export { createLogger, silentLogger, type Logger } from "./logger.js";

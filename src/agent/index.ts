@@ -11,7 +11,11 @@ import { validateId } from "../redis/ids.js";
 import { KeySchema } from "../redis/keys.js";
 import { createStatefulGraph, createStatelessGraph } from "./graph.js";
 import { chatModelFromConfig } from "./model.js";
-import { createHealthTools } from "./tools/index.js";
+import { CacheAside } from "../cache/cache.js";
+import { ToolOutputCache } from "../cache/tool-cache.js";
+import { CircuitBreaker } from "../redis/breaker.js";
+import { isConnectionFailure } from "../redis/client.js";
+import { createCacheTools, createHealthTools } from "./tools/index.js";
 
 export { createStatefulGraph, createStatelessGraph, type GraphOptions, type StatefulGraphOptions } from "./graph.js";
 export { callModel, chatModelFromConfig } from "./model.js";
@@ -26,6 +30,8 @@ export interface WellnessAgentOptions {
   model?: BaseChatModel;
   /** The embedding provider; EMBEDDING_PROVIDER by default. */
   embeddings?: Embeddings;
+  /** The breaker the cache layer goes through; one from the configuration by default. */
+  breaker?: CircuitBreaker;
   /** Use LangGraph's checkpointer instead of Redis (the Studio dev server brings its own). */
   checkpointer?: RedisCheckpointSaver | false;
   log?: Logger;
@@ -55,7 +61,15 @@ export function createWellnessAgent(options: WellnessAgentOptions) {
   });
   const { checkpointer, sessions } = checkpointerFromConfig(client, config);
   const model = options.model ?? chatModelFromConfig(config);
-  const tools = Object.values(createHealthTools({ client, keys, store: new HealthStore(client, keys), memory, timeZone: config.userTimezone }));
+  const breaker =
+    options.breaker ??
+    new CircuitBreaker({ name: "redis-cache", failureThreshold: config.redis.breakerFailureThreshold, cooldownMs: config.redis.breakerCooldownMs, isFailure: isConnectionFailure });
+  const cache = new CacheAside(client, keys, breaker);
+  const toolCache = new ToolOutputCache(client, keys, cache, config.toolCache);
+  const tools = [
+    ...Object.values(createHealthTools({ client, keys, store: new HealthStore(client, keys), memory, timeZone: config.userTimezone, toolCache })),
+    ...Object.values(createCacheTools({ cache, toolCache })),
+  ];
   const shared = { model, tools, timeZone: config.userTimezone, log };
   const graph = createStatefulGraph({
     ...shared,
@@ -72,6 +86,8 @@ export function createWellnessAgent(options: WellnessAgentOptions) {
     memory,
     sessions,
     checkpointer,
+    cache,
+    toolCache,
     /**
      * Loads the built-in health knowledge pack into semantic memory (idempotent: facts have
      * content-hash ids, and their embeddings are cached). Returns how many facts are loaded.

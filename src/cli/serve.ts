@@ -81,7 +81,7 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
   });
   log.info(describeHealth(await checkRedisHealth(redis, keys, breaker), shownUrl));
 
-  const agent = createWellnessAgent({ client: redis, config, log });
+  const agent = createWellnessAgent({ client: redis, config, log, breaker });
   try {
     log.debug(`Knowledge pack: ${await agent.loadKnowledge()} facts in semantic memory.`);
   } catch (error) {

@@ -250,18 +250,51 @@ export class KeySchema {
     return this.key("user", this.user(userId), "sessions");
   }
 
-  // Cache layer.
+  // Cache layer: everything under `cache:`, so pattern invalidation can never reach another family;
+  // a user's entries under `cache:user:{user}:`, so one slot holds them and one SCAN finds them.
+
+  /** Root of the cache namespace (SCAN patterns start here). */
+  cacheRoot(): string {
+    return this.key("cache", "");
+  }
+
+  /** A cache entry by its name inside the namespace. */
+  cache(name: string): string {
+    return `${this.cacheRoot()}${name}`;
+  }
+
+  /** Root of one user's cache entries. */
+  userCacheRoot(userId: string): string {
+    return this.key("cache", "user", this.user(userId), "");
+  }
 
   userProfile(userId: string): string {
-    return this.key("user", this.user(userId), "profile");
+    return `${this.userCacheRoot(userId)}profile`;
   }
 
-  toolOutput(tool: string, inputHash: string): string {
-    return this.key("tool", `{${validateId("tool name", tool)}}`, `{${hexDigest("tool input hash", inputHash)}}`);
+  /** The greeting and context line the agent puts in its prompt (cached for minutes). */
+  userContextLine(userId: string): string {
+    return `${this.userCacheRoot(userId)}context_line`;
   }
 
+  /** A deterministic tool's output for one user, input and data version. */
+  toolOutput(userId: string, tool: string, inputHash: string): string {
+    return `${this.userCacheRoot(userId)}tool:{${validateId("tool name", tool)}}:{${hexDigest("tool input hash", inputHash)}}`;
+  }
+
+  /** Hit, miss, request and error counters of the cache layer (outside the namespace it counts). */
+  cacheStats(): string {
+    return this.key("stats", "cache");
+  }
+
+  /** Per-tool hits and misses of the tool-output cache, and per-tool analytics from the learning stream. */
   toolStats(): string {
     return this.key("tool", "stats");
+  }
+
+  /** The sha256 of the last imported export: part of each tool-output cache key, so no stale result is served. */
+  healthVersion(userId: string): string {
+    return this.key("health", "user", this.user(userId), "version");
   }
 
   lock(resource: string, id: string): string {

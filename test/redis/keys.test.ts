@@ -21,6 +21,9 @@ function userKeys(keys: KeySchema, user: string): string[] {
     keys.procedure(user, "ab".repeat(16)),
     keys.userSessions(user),
     keys.userProfile(user),
+    keys.userContextLine(user),
+    keys.toolOutput(user, "get_health_metrics", "d".repeat(64)),
+    keys.healthVersion(user),
   ];
 }
 
@@ -30,8 +33,8 @@ function allKeys(keys: KeySchema): string[] {
     keys.semantic("sleep", "guideline", "f1"),
     keys.embeddingCache("c".repeat(64)),
     keys.recentSessions(),
-    keys.toolOutput("get_health_metrics", "d".repeat(64)),
     keys.toolStats(),
+    keys.cacheStats(),
     keys.lock("import", "alice"),
     keys.learningQueue(),
     keys.capabilityProbe(),
@@ -93,7 +96,9 @@ describe("KeySchema", () => {
     expect(keys.embeddingCache("c".repeat(64))).toBe(`embedding_cache:{${"c".repeat(64)}}`);
     expect(keys.recentSessions()).toBe("sessions:recent");
     expect(keys.userSessions("alice")).toBe("user:{alice}:sessions");
-    expect(keys.userProfile("alice")).toBe("user:{alice}:profile");
+    expect(keys.userProfile("alice")).toBe("cache:user:{alice}:profile");
+    expect(keys.toolOutput("alice", "get_workouts", "ab".repeat(16))).toBe(`cache:user:{alice}:tool:{get_workouts}:{${"ab".repeat(16)}}`);
+    expect(keys.healthVersion("alice")).toBe("health:user:{alice}:version");
     expect(keys.toolStats()).toBe("tool:stats");
     expect(keys.lock("import", "alice")).toBe("lock:{import}:{alice}");
     expect(keys.learningQueue()).toBe("learning:queue");

@@ -1,7 +1,7 @@
 import { tool } from "@langchain/core/tools";
 import { z } from "zod";
 import { aggregate } from "./aggregate.js";
-import { guarded, period, result, round, userOf, type ToolDependencies } from "./context.js";
+import { cachedResult, guarded, period, result, round, userOf, type ToolDependencies } from "./context.js";
 import { resolveMetric } from "./metrics.js";
 
 const schema = z.object({
@@ -20,18 +20,20 @@ export function comparePeriodsTool(deps: ToolDependencies) {
         const metric = resolveMetric(input.metric, manifest);
         const kind = manifest?.metrics[metric]?.kind ?? "discrete";
         const [a, b] = [period(deps, input.period_a), period(deps, input.period_b)];
-        const [daysA, daysB] = await Promise.all([deps.store.series(userId, metric, a.from, a.to), deps.store.series(userId, metric, b.from, b.to)]);
-        const valueA = aggregate(kind, daysA, ["avg", "count"]);
-        const valueB = aggregate(kind, daysB, ["avg", "count"]);
-        const change = valueA.avg !== undefined && valueB.avg !== undefined ? round(valueB.avg - valueA.avg) : null;
-        return result({
-          metric,
-          unit: manifest?.metrics[metric]?.unit ?? "",
-          measure: kind === "cumulative" ? "average daily total" : kind === "discrete" ? "average" : "average daily count",
-          a: { period: a, value: valueA.avg ?? null, daysWithData: valueA.count },
-          b: { period: b, value: valueB.avg ?? null, daysWithData: valueB.count },
-          change,
-          percentChange: change !== null && valueA.avg ? round((change / valueA.avg) * 100, 1) : null,
+        return cachedResult(deps, "compare_periods", userId, input, [a, b], async () => {
+          const [daysA, daysB] = await Promise.all([deps.store.series(userId, metric, a.from, a.to), deps.store.series(userId, metric, b.from, b.to)]);
+          const valueA = aggregate(kind, daysA, ["avg", "count"]);
+          const valueB = aggregate(kind, daysB, ["avg", "count"]);
+          const change = valueA.avg !== undefined && valueB.avg !== undefined ? round(valueB.avg - valueA.avg) : null;
+          return result({
+            metric,
+            unit: manifest?.metrics[metric]?.unit ?? "",
+            measure: kind === "cumulative" ? "average daily total" : kind === "discrete" ? "average" : "average daily count",
+            a: { period: a, value: valueA.avg ?? null, daysWithData: valueA.count },
+            b: { period: b, value: valueB.avg ?? null, daysWithData: valueB.count },
+            change,
+            percentChange: change !== null && valueA.avg ? round((change / valueA.avg) * 100, 1) : null,
+          });
         });
       }),
     {

@@ -5,6 +5,7 @@ import type { Memory } from "../../memory/index.js";
 import type { RedisClient } from "../../redis/client.js";
 import { validateId } from "../../redis/ids.js";
 import type { KeySchema } from "../../redis/keys.js";
+import type { ToolOutputCache } from "../../cache/tool-cache.js";
 import { resolvePeriod, type DateRange } from "../time-range.js";
 
 /** What the tools read from: the user's permanent health data, its indexes, and memory. */
@@ -17,6 +18,8 @@ export interface ToolDependencies {
   timeZone: string;
   /** The clock, injectable for tests. */
   now?: () => Date;
+  /** Caches deterministic answers per user, input and data version; none means always compute. */
+  toolCache?: ToolOutputCache;
 }
 
 /** A tool was called without a user (the graph passes configurable.userId). */
@@ -48,7 +51,7 @@ export function result(value: unknown): string {
  */
 export function guarded<T>(run: () => Promise<T>): Promise<T | string> {
   return run().catch((error: unknown) => {
-    if (error instanceof WellnessError && ["ERR_PERIOD", "ERR_INVALID_ID", "ERR_UNKNOWN_METRIC"].includes(error.code)) {
+    if (error instanceof WellnessError && ["ERR_PERIOD", "ERR_INVALID_ID", "ERR_UNKNOWN_METRIC", "ERR_CACHE_PATTERN"].includes(error.code)) {
       return result({ error: error.message });
     }
     throw error;
@@ -58,4 +61,23 @@ export function guarded<T>(run: () => Promise<T>): Promise<T | string> {
 export function round(value: number, digits = 2): number {
   const factor = 10 ** digits;
   return Math.round(value * factor) / factor;
+}
+
+/**
+ * A deterministic tool's answer, from the tool-output cache when it has one for this user, input
+ * and data version. The resolved date ranges are part of the cached input ("last week" moves), and
+ * an answer whose period includes today gets the short TTL.
+ */
+export function cachedResult(
+  deps: ToolDependencies,
+  tool: string,
+  userId: string,
+  input: unknown,
+  ranges: readonly DateRange[],
+  compute: () => Promise<string>,
+): Promise<string> {
+  if (!deps.toolCache) return compute();
+  const today = period(deps, "today").to;
+  const includesToday = ranges.some((range) => range.to >= today);
+  return deps.toolCache.run(tool, userId, { input, ranges: ranges.map((range) => [range.from, range.to]) }, includesToday, compute);
 }

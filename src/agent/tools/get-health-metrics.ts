@@ -1,7 +1,7 @@
 import { tool } from "@langchain/core/tools";
 import { z } from "zod";
 import { AGGREGATIONS, aggregate, buckets, type Granularity } from "./aggregate.js";
-import { guarded, period, result, userOf, type ToolDependencies } from "./context.js";
+import { cachedResult, guarded, period, result, userOf, type ToolDependencies } from "./context.js";
 import { resolveMetric } from "./metrics.js";
 
 const MAX_BUCKETS = 92;
@@ -34,25 +34,27 @@ export function getHealthMetricsTool(deps: ToolDependencies) {
         const metrics = input.metric_types.map((name) => resolveMetric(name, manifest));
         const wanted = input.aggregations ?? ["avg", "min", "max"];
         const granularity: Granularity = input.granularity ?? (range.days <= 31 ? "day" : range.days <= 186 ? "week" : "month");
-        const series = await Promise.all(metrics.map((metric) => deps.store.series(userId, metric, range.from, range.to)));
-        return result({
-          period: range,
-          granularity,
-          metrics: metrics.map((metric, index) => {
-            const info = manifest?.metrics[metric];
-            const kind = info?.kind ?? "discrete";
-            const days = series[index] ?? [];
-            const all = buckets(kind, days, granularity, wanted);
-            return {
-              metric,
-              unit: info?.unit ?? "",
-              kind,
-              overall: aggregate(kind, days, wanted),
-              buckets: all.slice(-MAX_BUCKETS),
-              ...(all.length > MAX_BUCKETS ? { note: `showing the last ${MAX_BUCKETS} of ${all.length} buckets; ask for a coarser granularity` } : {}),
-              ...(days.length === 0 ? { note: "no data in this period" } : {}),
-            };
-          }),
+        return cachedResult(deps, "get_health_metrics", userId, input, [range], async () => {
+          const series = await Promise.all(metrics.map((metric) => deps.store.series(userId, metric, range.from, range.to)));
+          return result({
+            period: range,
+            granularity,
+            metrics: metrics.map((metric, index) => {
+              const info = manifest?.metrics[metric];
+              const kind = info?.kind ?? "discrete";
+              const days = series[index] ?? [];
+              const all = buckets(kind, days, granularity, wanted);
+              return {
+                metric,
+                unit: info?.unit ?? "",
+                kind,
+                overall: aggregate(kind, days, wanted),
+                buckets: all.slice(-MAX_BUCKETS),
+                ...(all.length > MAX_BUCKETS ? { note: `showing the last ${MAX_BUCKETS} of ${all.length} buckets; ask for a coarser granularity` } : {}),
+                ...(days.length === 0 ? { note: "no data in this period" } : {}),
+              };
+            }),
+          });
         });
       }),
     {

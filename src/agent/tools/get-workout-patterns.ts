@@ -1,6 +1,6 @@
 import { tool } from "@langchain/core/tools";
 import { z } from "zod";
-import { guarded, period, result, round, userOf, type ToolDependencies } from "./context.js";
+import { cachedResult, guarded, period, result, round, userOf, type ToolDependencies } from "./context.js";
 
 const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 
@@ -20,40 +20,42 @@ export function getWorkoutPatternsTool(deps: ToolDependencies) {
       guarded(async () => {
         const userId = userOf(config);
         const range = period(deps, input.period);
-        const from = Date.parse(`${range.from}T00:00:00Z`) / 1000 - 14 * 3600;
-        const to = Date.parse(`${range.to}T23:59:59Z`) / 1000 + 14 * 3600;
-        const [workouts, allTime] = await Promise.all([
-          deps.store.workouts(userId, from, to),
-          deps.client.hGetAll(deps.keys.workoutDays(userId)),
-        ]);
-        const inRange = workouts.filter((w) => w.date >= range.from && w.date <= range.to);
-        const byWeekday = Object.fromEntries(WEEKDAYS.map((day) => [day, 0]));
-        for (const workout of inRange) byWeekday[workout.weekday] = (byWeekday[workout.weekday] ?? 0) + 1;
-        const firstWeek = mondayOf(range.from);
-        const lastWeek = mondayOf(range.to);
-        const weeks = Math.floor((lastWeek - firstWeek) / 7) + 1;
-        const active = new Set(inRange.map((w) => mondayOf(w.date)));
-        let longest = 0;
-        let run = 0;
-        for (let week = firstWeek; week <= lastWeek; week += 7) {
-          run = active.has(week) ? run + 1 : 0;
-          longest = Math.max(longest, run);
-        }
-        let current = 0;
-        for (let week = lastWeek; week >= firstWeek && active.has(week); week -= 7) current += 1;
-        const ranked = Object.entries(byWeekday).sort(([, a], [, b]) => b - a);
-        return result({
-          period: range,
-          workouts: inRange.length,
-          perWeekday: byWeekday,
-          mostCommonDay: inRange.length > 0 ? ranked[0]?.[0] : null,
-          weeks,
-          weeksWithWorkouts: active.size,
-          consistencyPercent: round((active.size / weeks) * 100, 1),
-          averagePerWeek: round(inRange.length / weeks, 2),
-          longestWeeklyStreak: longest,
-          currentWeeklyStreak: current,
-          allTimePerWeekday: Object.fromEntries(WEEKDAYS.map((day) => [day, Number(allTime[day] ?? 0)])),
+        return cachedResult(deps, "get_workout_patterns", userId, input, [range], async () => {
+          const from = Date.parse(`${range.from}T00:00:00Z`) / 1000 - 14 * 3600;
+          const to = Date.parse(`${range.to}T23:59:59Z`) / 1000 + 14 * 3600;
+          const [workouts, allTime] = await Promise.all([
+            deps.store.workouts(userId, from, to),
+            deps.client.hGetAll(deps.keys.workoutDays(userId)),
+          ]);
+          const inRange = workouts.filter((w) => w.date >= range.from && w.date <= range.to);
+          const byWeekday = Object.fromEntries(WEEKDAYS.map((day) => [day, 0]));
+          for (const workout of inRange) byWeekday[workout.weekday] = (byWeekday[workout.weekday] ?? 0) + 1;
+          const firstWeek = mondayOf(range.from);
+          const lastWeek = mondayOf(range.to);
+          const weeks = Math.floor((lastWeek - firstWeek) / 7) + 1;
+          const active = new Set(inRange.map((w) => mondayOf(w.date)));
+          let longest = 0;
+          let run = 0;
+          for (let week = firstWeek; week <= lastWeek; week += 7) {
+            run = active.has(week) ? run + 1 : 0;
+            longest = Math.max(longest, run);
+          }
+          let current = 0;
+          for (let week = lastWeek; week >= firstWeek && active.has(week); week -= 7) current += 1;
+          const ranked = Object.entries(byWeekday).sort(([, a], [, b]) => b - a);
+          return result({
+            period: range,
+            workouts: inRange.length,
+            perWeekday: byWeekday,
+            mostCommonDay: inRange.length > 0 ? ranked[0]?.[0] : null,
+            weeks,
+            weeksWithWorkouts: active.size,
+            consistencyPercent: round((active.size / weeks) * 100, 1),
+            averagePerWeek: round(inRange.length / weeks, 2),
+            longestWeeklyStreak: longest,
+            currentWeeklyStreak: current,
+            allTimePerWeekday: Object.fromEntries(WEEKDAYS.map((day) => [day, Number(allTime[day] ?? 0)])),
+          });
         });
       }),
     {

@@ -9,6 +9,7 @@ import { getWorkoutPatternsTool } from "./get-workout-patterns.js";
 import { getWorkoutsTool } from "./get-workouts.js";
 import { setGoalTool } from "./set-goal.js";
 
+export { createCacheTools, type CacheToolDependencies } from "./cache-tools.js";
 export { ToolContextError, type ToolDependencies } from "./context.js";
 export { UnknownMetricError, resolveMetric } from "./metrics.js";
 

@@ -1,0 +1,2 @@
+export { CacheAside, CachePatternError, type CacheStats, type SetOptions } from "./cache.js";
+export { ToolOutputCache, type ToolCachePolicy } from "./tool-cache.js";
