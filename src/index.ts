@@ -28,6 +28,7 @@ export {
 export * from "./agent/index.js";
 export * from "./cache/index.js";
 export * from "./health/index.js";
+export * from "./learning/index.js";
 export * from "./memory/index.js";
 export { createLogger, silentLogger, type Logger } from "./logger.js";
 export * from "./redis/index.js";

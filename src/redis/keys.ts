@@ -311,4 +311,9 @@ export class KeySchema {
   learningQueue(): string {
     return this.key("learning", "queue");
   }
+
+  /** Entries the learning worker gave up on after too many deliveries. */
+  learningDeadLetters(): string {
+    return this.key("learning", "dead");
+  }
 }
