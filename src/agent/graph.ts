@@ -4,6 +4,7 @@ import type { StructuredToolInterface } from "@langchain/core/tools";
 import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import { END, START, StateGraph } from "@langchain/langgraph";
 import { silentLogger, type Logger } from "../logger.js";
+import type { LearningQueue } from "../learning/queue.js";
 import type { Memory } from "../memory/index.js";
 import { agentNode } from "./nodes/agent.js";
 import { recordNode } from "./nodes/record.js";
@@ -27,6 +28,8 @@ export interface StatefulGraphOptions extends GraphOptions {
   /** Where conversations persist (thread_id = session id); a RedisCheckpointSaver in the app. */
   checkpointer?: BaseCheckpointSaver;
   memory: Memory;
+  /** When given, turns are recorded by appending to the learning stream (a worker does the rest). */
+  learningQueue?: LearningQueue;
 }
 
 /** Tools when the model asked for them, otherwise the turn is done. */
@@ -63,7 +66,7 @@ export function createStatefulGraph(options: StatefulGraphOptions) {
     .addNode("retrieve_memory", retrieveMemoryNode(options.memory, log))
     .addNode("agent", agentNode(agentOptions(options)))
     .addNode("tools", toolsNode(options.tools))
-    .addNode("record", recordNode(options.memory, options.model, log))
+    .addNode("record", recordNode(options.memory, options.model, log, options.learningQueue))
     .addEdge(START, "retrieve_memory")
     .addEdge("retrieve_memory", "agent")
     .addConditionalEdges("agent", afterAgent, { tools: "tools", done: "record" })

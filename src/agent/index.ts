@@ -12,6 +12,7 @@ import { KeySchema } from "../redis/keys.js";
 import { createStatefulGraph, createStatelessGraph } from "./graph.js";
 import { chatModelFromConfig } from "./model.js";
 import { CacheAside } from "../cache/cache.js";
+import { LearningQueue } from "../learning/queue.js";
 import { ToolOutputCache } from "../cache/tool-cache.js";
 import { CircuitBreaker } from "../redis/breaker.js";
 import { isConnectionFailure } from "../redis/client.js";
@@ -32,6 +33,12 @@ export interface WellnessAgentOptions {
   embeddings?: Embeddings;
   /** The breaker the cache layer goes through; one from the configuration by default. */
   breaker?: CircuitBreaker;
+  /**
+   * "direct" (default): each turn's tool sequence goes into procedural memory before the turn
+   * ends. "queue": it is only appended to the learning stream; run a LearningWorker
+   * (`wellness worker`, or `wellness serve --worker`) to process it.
+   */
+  learning?: "direct" | "queue";
   /** Use LangGraph's checkpointer instead of Redis (the Studio dev server brings its own). */
   checkpointer?: RedisCheckpointSaver | false;
   log?: Logger;
@@ -71,9 +78,11 @@ export function createWellnessAgent(options: WellnessAgentOptions) {
     ...Object.values(createCacheTools({ cache, toolCache })),
   ];
   const shared = { model, tools, timeZone: config.userTimezone, log };
+  const learningQueue = options.learning === "queue" ? new LearningQueue(client, keys) : undefined;
   const graph = createStatefulGraph({
     ...shared,
     memory,
+    ...(learningQueue ? { learningQueue } : {}),
     ...(options.checkpointer === false ? {} : { checkpointer: options.checkpointer ?? checkpointer }),
   });
   const statelessGraph = createStatelessGraph(shared);
@@ -88,6 +97,7 @@ export function createWellnessAgent(options: WellnessAgentOptions) {
     checkpointer,
     cache,
     toolCache,
+    learningQueue,
     /**
      * Loads the built-in health knowledge pack into semantic memory (idempotent: facts have
      * content-hash ids, and their embeddings are cached). Returns how many facts are loaded.

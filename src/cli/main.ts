@@ -5,6 +5,7 @@ import { writeSyntheticExport } from "../health/synthetic/generator.js";
 import { chatCommand } from "./chat.js";
 import { importCommand } from "./import.js";
 import { memoryCommand } from "./memory.js";
+import { workerCommand } from "./worker.js";
 import { reindexCommand } from "./reindex.js";
 import { serve } from "./serve.js";
 
@@ -26,8 +27,16 @@ program
   .description("connect to Redis (or start a local one), print its health and serve the HTTP API")
   .option("-p, --port <port>", "HTTP port (default: PORT or 8000)", port)
   .option("--host <host>", "address to bind (default: HOST or 127.0.0.1)")
-  .action(async (options: { port?: number; host?: string }) => {
+  .option("--worker", "record turns through the learning stream and run a learning worker in this process")
+  .action(async (options: { port?: number; host?: string; worker?: boolean }) => {
     await serve(options);
+  });
+
+program
+  .command("worker")
+  .description("process the learning stream into procedural memory and tool analytics")
+  .action(async () => {
+    await workerCommand();
   });
 
 program

@@ -12,10 +12,13 @@ import { ollamaReachable } from "../agent/model.js";
 import { authentication } from "../server/auth.js";
 import { createApp } from "../server/app.js";
 import { startLocalRedis } from "./local-redis.js";
+import { startLearningWorker } from "./worker.js";
 
 export interface ServeOptions {
   port?: number;
   host?: string;
+  /** Record turns through the learning stream and consume it in this process. */
+  worker?: boolean;
 }
 
 /** Logs connection errors once per distinct message, so a long outage is not a wall of lines. */
@@ -81,7 +84,8 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
   });
   log.info(describeHealth(await checkRedisHealth(redis, keys, breaker), shownUrl));
 
-  const agent = createWellnessAgent({ client: redis, config, log, breaker });
+  const agent = createWellnessAgent({ client: redis, config, log, breaker, learning: options.worker ? "queue" : "direct" });
+  const stopWorker = options.worker ? await startLearningWorker(config, redis, log) : undefined;
   try {
     log.debug(`Knowledge pack: ${await agent.loadKnowledge()} facts in semantic memory.`);
   } catch (error) {
@@ -101,6 +105,7 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
   });
   const host = options.host ?? config.server.host;
   if (auth.singleUser && !["127.0.0.1", "localhost", "::1"].includes(host)) {
+    await stopWorker?.();
     await closeRedis(redis);
     await localServer?.stop();
     throw new ServerStartError(
@@ -121,6 +126,7 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
       started.once("error", reject);
     });
   } catch (error) {
+    await stopWorker?.();
     await closeRedis(redis);
     await localServer?.stop();
     const code = (error as NodeJS.ErrnoException).code;
@@ -141,6 +147,7 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
     process.once("SIGTERM", shutdown);
   });
   await new Promise<void>((resolve) => server.close(() => resolve()));
+  await stopWorker?.();
   await closeRedis(redis);
   await localServer?.stop();
 }

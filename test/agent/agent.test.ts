@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { AIMessage, isToolMessage } from "@langchain/core/messages";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createWellnessAgent, KNOWLEDGE_PACK, LocalEmbeddings, loadConfig } from "../../src/index.js";
+import { closeRedis, connectRedis, createWellnessAgent, KNOWLEDGE_PACK, LearningWorker, LocalEmbeddings, loadConfig } from "../../src/index.js";
 import { connectTestRedis, type TestConnection } from "../support/redis.js";
 import { ScriptedChatModel, toolCall } from "../support/scripted-model.js";
 
@@ -56,5 +56,39 @@ describe("the LangGraph entry points", () => {
     expect(Object.keys(stateful.nodes).sort()).toEqual(["__start__", "agent", "record", "retrieve_memory", "tools"]);
     expect(Object.keys(stateless.nodes).sort()).toEqual(["__start__", "agent", "tools"]);
     expect(stateful.checkpointer).toBeUndefined();
+  });
+});
+
+describe("recording through the learning stream", () => {
+  let test: TestConnection;
+
+  beforeAll(async () => {
+    test = await connectTestRedis({ label: "agent-queue" });
+  });
+
+  afterAll(async () => {
+    await test.dispose();
+  });
+
+  it("appends the turn to the stream instead of writing memory, and the worker records it", async () => {
+    const model = new ScriptedChatModel((call) => {
+      const last = call.messages.at(-1);
+      return last && isToolMessage(last) ? new AIMessage("Nothing yet.") : toolCall("get_sleep_analysis", { period: "last week" });
+    });
+    const config = loadConfig({ REDIS_KEY_PREFIX: test.prefix, USER_TIMEZONE: "Europe/Berlin" });
+    const agent = createWellnessAgent({ client: test.client, config, model, embeddings: new LocalEmbeddings(), learning: "queue" });
+    await agent.invoke("queued-session", "quinn", "How did I sleep last week?");
+    expect(await agent.memory.procedural.list("quinn")).toEqual([]);
+    const entries = await test.client.xRange(test.keys.learningQueue(), "-", "+");
+    expect(entries).toHaveLength(1);
+    expect(entries[0]?.message).toMatchObject({ user: "quinn", session: "queued-session", tools: '["get_sleep_analysis"]', success: "1" });
+    const blocking = await connectRedis({ url: test.url, commandTimeoutMs: 0 });
+    try {
+      const worker = new LearningWorker(blocking, test.keys, agent.memory.procedural, { consumer: "test", blockMs: 20 });
+      expect(await worker.runOnce()).toBe(1);
+    } finally {
+      await closeRedis(blocking);
+    }
+    expect((await agent.memory.procedural.list("quinn"))[0]).toMatchObject({ tools: ["get_sleep_analysis"], executionCount: 1 });
   });
 });

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { answersPing } from "../../src/index.js";
 import { freePort } from "../support/ports.js";
+import { connectTestRedis, deletePrefix } from "../support/redis.js";
 
 const root = new URL("../../", import.meta.url).pathname;
 
@@ -43,9 +44,12 @@ describe("wellness serve", () => {
   const dirs: string[] = [];
   const children: ChildProcess[] = [];
 
-  afterAll(() => {
+  afterAll(async () => {
     for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    const redis = await connectTestRedis();
+    for (const prefix of ["test:cli:", "test:cli-worker:"]) await deletePrefix(redis.client, prefix);
+    await redis.dispose();
   });
 
   it("uses the Redis at REDIS_URL, prints its health and serves GET /health", async () => {
@@ -95,7 +99,7 @@ describe("wellness serve", () => {
       blocker.listen(0, "127.0.0.1", () => resolve((blocker.address() as { port: number }).port)),
     );
     try {
-      const cli = runCli(["serve", "--port", String(port)], { REDIS_URL: inject("redisUrl") });
+      const cli = runCli(["serve", "--port", String(port)], { REDIS_URL: inject("redisUrl"), REDIS_KEY_PREFIX: "test:cli:" });
       children.push(cli.child);
       expect(await cli.exit).toBe(1);
       expect(cli.output()).toMatch(new RegExp(`Port ${port} on 127\\.0\\.0\\.1 is already in use; .*PORT or --port`));
@@ -105,8 +109,17 @@ describe("wellness serve", () => {
     }
   });
 
+  it("runs a learning worker in the same process with --worker, and stops it on exit", async () => {
+    const cli = runCli(["serve", "--port", "0", "--worker"], { REDIS_URL: inject("redisUrl"), REDIS_KEY_PREFIX: "test:cli-worker:" });
+    children.push(cli.child);
+    await cli.waitFor(/Learning worker \S+ is consuming the learning stream\./);
+    await cli.waitFor(/Listening on/);
+    cli.child.kill("SIGTERM");
+    expect(await cli.exit).toBe(0);
+  });
+
   it("refuses to listen beyond loopback without API tokens", async () => {
-    const cli = runCli(["serve", "--host", "0.0.0.0", "--port", "0"], { REDIS_URL: inject("redisUrl") });
+    const cli = runCli(["serve", "--host", "0.0.0.0", "--port", "0"], { REDIS_URL: inject("redisUrl"), REDIS_KEY_PREFIX: "test:cli:" });
     children.push(cli.child);
     expect(await cli.exit).toBe(1);
     expect(cli.output()).toMatch(/Refusing to listen on 0\.0\.0\.0: without API_TOKENS the API serves one user's health data unauthenticated/);

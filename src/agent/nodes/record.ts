@@ -2,6 +2,7 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import { isAIMessage, SystemMessage, HumanMessage } from "@langchain/core/messages";
 import { z } from "zod";
 import type { Logger } from "../../logger.js";
+import type { LearningQueue } from "../../learning/queue.js";
 import type { Memory } from "../../memory/index.js";
 import type { AgentStateType, AgentUpdate } from "../state.js";
 import { lastHumanText } from "./turn.js";
@@ -40,16 +41,24 @@ export function turnScore(state: Pick<AgentStateType, "turnToolCalls" | "message
 
 /**
  * record: remembers how this turn went (its tool sequence, latency and score, in procedural
- * memory) and what the user stated about their goals and preferences (episodic memory, via the
- * model's structured output). Both are best effort: a failure is logged, the turn still succeeds.
+ * memory, or only appended to the learning stream when a queue is given, so the turn does not
+ * wait for the memory write) and what the user stated about their goals and preferences
+ * (episodic memory, via the model's structured output). Both are best effort: a failure is
+ * logged, the turn still succeeds.
  */
-export function recordNode(memory: Memory, model: BaseChatModel, log: Logger) {
+export function recordNode(memory: Memory, model: BaseChatModel, log: Logger, queue?: LearningQueue) {
   return async (state: AgentStateType): Promise<AgentUpdate> => {
     const query = lastHumanText(state.messages);
     const latencyMs = Math.max(0, Date.now() - state.turnStartedAt);
     const tools = state.turnToolCalls.map((call) => call.name);
+    const success = turnScore(state);
     const procedural = async () => {
-      if (tools.length > 0) await memory.procedural.record(state.userId, { query, tools, latencyMs, success: turnScore(state) });
+      if (tools.length === 0) return;
+      if (queue) {
+        await queue.enqueue({ timestamp: Date.now(), sessionId: state.sessionId, userId: state.userId, query, tools, success, durationMs: latencyMs });
+      } else {
+        await memory.procedural.record(state.userId, { query, tools, latencyMs, success });
+      }
     };
     const episodic = async () => {
       if (query.trim() === "" || !model.withStructuredOutput) return;
