@@ -55,8 +55,16 @@ describe("wellness memory", () => {
 });
 
 describe("wellness chat", () => {
+  const chatPrefix = uniquePrefix("cli-chat");
+
+  afterAll(async () => {
+    const redis = await connectTestRedis();
+    await deletePrefix(redis.client, chatPrefix);
+    await redis.dispose();
+  });
+
   it("says how to start the model when Ollama is not running, one-shot and in the prompt loop", async () => {
-    const env = { REDIS_URL: inject("redisUrl"), REDIS_KEY_PREFIX: uniquePrefix("cli-chat"), OLLAMA_BASE_URL: "http://127.0.0.1:9" };
+    const env = { REDIS_URL: inject("redisUrl"), REDIS_KEY_PREFIX: chatPrefix, OLLAMA_BASE_URL: "http://127.0.0.1:9" };
     const once = await wellness(["chat", "-m", "How did I sleep?"], env);
     expect(once.code).toBe(1);
     expect(once.stderr).toMatch(/^The chat model is not reachable .*Start Ollama \(ollama serve\)/mu);
