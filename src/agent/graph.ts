@@ -4,6 +4,7 @@ import type { StructuredToolInterface } from "@langchain/core/tools";
 import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import { END, START, StateGraph } from "@langchain/langgraph";
 import { silentLogger, type Logger } from "../logger.js";
+import type { UserContext } from "../cache/user-context.js";
 import type { LearningQueue } from "../learning/queue.js";
 import type { Memory } from "../memory/index.js";
 import { agentNode } from "./nodes/agent.js";
@@ -30,6 +31,8 @@ export interface StatefulGraphOptions extends GraphOptions {
   memory: Memory;
   /** When given, turns are recorded by appending to the learning stream (a worker does the rest). */
   learningQueue?: LearningQueue;
+  /** The cached profile and context line put in the prompt. */
+  userContext?: UserContext;
 }
 
 /** Tools when the model asked for them, otherwise the turn is done. */
@@ -63,7 +66,7 @@ function agentOptions(options: GraphOptions) {
 export function createStatefulGraph(options: StatefulGraphOptions) {
   const log = options.log ?? silentLogger;
   return new StateGraph(AgentState)
-    .addNode("retrieve_memory", retrieveMemoryNode(options.memory, log))
+    .addNode("retrieve_memory", retrieveMemoryNode(options.memory, log, options.userContext))
     .addNode("agent", agentNode(agentOptions(options)))
     .addNode("tools", toolsNode(options.tools))
     .addNode("record", recordNode(options.memory, options.model, log, options.learningQueue))

@@ -14,6 +14,7 @@ import { chatModelFromConfig } from "./model.js";
 import { CacheAside } from "../cache/cache.js";
 import { LearningQueue } from "../learning/queue.js";
 import { ToolOutputCache } from "../cache/tool-cache.js";
+import { UserContext } from "../cache/user-context.js";
 import { CircuitBreaker } from "../redis/breaker.js";
 import { isConnectionFailure } from "../redis/client.js";
 import { createCacheTools, createHealthTools } from "./tools/index.js";
@@ -73,8 +74,10 @@ export function createWellnessAgent(options: WellnessAgentOptions) {
     new CircuitBreaker({ name: "redis-cache", failureThreshold: config.redis.breakerFailureThreshold, cooldownMs: config.redis.breakerCooldownMs, isFailure: isConnectionFailure });
   const cache = new CacheAside(client, keys, breaker);
   const toolCache = new ToolOutputCache(client, keys, cache, config.toolCache);
+  const store = new HealthStore(client, keys);
+  const userContext = new UserContext(cache, keys, store);
   const tools = [
-    ...Object.values(createHealthTools({ client, keys, store: new HealthStore(client, keys), memory, timeZone: config.userTimezone, toolCache })),
+    ...Object.values(createHealthTools({ client, keys, store, memory, timeZone: config.userTimezone, toolCache })),
     ...Object.values(createCacheTools({ cache, toolCache })),
   ];
   const shared = { model, tools, timeZone: config.userTimezone, log };
@@ -83,6 +86,7 @@ export function createWellnessAgent(options: WellnessAgentOptions) {
     ...shared,
     memory,
     ...(learningQueue ? { learningQueue } : {}),
+    userContext,
     ...(options.checkpointer === false ? {} : { checkpointer: options.checkpointer ?? checkpointer }),
   });
   const statelessGraph = createStatelessGraph(shared);
@@ -98,6 +102,7 @@ export function createWellnessAgent(options: WellnessAgentOptions) {
     cache,
     toolCache,
     learningQueue,
+    userContext,
     /**
      * Loads the built-in health knowledge pack into semantic memory (idempotent: facts have
      * content-hash ids, and their embeddings are cached). Returns how many facts are loaded.

@@ -25,6 +25,8 @@ describe("createWellnessAgent", () => {
     const agent = createWellnessAgent({ client: test.client, config, model, embeddings: new LocalEmbeddings() });
     const { answer } = await agent.invoke("session-a", "zoe", "What workouts did I do this week?");
     expect(answer).toBe("You have no workouts yet.");
+    const firstPrompt = model.calls[0]?.messages[0]?.content;
+    expect(firstPrompt).toMatch(/The user has not imported any Apple Health data yet\./);
     const modes = new Set<string>();
     for await (const [mode] of await agent.stream("session-a", "zoe", "And last week?")) modes.add(mode);
     expect([...modes].sort()).toEqual(["messages", "updates"]);

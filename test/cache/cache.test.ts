@@ -18,6 +18,7 @@ import {
   Memory,
   RedisLock,
   ToolOutputCache,
+  UserContext,
 } from "../../src/index.js";
 import { twoWeeks } from "../support/health-fixture.js";
 import { connectTestRedis, uniquePrefix, type TestConnection } from "../support/redis.js";
@@ -207,5 +208,34 @@ describe("ToolOutputCache", () => {
     await importExport({ client: test.client, keys: test.keys, userId: "cal", path: second, indexTtlSeconds: 3600 });
     expect((await ask()).count).toBe(3);
     expect((await toolCache.stats()).get_workouts).toMatchObject({ hits: 1, misses: 2 });
+  });
+});
+
+describe("UserContext", () => {
+  let test: TestConnection;
+
+  beforeAll(async () => {
+    test = await connectTestRedis({ label: "usercontext" });
+  });
+
+  afterAll(async () => {
+    await test.dispose();
+  });
+
+  it("caches the profile for an hour and the context line for two minutes; an import drops both", async () => {
+    const fixture = new URL("../fixtures/apple-health/healthkit-to-sqlite/tests_export.xml", import.meta.url).pathname;
+    const store = new HealthStore(test.client, test.keys);
+    const context = new UserContext(new CacheAside(test.client, test.keys, breaker()), test.keys, store, () => new Date("2024-10-21T12:00:00Z"));
+    expect(await context.contextLine("dora")).toBe("The user has not imported any Apple Health data yet.");
+    await importExport({ client: test.client, keys: test.keys, userId: "dora", path: fixture, indexTtlSeconds: 3600 });
+    expect(await test.client.exists([test.keys.userProfile("dora"), test.keys.userContextLine("dora")])).toBe(0);
+    expect(await context.profile("dora")).toMatchObject({ hasData: true, age: 34, biologicalSex: "male", estimatedMaxHeartRate: 184, workouts: 1 });
+    expect(await context.contextLine("dora")).toBe(
+      "The user's health data runs from 2016-04-18 to 2018-09-10: 2 metrics (BodyMassIndex, HeartRate), 1 workouts, 0 nights of sleep. Age 34, male; estimated maximum heart rate 184 bpm.",
+    );
+    expect(await test.client.ttl(test.keys.userProfile("dora"))).toBeGreaterThan(3500);
+    const lineTtl = await test.client.ttl(test.keys.userContextLine("dora"));
+    expect(lineTtl).toBeGreaterThan(100);
+    expect(lineTtl).toBeLessThanOrEqual(120);
   });
 });

@@ -1,5 +1,6 @@
 import type { RunnableConfig } from "@langchain/core/runnables";
 import type { Logger } from "../../logger.js";
+import type { UserContext } from "../../cache/user-context.js";
 import type { Memory } from "../../memory/index.js";
 import type { AgentStateType, AgentUpdate } from "../state.js";
 import { lastHumanText, userAndSession } from "./turn.js";
@@ -21,17 +22,19 @@ async function orNothing<T>(what: string, log: Logger, run: () => Promise<T>): P
  * retrieve_memory: the user's current goals, the preferences and events relevant to the question,
  * general knowledge, and a tool plan from a similar past question, looked up concurrently. Starts the turn's bookkeeping.
  */
-export function retrieveMemoryNode(memory: Memory, log: Logger) {
+export function retrieveMemoryNode(memory: Memory, log: Logger, userContext?: UserContext) {
   return async (state: AgentStateType, config: RunnableConfig): Promise<AgentUpdate> => {
     const { userId, sessionId } = userAndSession(config);
     const query = lastHumanText(state.messages);
-    const [goals, episodic, semantic, plan] = await Promise.all([
+    const [about, goals, episodic, semantic, plan] = await Promise.all([
+      userContext ? orNothing("user context", log, () => userContext.contextLine(userId)) : Promise.resolve(undefined),
       orNothing("goals", log, async () => (await memory.episodic.list(userId, "goal")).filter((goal) => !goal.supersededBy).slice(0, MAX_GOALS)),
       orNothing("episodic memory", log, () => memory.episodic.retrieve(userId, query, { k: 5, types: ["preference", "health_event"] })),
       orNothing("semantic memory", log, () => memory.semantic.search(query, { k: 3 })),
       orNothing("procedural memory", log, () => memory.procedural.suggest(userId, query)),
     ]);
     const lines = [
+      ...(about ? [`- ${about}`] : []),
       ...[...(goals ?? []), ...(episodic ?? [])].map((record) => `- (${record.type.replace("_", " ")}, ${record.timestamp.slice(0, 10)}) ${record.description}`),
       ...(semantic ?? []).map((fact) => `- (knowledge: ${fact.category}) ${fact.content}`),
     ];

@@ -136,6 +136,7 @@ export async function importExport(options: ImportOptions): Promise<ImportSummar
     // The data version names the data: the same file gives the same version (and identical keys);
     // any other file changes it, so tool answers cached from older data are never served again.
     await client.set(keys.healthVersion(userId), read.sha256);
+    await client.unlink([keys.userProfile(userId), keys.userContextLine(userId)]);
     const indexes = await new HealthIndexes(client, keys, store, options.indexTtlSeconds).rebuild(userId, replaced);
     const seconds = (performance.now() - started) / 1000;
     return {
