@@ -1,6 +1,8 @@
 import { Command, InvalidArgumentError } from "commander";
 import { loadConfig } from "../config.js";
-import { MemoryNotFoundError } from "../errors.js";
+import { ImportError, MemoryNotFoundError } from "../errors.js";
+import { KeySchema } from "../redis/keys.js";
+import { RedisLock } from "../redis/lock.js";
 import { createLogger } from "../logger.js";
 import { EPISODIC_TYPES, type EpisodicType } from "../memory/episodic.js";
 import { KNOWLEDGE_PACK } from "../memory/knowledge-pack.js";
@@ -101,8 +103,18 @@ export function memoryCommand(): Command {
     .command("reindex")
     .description("re-embed every stored memory with the configured embedding model")
     .action(async () => {
-      await withMemory(async (memory) => {
-        const { scopes, memories } = await memory.reindex();
+      const config = loadConfig();
+      await withRedis(config, createLogger(config.logLevel), async (client) => {
+        const memory = memoryFromConfig(client, config);
+        const lock = await new RedisLock(client, new KeySchema(config.redis.keyPrefix)).acquire("reindex", "memory", 30 * 60_000);
+        if (!lock) throw new ImportError("ERR_IMPORT_IN_PROGRESS", "A memory reindex is already running; wait for it to finish.");
+        let result: { scopes: number; memories: number };
+        try {
+          result = await memory.reindex();
+        } finally {
+          await lock.release();
+        }
+        const { scopes, memories } = result;
         process.stdout.write(`Re-embedded ${memories} memories in ${scopes} scopes with ${memory.embeddings.provider}/${memory.embeddings.model}.\n`);
       });
     });
