@@ -33,6 +33,8 @@ export interface StatefulGraphOptions extends GraphOptions {
   learningQueue?: LearningQueue;
   /** The cached profile and context line put in the prompt. */
   userContext?: UserContext;
+  /** The authenticated caller of the request being served (see userAndSession). */
+  currentUser?: () => string | undefined;
 }
 
 /** Tools when the model asked for them, otherwise the turn is done. */
@@ -66,7 +68,7 @@ function agentOptions(options: GraphOptions) {
 export function createStatefulGraph(options: StatefulGraphOptions) {
   const log = options.log ?? silentLogger;
   return new StateGraph(AgentState)
-    .addNode("retrieve_memory", retrieveMemoryNode(options.memory, log, options.userContext))
+    .addNode("retrieve_memory", retrieveMemoryNode(options.memory, log, options.userContext, options.currentUser))
     .addNode("agent", agentNode(agentOptions(options)))
     .addNode("tools", toolsNode(options.tools))
     .addNode("record", recordNode(options.memory, options.model, log, options.learningQueue))

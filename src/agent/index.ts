@@ -40,6 +40,8 @@ export interface WellnessAgentOptions {
    * (`wellness worker`, or `wellness serve --worker`) to process it.
    */
   learning?: "direct" | "queue";
+  /** The authenticated caller of the request being served, for runs whose config has no userId. */
+  currentUser?: () => string | undefined;
   /** Use LangGraph's checkpointer instead of Redis (the Studio dev server brings its own). */
   checkpointer?: RedisCheckpointSaver | false;
   log?: Logger;
@@ -77,19 +79,23 @@ export function createWellnessAgent(options: WellnessAgentOptions) {
   const store = new HealthStore(client, keys);
   const userContext = new UserContext(cache, keys, store);
   const tools = [
-    ...Object.values(createHealthTools({ client, keys, store, memory, timeZone: config.userTimezone, toolCache })),
-    ...Object.values(createCacheTools({ cache, toolCache })),
+    ...Object.values(createHealthTools({ client, keys, store, memory, timeZone: config.userTimezone, toolCache, ...(options.currentUser ? { currentUser: options.currentUser } : {}) })),
+    ...Object.values(createCacheTools({ cache, toolCache, ...(options.currentUser ? { currentUser: options.currentUser } : {}) })),
   ];
   const shared = { model, tools, timeZone: config.userTimezone, log };
   const learningQueue = options.learning === "queue" ? new LearningQueue(client, keys) : undefined;
-  const graph = createStatefulGraph({
-    ...shared,
-    memory,
-    ...(learningQueue ? { learningQueue } : {}),
-    userContext,
-    ...(options.checkpointer === false ? {} : { checkpointer: options.checkpointer ?? checkpointer }),
-  });
+  const buildStateful = () =>
+    createStatefulGraph({
+      ...shared,
+      memory,
+      ...(options.checkpointer === false ? {} : { checkpointer: options.checkpointer ?? checkpointer }),
+      ...(learningQueue ? { learningQueue } : {}),
+      userContext,
+      ...(options.currentUser ? { currentUser: options.currentUser } : {}),
+    });
+  const graph = buildStateful();
   const statelessGraph = createStatelessGraph(shared);
+  const currentUserOption = options.currentUser ? { currentUser: options.currentUser } : {};
   const runConfig = (sessionId: string, userId: string) => ({
     configurable: { thread_id: validateId("session id", sessionId), userId: validateId("user id", userId) },
   });
@@ -109,6 +115,13 @@ export function createWellnessAgent(options: WellnessAgentOptions) {
      */
     async loadKnowledge(): Promise<number> {
       return (await memory.semantic.load(KNOWLEDGE_PACK)).length;
+    },
+    /**
+     * Fresh instances of both graphs, for a host that reconfigures the graphs it is given (the
+     * LangGraph API server sets their checkpointer), so the agent's own graphs stay as they are.
+     */
+    buildGraphs() {
+      return { stateful: buildStateful(), stateless: createStatelessGraph({ ...shared, ...currentUserOption }) };
     },
     /** Runs one turn and returns the agent's answer. */
     async invoke(sessionId: string, userId: string, message: string): Promise<{ answer: string; messages: BaseMessage[] }> {

@@ -10,6 +10,7 @@ import type { RedisServerProcess } from "../redis/server-process.js";
 import { createWellnessAgent } from "../agent/index.js";
 import { ollamaReachable } from "../agent/model.js";
 import { authentication } from "../server/auth.js";
+import { mountLangGraphApi } from "../server/langgraph-api.js";
 import { createApp } from "../server/app.js";
 import { startLocalRedis } from "./local-redis.js";
 import { startLearningWorker } from "./worker.js";
@@ -84,14 +85,14 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
   });
   log.info(describeHealth(await checkRedisHealth(redis, keys, breaker), shownUrl));
 
-  const agent = createWellnessAgent({ client: redis, config, log, breaker, learning: options.worker ? "queue" : "direct" });
+  const auth = authentication(config.server.apiTokens, config.defaultUserId);
+  const agent = createWellnessAgent({ client: redis, config, log, breaker, learning: options.worker ? "queue" : "direct", currentUser: auth.currentUser });
   const stopWorker = options.worker ? await startLearningWorker(config, redis, log) : undefined;
   try {
     log.debug(`Knowledge pack: ${await agent.loadKnowledge()} facts in semantic memory.`);
   } catch (error) {
     log.warn(`Semantic memory is not ready (${(error as Error).message}); the agent answers without general knowledge.`);
   }
-  const auth = authentication(config.server.apiTokens, config.defaultUserId);
   const app = createApp({
     redis,
     keys,
@@ -103,6 +104,7 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
     indexTtlSeconds: config.memoryTtlSeconds,
     modelHealth: () => ollamaReachable(config.ollama.baseUrl),
   });
+  await mountLangGraphApi(app, { client: redis, keys, checkpointer: agent.checkpointer, graphs: agent.buildGraphs(), auth });
   const host = options.host ?? config.server.host;
   if (auth.singleUser && !["127.0.0.1", "localhost", "::1"].includes(host)) {
     await stopWorker?.();
@@ -118,7 +120,7 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
     server = await new Promise((resolve, reject) => {
       const started = serveHttp({ fetch: app.fetch, hostname: host, port }, (info) => {
         log.info(
-          `Listening on http://${host.includes(":") ? `[${host}]` : host}:${info.port} (GET /health, /api/chat, /api/sessions, /api/memory, /api/import), ` +
+          `Listening on http://${host.includes(":") ? `[${host}]` : host}:${info.port} (GET /health, /api/chat, /api/sessions, /api/memory, /api/import, LangGraph API /threads and /runs), ` +
             (auth.singleUser ? `single user ${config.defaultUserId}` : `${config.server.apiTokens.size} API tokens`),
         );
         resolve(started);

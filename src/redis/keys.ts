@@ -235,6 +235,17 @@ export class KeySchema {
     return this.key("memory", "model");
   }
 
+  // LangGraph API threads (the SDK's view of sessions), per user.
+
+  apiThread(userId: string, threadId: string): string {
+    return this.key("api", "thread", this.user(userId), encodeKeySegment(threadId));
+  }
+
+  /** ZSET of a user's API threads, score = creation or last update time (ms). */
+  apiThreads(userId: string, order: "created" | "updated"): string {
+    return this.key("api", "threads", this.user(userId), order);
+  }
+
   // Sessions.
 
   /** Owner (user id) of a session, so removing a session can find its user's index. */

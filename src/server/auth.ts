@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
 import { UnauthorizedError } from "../errors.js";
@@ -14,6 +15,8 @@ export interface Authentication {
   middleware: MiddlewareHandler<AppEnv>;
   /** The caller's user id, from the token, never from the request body. */
   userOf: (context: Context) => string;
+  /** The caller of the request being served, for code that has no Context (graph nodes, tools). */
+  currentUser: () => string | undefined;
   singleUser: boolean;
 }
 
@@ -29,12 +32,15 @@ export interface Authentication {
  * ```
  */
 export function authentication(tokens: ReadonlyMap<string, string>, defaultUser: string): Authentication {
+  const caller = new AsyncLocalStorage<string>();
+  const currentUser = () => caller.getStore();
   if (tokens.size === 0) {
-    return { middleware: async (_context, next) => next(), userOf: () => defaultUser, singleUser: true };
+    return { middleware: (_context, next) => caller.run(defaultUser, next), userOf: () => defaultUser, currentUser, singleUser: true };
   }
   const known = [...tokens.entries()].map(([token, user]) => ({ hash: digest(token), user }));
   return {
     singleUser: false,
+    currentUser,
     middleware: async (context, next) => {
       const header = context.req.header("authorization") ?? "";
       const match = /^Bearer\s+(\S+)$/iu.exec(header);
@@ -44,7 +50,7 @@ export function authentication(tokens: ReadonlyMap<string, string>, defaultUser:
       for (const entry of known) if (timingSafeEqual(entry.hash, presented)) user = entry.user;
       if (!user) throw new UnauthorizedError("The API token is not valid.");
       context.set("userId", user);
-      await next();
+      await caller.run(user, next);
     },
     userOf: (context) => {
       const user: unknown = (context as Context<AppEnv>).get("userId");

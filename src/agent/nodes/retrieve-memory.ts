@@ -22,9 +22,9 @@ async function orNothing<T>(what: string, log: Logger, run: () => Promise<T>): P
  * retrieve_memory: the user's current goals, the preferences and events relevant to the question,
  * general knowledge, and a tool plan from a similar past question, looked up concurrently. Starts the turn's bookkeeping.
  */
-export function retrieveMemoryNode(memory: Memory, log: Logger, userContext?: UserContext) {
+export function retrieveMemoryNode(memory: Memory, log: Logger, userContext?: UserContext, currentUser?: () => string | undefined) {
   return async (state: AgentStateType, config: RunnableConfig): Promise<AgentUpdate> => {
-    const { userId, sessionId } = userAndSession(config);
+    const { userId, sessionId } = userAndSession(config, currentUser);
     const query = lastHumanText(state.messages);
     const [about, goals, episodic, semantic, plan] = await Promise.all([
       userContext ? orNothing("user context", log, () => userContext.contextLine(userId)) : Promise.resolve(undefined),

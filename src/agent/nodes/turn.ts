@@ -3,9 +3,13 @@ import type { RunnableConfig } from "@langchain/core/runnables";
 import { validateId } from "../../redis/ids.js";
 import { ToolContextError } from "../tools/context.js";
 
-/** The user (configurable.userId) and session (thread_id) a turn runs for. */
-export function userAndSession(config: RunnableConfig | undefined): { userId: string; sessionId: string } {
-  const userId: unknown = config?.configurable?.userId;
+/**
+ * The user and session (thread_id) a turn runs for: configurable.userId, or the authenticated
+ * caller of the request being served (the LangGraph API routes drop any configurable the client
+ * sends, so the caller cannot be spoofed there).
+ */
+export function userAndSession(config: RunnableConfig | undefined, currentUser?: () => string | undefined): { userId: string; sessionId: string } {
+  const userId: unknown = config?.configurable?.userId ?? currentUser?.();
   if (typeof userId !== "string") {
     throw new ToolContextError("Invoke the agent with { configurable: { userId, thread_id } }: the user id is missing.");
   }

@@ -7,6 +7,7 @@ import { guarded, result, userOf } from "./context.js";
 export interface CacheToolDependencies {
   cache: CacheAside;
   toolCache: ToolOutputCache;
+  currentUser?: () => string | undefined;
 }
 
 /** get_cache_stats: how well the caches work (shared counters of every instance). */
@@ -20,7 +21,7 @@ export function getCacheStatsTool(deps: CacheToolDependencies) {
 
 /** clear_user_cache: drops every cached answer of the calling user. */
 export function clearUserCacheTool(deps: CacheToolDependencies) {
-  return tool(async (_input, config) => result({ deleted: await deps.cache.clearUserCache(userOf(config)) }), {
+  return tool(async (_input, config) => result({ deleted: await deps.cache.clearUserCache(userOf(config, deps.currentUser)) }), {
     name: "clear_user_cache",
     description: "Forgets every cached answer for this user, so the next questions are computed afresh. Only when the user asks for it.",
     schema: z.object({}),
@@ -30,7 +31,7 @@ export function clearUserCacheTool(deps: CacheToolDependencies) {
 /** invalidate_cache: drops the calling user's cached answers that match a pattern. */
 export function invalidateCacheTool(deps: CacheToolDependencies) {
   return tool(
-    (input, config) => guarded(async () => result({ deleted: await deps.cache.invalidatePattern(input.pattern, { userId: userOf(config) }) })),
+    (input, config) => guarded(async () => result({ deleted: await deps.cache.invalidatePattern(input.pattern, { userId: userOf(config, deps.currentUser) }) })),
     {
       name: "invalidate_cache",
       description: "Forgets this user's cached answers whose names match a glob pattern, e.g. 'tool:*' for all tool answers or 'profile'. Only when the user asks for it.",

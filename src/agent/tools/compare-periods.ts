@@ -15,7 +15,7 @@ export function comparePeriodsTool(deps: ToolDependencies) {
   return tool(
     (input, config) =>
       guarded(async () => {
-        const userId = userOf(config);
+        const userId = userOf(config, deps.currentUser);
         const manifest = await deps.store.manifest(userId);
         const metric = resolveMetric(input.metric, manifest);
         const kind = manifest?.metrics[metric]?.kind ?? "discrete";

@@ -20,6 +20,8 @@ export interface ToolDependencies {
   now?: () => Date;
   /** Caches deterministic answers per user, input and data version; none means always compute. */
   toolCache?: ToolOutputCache;
+  /** The authenticated caller of the request being served, when configurable.userId is absent. */
+  currentUser?: () => string | undefined;
 }
 
 /** A tool was called without a user (the graph passes configurable.userId). */
@@ -30,8 +32,8 @@ export class ToolContextError extends WellnessError {
 }
 
 /** The user a tool call is for: configurable.userId, never anything the model wrote. */
-export function userOf(config: RunnableConfig | undefined): string {
-  const userId: unknown = config?.configurable?.userId;
+export function userOf(config: RunnableConfig | undefined, currentUser?: () => string | undefined): string {
+  const userId: unknown = config?.configurable?.userId ?? currentUser?.();
   if (typeof userId !== "string") throw new ToolContextError("The tool call has no configurable.userId; invoke the graph with { configurable: { userId } }.");
   return validateId("user id", userId);
 }

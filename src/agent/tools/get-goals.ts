@@ -11,7 +11,7 @@ export function getGoalsTool(deps: ToolDependencies) {
   return tool(
     (input, config) =>
       guarded(async () => {
-        const userId = userOf(config);
+        const userId = userOf(config, deps.currentUser);
         const goals = (await deps.memory.episodic.list(userId, "goal")).filter((goal) => input.include_history || !goal.supersededBy);
         return result({
           goals: goals.map((goal) => ({

@@ -28,7 +28,7 @@ export function getHealthMetricsTool(deps: ToolDependencies) {
   return tool(
     (input, config) =>
       guarded(async () => {
-        const userId = userOf(config);
+        const userId = userOf(config, deps.currentUser);
         const range = period(deps, input.period);
         const manifest = await deps.store.manifest(userId);
         const metrics = input.metric_types.map((name) => resolveMetric(name, manifest));

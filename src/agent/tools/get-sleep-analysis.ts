@@ -13,7 +13,7 @@ export function getSleepAnalysisTool(deps: ToolDependencies) {
   return tool(
     (input, config) =>
       guarded(async () => {
-        const userId = userOf(config);
+        const userId = userOf(config, deps.currentUser);
         const range = period(deps, input.period);
         return cachedResult(deps, "get_sleep_analysis", userId, input, [range], async () => {
           const nights = await deps.store.sleep(userId, range.from, range.to);

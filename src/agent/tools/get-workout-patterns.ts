@@ -18,7 +18,7 @@ export function getWorkoutPatternsTool(deps: ToolDependencies) {
   return tool(
     (input, config) =>
       guarded(async () => {
-        const userId = userOf(config);
+        const userId = userOf(config, deps.currentUser);
         const range = period(deps, input.period);
         return cachedResult(deps, "get_workout_patterns", userId, input, [range], async () => {
           const from = Date.parse(`${range.from}T00:00:00Z`) / 1000 - 14 * 3600;

@@ -14,7 +14,7 @@ export function getWorkoutsTool(deps: ToolDependencies) {
   return tool(
     (input, config) =>
       guarded(async () => {
-        const userId = userOf(config);
+        const userId = userOf(config, deps.currentUser);
         const range = period(deps, input.period);
         return cachedResult(deps, "get_workouts", userId, input, [range], async () => {
           const from = Date.parse(`${range.from}T00:00:00Z`) / 1000 - 14 * 3600;

@@ -16,7 +16,7 @@ export function setGoalTool(deps: ToolDependencies) {
   return tool(
     (input, config) =>
       guarded(async () => {
-        const userId = userOf(config);
+        const userId = userOf(config, deps.currentUser);
         const manifest = await deps.store.manifest(userId);
         let metric = input.metric.trim();
         try {
