@@ -148,7 +148,11 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
     process.once("SIGINT", shutdown);
     process.once("SIGTERM", shutdown);
   });
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  // Stop accepting, let running answers (SSE streams) finish, and drop idle keep-alive connections.
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    if ("closeIdleConnections" in server) server.closeIdleConnections();
+  });
   await stopWorker?.();
   await closeRedis(redis);
   await localServer?.stop();
