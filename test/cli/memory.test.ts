@@ -1,23 +1,8 @@
-import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { wellness } from "../support/cli.js";
 import { connectTestRedis, deletePrefix, uniquePrefix, type TestConnection } from "../support/redis.js";
 
-const root = new URL("../../", import.meta.url).pathname;
 
-function wellness(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe("wellness memory", () => {
   let test: TestConnection;
@@ -68,19 +53,7 @@ describe("wellness chat", () => {
     const once = await wellness(["chat", "-m", "How did I sleep?"], env);
     expect(once.code).toBe(1);
     expect(once.stderr).toMatch(/^The chat model is not reachable .*Start Ollama \(ollama serve\)/mu);
-    const loop = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "chat", "--session", "cli-chat-1"], {
-        cwd: root,
-        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-        stdio: ["pipe", "pipe", "pipe"],
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-      child.once("exit", (code) => resolve({ code, stdout, stderr }));
-      child.stdin.end("How did I sleep?\n\nAnd last week?\n");
-    });
+    const loop = await wellness(["chat", "--session", "cli-chat-1"], env, "How did I sleep?\n\nAnd last week?\n");
     expect(loop.code).toBe(0);
     expect(loop.stdout).toMatch(/^Session cli-chat-1 for default\./mu);
     expect(loop.stderr.match(/The chat model is not reachable/gu)).toHaveLength(2);
