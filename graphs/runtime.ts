@@ -17,7 +17,7 @@ export async function studioAgent(): Promise<WellnessAgent> {
     const client = await connectRedis(
       connectionOptionsFrom(config.redis, { clientName: "wellness-studio", onError: (error) => log.warn(`Redis: ${error.message}`) }),
     );
-    return { agent: createWellnessAgent({ client, config, checkpointer: false, log }), client };
+    return { agent: createWellnessAgent({ redis: client, config, checkpointer: false, log }), client };
   })();
   return (await runtime).agent;
 }

@@ -26,7 +26,8 @@ export { PeriodError, resolvePeriod, todayIn, type DateRange } from "./time-rang
 export { createHealthTools, resolveMetric, TOOL_NAMES, ToolContextError, UnknownMetricError, type ToolDependencies, type ToolName } from "./tools/index.js";
 
 export interface WellnessAgentOptions {
-  client: RedisClient;
+  /** A connected client from connectRedis; the caller owns and closes it. */
+  redis: RedisClient;
   config: Config;
   /** The chat model; ChatOllama on OLLAMA_BASE_URL by default. */
   model?: BaseChatModel;
@@ -53,13 +54,13 @@ export interface WellnessAgentOptions {
  *
  * @example
  * ```ts
- * const agent = createWellnessAgent({ client: redis, config: loadConfig() });
+ * const agent = createWellnessAgent({ redis, config: loadConfig() });
  * const reply = await agent.invoke("session-1", "alice", "How did I sleep last week?");
  * for await (const [mode, chunk] of await agent.stream("session-1", "alice", "And this week?")) { ... }
  * ```
  */
 export function createWellnessAgent(options: WellnessAgentOptions) {
-  const { client, config } = options;
+  const { redis: client, config } = options;
   const log = options.log ?? silentLogger;
   const keys = new KeySchema(config.redis.keyPrefix);
   const memory = new Memory({

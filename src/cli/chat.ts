@@ -39,7 +39,7 @@ export async function chatCommand(options: ChatOptions): Promise<void> {
   const userId = options.user ?? config.defaultUserId;
   const sessionId = options.session ?? randomUUID();
   await withRedis(config, log, async (client) => {
-    const agent = createWellnessAgent({ client, config, log });
+    const agent = createWellnessAgent({ redis: client, config, log });
     try {
       await agent.loadKnowledge();
     } catch (error) {

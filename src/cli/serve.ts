@@ -86,7 +86,7 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
   log.info(describeHealth(await checkRedisHealth(redis, keys, breaker), shownUrl));
 
   const auth = authentication(config.server.apiTokens, config.defaultUserId);
-  const agent = createWellnessAgent({ client: redis, config, log, breaker, learning: options.worker ? "queue" : "direct", currentUser: auth.currentUser });
+  const agent = createWellnessAgent({ redis, config, log, breaker, learning: options.worker ? "queue" : "direct", currentUser: auth.currentUser });
   const stopWorker = options.worker ? await startLearningWorker(config, redis, log) : undefined;
   try {
     log.debug(`Knowledge pack: ${await agent.loadKnowledge()} facts in semantic memory.`);

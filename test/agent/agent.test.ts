@@ -22,7 +22,7 @@ describe("createWellnessAgent", () => {
       return last && isToolMessage(last) ? new AIMessage("You have no workouts yet.") : toolCall("get_workouts", { period: "this week" });
     });
     const config = loadConfig({ REDIS_KEY_PREFIX: test.prefix, USER_TIMEZONE: "Europe/Berlin" });
-    const agent = createWellnessAgent({ client: test.client, config, model, embeddings: new LocalEmbeddings() });
+    const agent = createWellnessAgent({ redis: test.client, config, model, embeddings: new LocalEmbeddings() });
     const { answer } = await agent.invoke("session-a", "zoe", "What workouts did I do this week?");
     expect(answer).toBe("You have no workouts yet.");
     const firstPrompt = model.calls[0]?.messages[0]?.content;
@@ -78,7 +78,7 @@ describe("recording through the learning stream", () => {
       return last && isToolMessage(last) ? new AIMessage("Nothing yet.") : toolCall("get_sleep_analysis", { period: "last week" });
     });
     const config = loadConfig({ REDIS_KEY_PREFIX: test.prefix, USER_TIMEZONE: "Europe/Berlin" });
-    const agent = createWellnessAgent({ client: test.client, config, model, embeddings: new LocalEmbeddings(), learning: "queue" });
+    const agent = createWellnessAgent({ redis: test.client, config, model, embeddings: new LocalEmbeddings(), learning: "queue" });
     await agent.invoke("queued-session", "quinn", "How did I sleep last week?");
     expect(await agent.memory.procedural.list("quinn")).toEqual([]);
     const entries = await test.client.xRange(test.keys.learningQueue(), "-", "+");

@@ -43,7 +43,7 @@ describe("HTTP chat, sessions and import", () => {
       return last && isToolMessage(last) ? new AIMessage("No workouts this week.") : toolCall("get_workouts", { period: "this week" });
     });
     const config = loadConfig({ REDIS_KEY_PREFIX: test.prefix, USER_TIMEZONE: "Europe/Berlin" });
-    const agent = createWellnessAgent({ client: test.client, config, model, embeddings: new LocalEmbeddings() });
+    const agent = createWellnessAgent({ redis: test.client, config, model, embeddings: new LocalEmbeddings() });
     app = createApp({
       redis: test.client,
       keys: test.keys,

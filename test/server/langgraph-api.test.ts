@@ -30,7 +30,7 @@ describe("the LangGraph server API with the official SDK Client", () => {
       ]),
       "unused",
     );
-    const agent = createWellnessAgent({ client: test.client, config, model, embeddings: new LocalEmbeddings(), currentUser: auth.currentUser });
+    const agent = createWellnessAgent({ redis: test.client, config, model, embeddings: new LocalEmbeddings(), currentUser: auth.currentUser });
     const app = createApp({ redis: test.client, keys: test.keys, breaker: new CircuitBreaker({ failureThreshold: 5, cooldownMs: 1000 }), log: silentLogger, auth });
     await mountLangGraphApi(app, { client: test.client, keys: test.keys, checkpointer: agent.checkpointer, graphs: agent.buildGraphs(), auth });
     await new Promise<void>((resolve) => {
