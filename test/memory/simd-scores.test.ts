@@ -43,17 +43,21 @@ describe("SIMD scoring", () => {
     expect(() => SimdScorer.create(SimdScorer.compile(), new Float32Array(12), 2, 6)).toThrow(RangeError);
   });
 
-  it("the index finds the true nearest neighbours with SIMD (dim 16) and without it (dim 12)", async () => {
+  it("the index finds the true nearest neighbours with SIMD (dim 16, 300 vectors) and without it (dim 12; and small scopes)", async () => {
     const test = await connectTestRedis({ label: "simd" });
     try {
       const index = new CoreVectorIndex(test.client, test.keys);
-      for (const dim of [12, 16]) {
-        const scope = { tag: "simd", name: `dim${dim}` };
-        const documents = random(60, dim, dim);
-        await Promise.all(documents.map((vector, i) => index.upsert(scope, { key: `${test.prefix}{simd}:${dim}:${i}`, vector, fields: {} }, 600)));
-        for (const query of random(5, dim, 100 + dim)) {
+      for (const [dim, count] of [
+        [12, 300],
+        [16, 300],
+        [16, 40],
+      ] as const) {
+        const scope = { tag: "simd", name: `dim${dim}n${count}` };
+        const documents = random(count, dim, dim + count);
+        await Promise.all(documents.map((vector, i) => index.upsert(scope, { key: `${test.prefix}{simd}:${dim}:${count}:${i}`, vector, fields: {} }, 600)));
+        for (const query of random(5, dim, 100 + dim + count)) {
           const expected = documents
-            .map((vector, i) => ({ key: `${test.prefix}{simd}:${dim}:${i}`, similarity: vector.reduce((sum, value, d) => sum + value * (query[d] ?? 0), 0) }))
+            .map((vector, i) => ({ key: `${test.prefix}{simd}:${dim}:${count}:${i}`, similarity: vector.reduce((sum, value, d) => sum + value * (query[d] ?? 0), 0) }))
             .sort((a, b) => b.similarity - a.similarity)
             .slice(0, 5);
           const found = await index.knn([scope], query, { k: 5 });

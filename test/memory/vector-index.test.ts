@@ -65,6 +65,16 @@ describe("CoreVectorIndex", () => {
     }
   });
 
+  it("keeps at most 512 scopes in process memory, dropping the least recently used", async () => {
+    const index = new CoreVectorIndex(test.client, test.keys);
+    const scopes = Array.from({ length: 520 }, (_, i) => ({ tag: "lru", name: `scope${i}` }));
+    await Promise.all(scopes.map((scope, i) => index.upsert(scope, { key: `${test.prefix}doc:{lru}:${i}`, vector: vector(i + 1, 1), fields: {} }, 600)));
+    for (const scope of scopes) await index.knn([scope], vector(1, 1), { k: 1 });
+    expect(index.cachedScopes).toBe(512);
+    const [first] = await index.knn([scopes[0]!], vector(1, 1), { k: 1 });
+    expect(first?.key).toBe(`${test.prefix}doc:{lru}:0`);
+  });
+
   it("drops members whose hash expired", async () => {
     const index = new CoreVectorIndex(test.client, test.keys);
     const scope = { tag: "u3", name: "procedure" };

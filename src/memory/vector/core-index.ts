@@ -48,6 +48,11 @@ interface CachedScope {
   simd: SimdScorer | undefined;
 }
 
+/** Below this many vectors a plain loop is as fast, and a WebAssembly instance (64 KB at least) is not worth it. */
+const SIMD_MIN_ROWS = 256;
+/** Scopes kept in process memory; the least recently used beyond this are dropped (and reloaded on demand). */
+const MAX_CACHED_SCOPES = 512;
+
 function pack(version: string, documents: VectorDocument[], simdModule: () => object): CachedScope {
   const offsets = new Int32Array(documents.length);
   const lengths = new Int32Array(documents.length);
@@ -60,7 +65,8 @@ function pack(version: string, documents: VectorDocument[], simdModule: () => ob
   const matrix = new Float32Array(total);
   documents.forEach((document, index) => matrix.set(document.vector, offsets[index]));
   const dim = documents[0]?.vector.length ?? 0;
-  const uniform = dim > 0 && dim % SIMD_WIDTH === 0 && documents.every((document) => document.vector.length === dim);
+  const uniform =
+    documents.length >= SIMD_MIN_ROWS && dim > 0 && dim % SIMD_WIDTH === 0 && documents.every((document) => document.vector.length === dim);
   const simd = uniform ? SimdScorer.create(simdModule(), matrix, documents.length, dim) : undefined;
   return { version, documents, matrix, offsets, lengths, simd };
 }
@@ -128,6 +134,11 @@ export class CoreVectorIndex implements VectorIndex {
     private readonly client: RedisClient,
     private readonly keys: KeySchema,
   ) {}
+
+  /** Scopes held in process memory (bounded; least recently used dropped first). */
+  get cachedScopes(): number {
+    return this.cache.size;
+  }
 
   private scopeKeys(scope: VectorScope): { members: string; version: string } {
     return { members: this.keys.vectorMembers(scope.tag, scope.name), version: this.keys.vectorVersion(scope.tag, scope.name) };
@@ -206,9 +217,19 @@ export class CoreVectorIndex implements VectorIndex {
         const version = versions[index] ?? "0";
         const cacheKey = JSON.stringify([scope.tag, scope.name]);
         const cached = this.cache.get(cacheKey);
-        if (cached && cached.version === version) return cached;
+        if (cached && cached.version === version) {
+          this.cache.delete(cacheKey);
+          this.cache.set(cacheKey, cached);
+          return cached;
+        }
         const packed = pack(version, await this.fetch(scope), () => (this.simdModule ??= SimdScorer.compile()));
+        this.cache.delete(cacheKey);
         this.cache.set(cacheKey, packed);
+        while (this.cache.size > MAX_CACHED_SCOPES) {
+          const oldest = this.cache.keys().next().value;
+          if (oldest === undefined) break;
+          this.cache.delete(oldest);
+        }
         return packed;
       }),
     );
