@@ -39,6 +39,10 @@ export class CachePatternError extends WellnessError {
 const SCAN_COUNT = 1_000;
 const UNLINK_BATCH = 500;
 
+function sum(values: number[]): number {
+  return values.reduce((total, value) => total + value, 0);
+}
+
 /** Objects and arrays travel as JSON; strings and numbers as they are. */
 function encode(value: unknown): string {
   return typeof value === "string" ? value : typeof value === "number" ? String(value) : JSON.stringify(value);
@@ -138,14 +142,14 @@ export class CacheAside {
     return value;
   }
 
+  /** Deletes entries; one command per key (pipelined), since the keys may sit on different cluster slots. */
   async delete(...names: string[]): Promise<number> {
-    if (names.length === 0) return 0;
-    return this.safely(() => this.client.unlink(names.map((name) => this.full(name))), 0);
+    return this.safely(async () => sum(await Promise.all(names.map((name) => this.client.unlink(this.full(name))))), 0);
   }
 
+  /** How many of the entries exist; one command per key (pipelined), for the same reason. */
   async exists(...names: string[]): Promise<number> {
-    if (names.length === 0) return 0;
-    return this.safely(() => this.client.exists(names.map((name) => this.full(name))), 0);
+    return this.safely(async () => sum(await Promise.all(names.map((name) => this.client.exists(this.full(name))))), 0);
   }
 
   async expire(name: string, seconds: number): Promise<boolean> {
@@ -185,7 +189,7 @@ export class CacheAside {
       for await (const batch of node.scanIterator({ MATCH: match, COUNT: SCAN_COUNT })) {
         for (let i = 0; i < batch.length; i += UNLINK_BATCH) {
           const keys = batch.slice(i, i + UNLINK_BATCH);
-          deleted += (await Promise.all(keys.map((key) => this.client.unlink(key)))).reduce((sum, count) => sum + count, 0);
+          deleted += sum(await Promise.all(keys.map((key) => this.client.unlink(key))));
         }
       }
     }
