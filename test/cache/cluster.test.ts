@@ -1,29 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CacheAside, CircuitBreaker, closeRedis, connectRedis, isCluster, KeySchema, type RedisClient } from "../../src/index.js";
-import { startTestCluster, type TestCluster } from "../support/cluster.js";
+import { describe, expect, it } from "vitest";
+import { CacheAside, CircuitBreaker, isCluster, KeySchema } from "../../src/index.js";
+import { useTestCluster } from "../support/cluster.js";
 import { uniquePrefix } from "../support/redis.js";
 
 describe("CacheAside on a 3-master Redis Cluster", () => {
-  let cluster: TestCluster;
-  let client: RedisClient;
-
-  beforeAll(async () => {
-    cluster = await startTestCluster();
-    client = await connectRedis({ url: "redis://127.0.0.1", clusterNodes: cluster.nodes });
-  });
-
-  afterAll(async () => {
-    if (client) await closeRedis(client);
-    await cluster?.stop();
-  });
+  const setup = useTestCluster();
 
   it("invalidates, clears and counts across every master", async () => {
     const keys = new KeySchema(uniquePrefix("cache-cluster"));
-    const cache = new CacheAside(client, keys, new CircuitBreaker({ failureThreshold: 5, cooldownMs: 1000 }));
+    const cache = new CacheAside(setup.client, keys, new CircuitBreaker({ failureThreshold: 5, cooldownMs: 1000 }));
     await Promise.all(Array.from({ length: 300 }, (_, i) => cache.set(`report:${i}`, { i })));
-    await Promise.all(["ann", "bob", "cy"].map((user) => client.set(keys.userProfile(user), "{}")));
-    const cluster = client;
-    if (!isCluster(cluster)) throw new Error("expected a cluster client");
+    await Promise.all(["ann", "bob", "cy"].map((user) => setup.client.set(keys.userProfile(user), "{}")));
+    const cluster = setup.client;
+    if (!isCluster(cluster)) throw new Error("expected a cluster setup.client");
     const perMaster = await Promise.all(
       cluster.masters.map(async (master) => {
         const node = await cluster.nodeClient(master);

@@ -1,30 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { emptyCheckpoint, uuid6 } from "@langchain/langgraph-checkpoint";
-import { closeRedis, connectRedis, isCluster, keySlot, RedisCheckpointSaver, SessionIndex, type RedisClient } from "../../src/index.js";
+import { isCluster, keySlot, RedisCheckpointSaver, SessionIndex } from "../../src/index.js";
 import { KeySchema } from "../../src/redis/keys.js";
-import { startTestCluster, type TestCluster } from "../support/cluster.js";
+import { useTestCluster } from "../support/cluster.js";
 import { uniquePrefix } from "../support/redis.js";
 
 describe("RedisCheckpointSaver on a 3-master Redis Cluster", () => {
-  let cluster: TestCluster;
-  let client: RedisClient;
-
-  beforeAll(async () => {
-    cluster = await startTestCluster();
-    client = await connectRedis({ url: "redis://127.0.0.1", clusterNodes: cluster.nodes });
-  });
-
-  afterAll(async () => {
-    if (client) await closeRedis(client);
-    await cluster?.stop();
-  });
+  const setup = useTestCluster();
 
   /** Every key under the prefix, with the master that holds it. */
   async function keysByNode(prefix: string): Promise<Map<string, string>> {
     const found = new Map<string, string>();
-    if (!isCluster(client)) return found;
-    for (const master of client.masters) {
-      const node = await client.nodeClient(master);
+    if (!isCluster(setup.client)) return found;
+    for (const master of setup.client.masters) {
+      const node = await setup.client.nodeClient(master);
       for await (const batch of node.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
         for (const key of batch) found.set(key, `${master.host}:${master.port}`);
       }
@@ -35,7 +24,7 @@ describe("RedisCheckpointSaver on a 3-master Redis Cluster", () => {
   it("keeps every key of one thread on one slot and one node, and deleteThread removes them all", async () => {
     const prefix = uniquePrefix("cluster");
     const keys = new KeySchema(prefix);
-    const checkpointer = new RedisCheckpointSaver(client, { keys, sessionIndex: new SessionIndex(client, keys) });
+    const checkpointer = new RedisCheckpointSaver(setup.client, { keys, sessionIndex: new SessionIndex(setup.client, keys) });
     const threads = ["thread {one}: *", "thread-two", "Zoë"];
     for (const thread of threads) {
       for (const ns of ["", "child:1", "child:2|grand:3"]) {
@@ -59,10 +48,10 @@ describe("RedisCheckpointSaver on a 3-master Redis Cluster", () => {
       expect(slots.size).toBe(1);
       const nodes = new Set(threadKeys.map((key) => found.get(key)));
       expect(nodes.size).toBe(1);
-      if (!isCluster(client)) throw new Error("expected a cluster client");
-      const [master] = client.masters;
+      if (!isCluster(setup.client)) throw new Error("expected a cluster setup.client");
+      const [master] = setup.client.masters;
       if (!master) throw new Error("cluster has no masters");
-      const node = await client.nodeClient(master);
+      const node = await setup.client.nodeClient(master);
       for (const key of threadKeys) expect(await node.clusterKeySlot(key)).toBe(keySlot(key));
     }
     const all = [];
@@ -74,6 +63,6 @@ describe("RedisCheckpointSaver on a 3-master Redis Cluster", () => {
     const left = await keysByNode(prefix);
     expect([...left.keys()].filter((key) => key.includes(tag))).toEqual([]);
     expect(await checkpointer.getTuple({ configurable: { thread_id: threads[1]!, checkpoint_ns: "child:1" } })).toBeDefined();
-    for (const key of left.keys()) await client.unlink(key);
+    for (const key of left.keys()) await setup.client.unlink(key);
   });
 });

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CircuitBreaker, checkRedisHealth, closeRedis, connectRedis, KeySchema, type RedisClient } from "../../src/index.js";
-import { startTestCluster, type TestCluster } from "../support/cluster.js";
+import { useTestCluster } from "../support/cluster.js";
 import { spawnPrivateRedis } from "../support/test-redis.js";
 
 /** The version of the redis-server on PATH, e.g. "7.0.15". */
@@ -51,21 +51,10 @@ describe("checkRedisHealth on the installed redis-server (Debian's 7.0 here: no 
 });
 
 describe("checkRedisHealth on a Redis Cluster", () => {
-  let cluster: TestCluster;
-  let client: RedisClient;
+  const setup = useTestCluster();
 
-  beforeAll(async () => {
-    cluster = await startTestCluster();
-    client = await connectRedis({ url: "redis://127.0.0.1", clusterNodes: cluster.nodes });
-  });
-
-  afterAll(async () => {
-    await closeRedis(client);
-    await cluster?.stop();
-  });
-
-  it("reports cluster mode and probes capabilities through the cluster client", async () => {
-    const report = await checkRedisHealth(client, new KeySchema("test:health:"));
+  it("reports cluster mode and probes capabilities through the cluster setup.client", async () => {
+    const report = await checkRedisHealth(setup.client, new KeySchema("test:health:"));
     expect(report.redis).toMatchObject({ ok: true, mode: "cluster", capabilities: { queryEngine: false, json: false } });
     expect(report.breaker).toBeUndefined();
   });

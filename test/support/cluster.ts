@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { createClient } from "redis";
-import { RedisServerProcess } from "../../src/index.js";
+import { afterAll, beforeAll } from "vitest";
+import { closeRedis, connectRedis, RedisServerProcess, type RedisClient } from "../../src/index.js";
 import { freePort } from "./ports.js";
 
 const run = promisify(execFile);
@@ -68,4 +69,31 @@ export async function startTestCluster(masters = 3): Promise<TestCluster> {
     await stop();
     throw error;
   }
+}
+
+/**
+ * Starts a test cluster and a cluster client before a file's tests and stops both after them.
+ * Read `cluster` and `client` inside tests (they are set by beforeAll).
+ */
+export function useTestCluster(): { readonly cluster: TestCluster; readonly client: RedisClient } {
+  let cluster: TestCluster | undefined;
+  let client: RedisClient | undefined;
+  beforeAll(async () => {
+    cluster = await startTestCluster();
+    client = await connectRedis({ url: "redis://127.0.0.1", clusterNodes: cluster.nodes });
+  });
+  afterAll(async () => {
+    if (client) await closeRedis(client);
+    await cluster?.stop();
+  });
+  return {
+    get cluster() {
+      if (!cluster) throw new Error("the test cluster starts in beforeAll");
+      return cluster;
+    },
+    get client() {
+      if (!client) throw new Error("the test cluster starts in beforeAll");
+      return client;
+    },
+  };
 }

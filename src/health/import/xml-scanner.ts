@@ -262,7 +262,12 @@ export class XmlScanner {
     TAG_END.lastIndex = cursor;
     const end = TAG_END.exec(text);
     if (!end) return this.slowOpenTag(text, open);
-    const selfClosing = end[1] === "/";
+    this.emitStartTag(name, attributes, end[1] === "/");
+    return TAG_END.lastIndex;
+  }
+
+  /** Reports a complete start tag (and, when self-closing, its end) and tracks nesting. */
+  private emitStartTag(name: string, attributes: Record<string, string>, selfClosing: boolean): void {
     this.rootSeen = true;
     if (!selfClosing) this.stack.push(name);
     this.handlers.openTag(name, attributes, selfClosing);
@@ -270,7 +275,6 @@ export class XmlScanner {
       if (this.stack.length === 0) this.rootClosed = true;
       this.handlers.closeTag(name);
     }
-    return TAG_END.lastIndex;
   }
 
   /** Reads a start tag character by character: to wait for the rest of it, or to say what is wrong. */
@@ -292,13 +296,7 @@ export class XmlScanner {
           if (text.charCodeAt(cursor + 1) !== 62) this.fail("expected '>' after '/'", cursor + 1);
           cursor += 1;
         }
-        this.rootSeen = true;
-        if (!selfClosing) this.stack.push(name);
-        this.handlers.openTag(name, attributes, selfClosing);
-        if (selfClosing) {
-          if (this.stack.length === 0) this.rootClosed = true;
-          this.handlers.closeTag(name);
-        }
+        this.emitStartTag(name, attributes, selfClosing);
         return cursor + 1;
       }
       if (cursor === spaceStart) this.fail(`expected a space before the next attribute of <${name}>`, cursor);
