@@ -7,6 +7,9 @@ import type { WellnessAgent } from "../agent/index.js";
 import type { Memory } from "../memory/index.js";
 import { errorResponse } from "./errors.js";
 import { healthRoutes } from "./routes/health.js";
+import { healthSeriesRoutes } from "./routes/health-series.js";
+import { meRoutes } from "./routes/me.js";
+import { webRoutes } from "./routes/web.js";
 import type { Authentication } from "./auth.js";
 import { chatRoutes } from "./routes/chat.js";
 import { importRoutes } from "./routes/import.js";
@@ -28,6 +31,8 @@ export interface AppDependencies {
   indexTtlSeconds?: number;
   /** Extra health information, e.g. whether the chat model answers. */
   modelHealth?: () => Promise<{ ok: boolean; error?: string }>;
+  /** Where the built web app is (default dist/web); false leaves `/` unmounted. */
+  webRoot?: string | false;
 }
 
 /**
@@ -47,6 +52,8 @@ export function createApp(dependencies: AppDependencies): Hono {
   if (auth) {
     app.use("/api/*", auth.middleware);
     const userOf = auth.userOf;
+    app.route("/api/me", meRoutes({ userOf, singleUser: auth.singleUser }));
+    app.route("/api/health", healthSeriesRoutes({ client: dependencies.redis, keys: dependencies.keys, userOf }));
     if (memory) app.route("/api/memory", memoryRoutes({ memory, userOf }));
     if (agent) {
       app.route("/api/chat", chatRoutes({ agent, userOf, log: dependencies.log }));
@@ -56,6 +63,7 @@ export function createApp(dependencies: AppDependencies): Hono {
       app.route("/api/import", importRoutes({ client: dependencies.redis, keys: dependencies.keys, indexTtlSeconds: dependencies.indexTtlSeconds, userOf }));
     }
   }
+  if (dependencies.webRoot !== false) app.route("/", webRoutes(dependencies.webRoot === undefined ? {} : { root: dependencies.webRoot }));
   app.notFound((context) =>
     context.json({ error: { code: "ERR_NOT_FOUND", message: `No route for ${context.req.method} ${context.req.path}` } }, 404),
   );

@@ -63,7 +63,8 @@ export function recordNode(memory: Memory, model: BaseChatModel, log: Logger, qu
     const episodic = async () => {
       if (query.trim() === "" || !model.withStructuredOutput) return;
       const extractor = model.withStructuredOutput(StatedFacts, { name: "stated_facts" });
-      const stated = StatedFacts.parse(await extractor.invoke([new SystemMessage(EXTRACT_PROMPT), new HumanMessage(query)]));
+      // "nostream": the extraction is bookkeeping, not part of the answer a client streams.
+      const stated = StatedFacts.parse(await extractor.invoke([new SystemMessage(EXTRACT_PROMPT), new HumanMessage(query)], { tags: ["nostream"] }));
       for (const item of stated.items) {
         if (item.type === "goal" && item.metric && item.value !== undefined && item.unit) {
           await memory.episodic.setGoal(state.userId, {

@@ -1,0 +1,103 @@
+/** Shapes of the app's JSON routes, as the web app reads them. */
+
+export interface Me {
+  userId: string;
+  tokens: boolean;
+}
+
+export interface HealthReport {
+  status: "ok" | "unavailable";
+  redis: { ok: boolean; version?: string; mode?: string; latencyMs?: number; error?: string };
+  breaker?: { state: string; failures?: number };
+  model?: { ok: boolean; error?: string };
+}
+
+export interface HealthSummary {
+  imported: boolean;
+  firstDate?: string | null;
+  lastDate?: string | null;
+  exportDate?: string | null;
+  metrics?: Record<string, { kind: string; unit: string; days: number }>;
+  workouts?: number;
+  sleepNights?: number;
+}
+
+export interface SeriesPoint {
+  date: string;
+  value: number;
+  min: number;
+  max: number;
+  days: number;
+}
+
+export interface SeriesResponse {
+  metric: string;
+  unit: string | null;
+  granularity: string;
+  points: SeriesPoint[];
+}
+
+export interface SleepPoint {
+  date: string;
+  nights: number;
+  asleepHours: number;
+  coreHours: number;
+  deepHours: number;
+  remHours: number;
+  awakeHours: number;
+  inBedHours: number;
+}
+
+export interface WorkoutsResponse {
+  granularity: string;
+  types: string[];
+  points: { date: string; count: Record<string, number>; minutes: Record<string, number> }[];
+}
+
+export interface ImportSummary {
+  file?: string;
+  xmlName?: string;
+  bytes?: number;
+  seconds?: number;
+  records?: number;
+  recordsByType?: Record<string, number>;
+  firstDate?: string | null;
+  lastDate?: string | null;
+  workouts?: number;
+  sleepNights?: number;
+  [field: string]: unknown;
+}
+
+export interface EpisodicMemory {
+  id: string;
+  type: "goal" | "preference" | "health_event";
+  description: string;
+  timestamp: string;
+  goal?: { metric: string; value: number; unit: string; targetDate?: string };
+  supersededBy?: string;
+  similarity?: number;
+}
+
+export interface Procedure {
+  patternHash: string;
+  query: string;
+  category: string;
+  tools: string[];
+  executionCount: number;
+  avgExecutionTimeMs: number;
+  avgSuccessScore: number;
+  lastUsed: string;
+}
+
+export interface SemanticFact {
+  id: string;
+  category: string;
+  content: string;
+  similarity?: number;
+}
+
+export interface MemorySearch {
+  episodic: EpisodicMemory[];
+  semantic: SemanticFact[];
+  plan: { tools: string[]; confidence: number; typicalLatencyMs: number } | null;
+}

@@ -1,0 +1,62 @@
+import { useEffect, useState } from "react";
+import type { HealthReport, Me } from "../api/types";
+
+const REFRESH_MS = 15_000;
+
+/** Redis, model and circuit state from GET /health, refreshed; the user's name when tokens are in use. */
+export function StatusBar({ me, onSignOut }: { me: Me | null; onSignOut: () => void }) {
+  const [report, setReport] = useState<HealthReport | null>(null);
+  const [unreachable, setUnreachable] = useState(false);
+
+  useEffect(() => {
+    let stopped = false;
+    const load = async () => {
+      try {
+        const response = await fetch("/health");
+        const body = (await response.json()) as HealthReport;
+        if (!stopped) {
+          setReport(body);
+          setUnreachable(false);
+        }
+      } catch {
+        if (!stopped) setUnreachable(true);
+      }
+    };
+    void load();
+    const timer = setInterval(() => void load(), REFRESH_MS);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }, []);
+
+  const redis = unreachable ? "server unreachable" : !report ? "…" : report.redis.ok ? `Redis ${report.redis.version ?? ""} ${report.redis.latencyMs ?? "?"} ms` : `Redis down: ${report.redis.error ?? "no answer"}`;
+  const model = unreachable || !report ? "…" : !report.model ? "model: not checked" : report.model.ok ? "model: ready" : `model: unreachable`;
+  const circuit = report?.breaker?.state ?? "n/a";
+
+  return (
+    <header className="status-bar">
+      <h1>Wellness agent</h1>
+      <span data-testid="status-redis" className={report?.redis.ok && !unreachable ? "pill ok" : "pill bad"} title={report?.redis.error ?? ""}>
+        {redis}
+      </span>
+      <span data-testid="status-model" className={report?.model?.ok ? "pill ok" : "pill warn"} title={report?.model?.error ?? ""}>
+        {model}
+      </span>
+      <span data-testid="status-circuit" className={circuit === "closed" ? "pill ok" : "pill warn"}>
+        circuit: {circuit}
+      </span>
+      <span className="spacer" />
+      {me?.tokens && (
+        <>
+          <span data-testid="status-user" className="user">
+            {me.userId}
+          </span>
+          <button type="button" className="link" onClick={onSignOut}>
+            Sign out
+          </button>
+        </>
+      )}
+    </header>
+  );
+}
