@@ -57,6 +57,8 @@ function groupBy<T extends { date: string }>(items: T[], granularity: Granularit
 }
 
 const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
+/** Six significant digits: HRV in minutes (0.0007) must not round to zero, steps need no decimals. */
+const significant = (value: number) => Number(value.toPrecision(6));
 const mean = (values: number[]) => (values.length === 0 ? 0 : values.reduce((sum, value) => sum + value, 0) / values.length);
 
 /** One point of a metric: the mean daily value of its bucket, with the bucket's daily extremes. */
@@ -71,7 +73,7 @@ export interface SeriesPoint {
 function seriesPoints(kind: MetricKind, days: SeriesDay[], granularity: Granularity): SeriesPoint[] {
   return [...groupBy(days, granularity)].map(([date, bucket]) => {
     const values = bucket.map((day) => dailyValue(kind, day));
-    return { date, value: round(mean(values)), min: round(Math.min(...values)), max: round(Math.max(...values)), days: bucket.length };
+    return { date, value: significant(mean(values)), min: significant(Math.min(...values)), max: significant(Math.max(...values)), days: bucket.length };
   });
 }
 

@@ -71,15 +71,13 @@ export function webRoutes(options: WebRouteOptions = {}): Hono {
   };
   page.get("/", servePage);
   page.get("/index.html", servePage);
-  page.use(
-    "/assets/*",
-    serveStatic({
-      root,
-      onFound: (_path, context) => {
-        context.header("Cache-Control", "public, max-age=31536000, immutable");
-      },
-    }),
-  );
-  page.get("/favicon.svg", serveStatic({ root }));
+  page.use("/assets/*", async (context, next) => {
+    await next();
+    if (context.res.status === 200) context.header("Cache-Control", "public, max-age=31536000, immutable");
+  });
+  if (existsSync(root)) {
+    page.use("/assets/*", serveStatic({ root }));
+    page.get("/favicon.svg", serveStatic({ root }));
+  }
   return page;
 }

@@ -15,6 +15,8 @@ interface Loaded {
   weight: SeriesResponse;
   sleep: SleepPoint[];
   workouts: WorkoutsResponse;
+  range: DateRange;
+  sleepGranularity: "day" | "week";
   serverMs: number;
 }
 
@@ -28,13 +30,20 @@ const STAGES = [
 const PALETTE = ["#dc382d", "#2563eb", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#be185d", "#65a30d"];
 
 const bars = uPlot.paths.bars?.({ size: [0.8, 24] });
+const HALF_DAY = 43_200;
+const fromZero: uPlot.Range.Function = (_u, _min, max) => [0, max > 0 ? max * 1.05 : 1];
 
-function lineOptions(series: { label: string; color: string; unit: string; scale?: string }[]): Omit<Options, "width" | "height"> {
+/** Every chart spans the chosen range (one point of data does not stretch the axis to years); bars get half a bucket of room at each end. */
+function timeScale(range: DateRange, padSeconds = HALF_DAY): uPlot.Scale {
+  return { time: true, range: [epoch(range.from) - padSeconds, epoch(range.to) + padSeconds] };
+}
+
+function lineOptions(range: DateRange, series: { label: string; color: string; unit: string; scale?: string }[]): Omit<Options, "width" | "height"> {
   const scales = [...new Set(series.map((each) => each.scale ?? "y"))];
   return {
-    scales: { x: { time: true } },
+    scales: { x: timeScale(range) },
     series: [{}, ...series.map((each) => ({ label: `${each.label} (${each.unit})`, stroke: each.color, width: 1.5, scale: each.scale ?? "y", spanGaps: false }))],
-    axes: [{}, ...scales.map((scale, index) => ({ scale, side: index === 0 ? 3 : 1, grid: { show: index === 0 } }))],
+    axes: [{}, ...scales.map((scale, index) => ({ scale, side: index === 0 ? 3 : 1, size: 60, grid: { show: index === 0 } }))],
     legend: { live: true },
   };
 }
@@ -43,13 +52,13 @@ function lineOptions(series: { label: string; color: string; unit: string; scale
  * Stacked bars: each series is drawn as the running total up to it (uPlot has no stacking of
  * its own), the last on top drawn first; the legend shows each layer's own value.
  */
-function stacked(xs: number[], layers: { label: string; color: string; values: number[] }[], unit: string): { options: Omit<Options, "width" | "height">; data: AlignedData } {
+function stacked(range: DateRange, padSeconds: number, xs: number[], layers: { label: string; color: string; values: number[] }[], unit: string): { options: Omit<Options, "width" | "height">; data: AlignedData } {
   const totals = layers.map((_, layer) => xs.map((_x, index) => layers.slice(0, layer + 1).reduce((sum, each) => sum + (each.values[index] ?? 0), 0)));
   const order = layers.map((_, index) => index).reverse();
   return {
     data: [xs, ...order.map((index) => totals[index] ?? [])],
     options: {
-      scales: { x: { time: true } },
+      scales: { x: timeScale(range, padSeconds), y: { range: fromZero } },
       series: [
         {},
         ...order.map((index) => ({
@@ -61,10 +70,16 @@ function stacked(xs: number[], layers: { label: string; color: string; values: n
           value: (_u: uPlot, _v: number | null, _series: number, at: number | null) => (at == null ? "—" : String(Math.round((layers[index]?.values[at] ?? 0) * 100) / 100)),
         })),
       ],
-      axes: [{}, {}],
+      axes: [{}, { size: 60 }],
       legend: { live: true },
     },
   };
+}
+
+/** HRV arrives in the importer's time unit; people read it in milliseconds. */
+function inMilliseconds(response: SeriesResponse): SeriesResponse {
+  const factor = response.unit === "min" ? 60_000 : response.unit === "s" ? 1000 : 1;
+  return { ...response, unit: factor === 1 ? response.unit : "ms", points: response.points.map((point) => ({ ...point, value: Math.round(point.value * factor * 10) / 10 })) };
 }
 
 function series(response: SeriesResponse | undefined): [number[], number[]] {
@@ -97,18 +112,19 @@ export function Dashboard() {
     const query = (extra: Record<string, string>) => new URLSearchParams({ from: range.from, to: range.to, ...extra }).toString();
     const metric = (name: string) => api<SeriesResponse>(token, `/api/health/series?${query({ metric: name, granularity: "day" })}`);
     const started = performance.now();
+    const sleepGranularity = days > 400 ? "week" : "day";
     Promise.all([
       metric("StepCount"),
       metric("ActiveEnergyBurned"),
       metric("RestingHeartRate"),
       metric("HeartRateVariabilitySDNN"),
       metric("BodyMass"),
-      api<{ points: SleepPoint[] }>(token, `/api/health/sleep?${query({ granularity: days > 400 ? "week" : "day" })}`),
+      api<{ points: SleepPoint[] }>(token, `/api/health/sleep?${query({ granularity: sleepGranularity })}`),
       api<WorkoutsResponse>(token, `/api/health/workouts?${query({ granularity: "week" })}`),
     ])
       .then(([steps, energy, resting, hrv, weight, sleep, workouts]) => {
         if (current) {
-          setLoaded({ steps, energy, resting, hrv, weight, sleep: sleep.points, workouts, serverMs: Math.round(performance.now() - started) });
+          setLoaded({ steps, energy, resting, hrv: inMilliseconds(hrv), weight, sleep: sleep.points, workouts, range, sleepGranularity, serverMs: Math.round(performance.now() - started) });
           setError(null);
         }
       })
@@ -126,8 +142,12 @@ export function Dashboard() {
     const heartDates = [...new Set([...loaded.resting.points, ...loaded.hrv.points].map((point) => point.date))].sort();
     const resting = new Map(loaded.resting.points.map((point) => [point.date, point.value]));
     const hrv = new Map(loaded.hrv.points.map((point) => [point.date, point.value]));
-    const sleepX = loaded.sleep.map((point) => epoch(point.date));
+    const midWeek = 3 * 86_400;
+    const sleepX = loaded.sleep.map((point) => epoch(point.date) + (loaded.sleepGranularity === "week" ? midWeek : 0));
+    const { range } = loaded;
     const sleep = stacked(
+      range,
+      loaded.sleepGranularity === "week" ? 3.5 * 86_400 : HALF_DAY,
       sleepX,
       STAGES.map((stage) => ({
         label: stage.label,
@@ -139,21 +159,30 @@ export function Dashboard() {
       "h",
     );
     const workouts = stacked(
-      loaded.workouts.points.map((point) => epoch(point.date)),
+      range,
+      3.5 * 86_400,
+      loaded.workouts.points.map((point) => epoch(point.date) + midWeek),
       loaded.workouts.types.map((type, index) => ({ label: type, color: PALETTE[index % PALETTE.length] ?? "#999", values: loaded.workouts.points.map((point) => point.count[type] ?? 0) })),
       "per week",
     );
     return {
-      steps: { data: [stepX, stepY] as AlignedData, options: { ...lineOptions([{ label: "steps", color: "#dc382d", unit: "per day" }]), series: [{}, { label: "steps per day", fill: "#dc382d55", stroke: "#dc382d", paths: bars, points: { show: false } }] } },
-      energy: { data: [energyX, energyY] as AlignedData, options: lineOptions([{ label: "active energy", color: "#ea580c", unit: loaded.energy.unit ?? "kcal" }]) },
+      steps: {
+        data: [stepX, stepY] as AlignedData,
+        options: {
+          ...lineOptions(range, [{ label: "steps", color: "#dc382d", unit: "per day" }]),
+          scales: { x: timeScale(range), y: { range: fromZero } },
+          series: [{}, { label: "steps per day", fill: "#dc382d55", stroke: "#dc382d", paths: bars, points: { show: false } }],
+        },
+      },
+      energy: { data: [energyX, energyY] as AlignedData, options: lineOptions(range, [{ label: "active energy", color: "#ea580c", unit: loaded.energy.unit ?? "kcal" }]) },
       heart: {
         data: [heartDates.map(epoch), heartDates.map((date) => resting.get(date) ?? null), heartDates.map((date) => hrv.get(date) ?? null)] as AlignedData,
-        options: lineOptions([
+        options: lineOptions(range, [
           { label: "resting heart rate", color: "#dc2626", unit: "bpm" },
           { label: "HRV", color: "#2563eb", unit: loaded.hrv.unit ?? "ms", scale: "hrv" },
         ]),
       },
-      weight: { data: [weightX, weightY] as AlignedData, options: lineOptions([{ label: "weight", color: "#16a34a", unit: loaded.weight.unit ?? "kg" }]) },
+      weight: { data: [weightX, weightY] as AlignedData, options: lineOptions(range, [{ label: "weight", color: "#16a34a", unit: loaded.weight.unit ?? "kg" }]) },
       sleep,
       workouts,
     };
