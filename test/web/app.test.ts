@@ -6,7 +6,7 @@ import { AIMessage, isHumanMessage, isToolMessage, type BaseMessage } from "@lan
 import type { Page } from "playwright-core";
 import { build } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CircuitBreaker, createApp, createWellnessAgent, loadConfig, silentLogger } from "../../src/index.js";
+import { CircuitBreaker, createApp, createWellnessAgent, loadConfig, ModelUnavailableError, silentLogger } from "../../src/index.js";
 import { writeSyntheticExport } from "../../src/health/synthetic/generator.js";
 import { authentication } from "../../src/server/auth.js";
 import { mountLangGraphApi } from "../../src/server/langgraph-api.js";
@@ -23,6 +23,8 @@ const FIRST = "How many steps do I walk a day?";
 const FOLLOW_UP = "What did I ask you first?";
 const GOAL = "My goal is 12000 steps a day";
 const HTML = "Show me some HTML";
+const BREAK = "Are you there?";
+const MODEL_DOWN = "The chat model at http://127.0.0.1:11434 is not reachable. Start Ollama.";
 const XSS = `Here it is: <img src=x onerror="window.__xss = 1"> and <script>window.__xss = 2</script> done.`;
 
 const text = (message: BaseMessage | undefined) => (typeof message?.content === "string" ? message.content : "");
@@ -41,6 +43,7 @@ function respond(messages: BaseMessage[]): AIMessage {
   }
   if (question === GOAL) return new AIMessage("Noted: 12,000 steps a day is your goal now.");
   if (question === HTML) return new AIMessage(XSS);
+  if (question === BREAK) throw new ModelUnavailableError(MODEL_DOWN);
   return new AIMessage("I can answer questions about your health data.");
 }
 
@@ -77,7 +80,7 @@ describe("the web app in Chromium against a real server", () => {
     test = await connectTestRedis({ label: "web" });
     const webRoot = join(dir, "web");
     await build({ configFile: join(root, "web/vite.config.ts"), logLevel: "warn", build: { outDir: webRoot, emptyOutDir: true } });
-    const [stats] = await Promise.all([writeSyntheticExport(exportPath, { seed: 11, bytes: 2_500_000, endDate: "2025-06-30" })]);
+    const [stats] = await Promise.all([writeSyntheticExport(exportPath, { seed: 11, bytes: shots ? 40_000_000 : 2_500_000, endDate: "2025-06-30" })]);
     expect(stats.days).toBeGreaterThan(3);
 
     const config = loadConfig({ REDIS_KEY_PREFIX: test.prefix, USER_TIMEZONE: "Europe/Berlin", API_TOKENS: `${TOKEN}:webuser` });
@@ -130,7 +133,7 @@ describe("the web app in Chromium against a real server", () => {
     await page.getByTestId("tab-import").click();
     await page.getByTestId("import-file").setInputFiles(exportPath);
     const summary = page.getByTestId("import-summary");
-    await summary.waitFor({ timeout: 60_000 });
+    await summary.waitFor({ timeout: 120_000 });
     expect(await page.getByTestId("import-last-day").textContent()).toBe("2025-06-30");
     expect(await summary.textContent()).toMatch(/StepCount/u);
   });
@@ -202,6 +205,24 @@ describe("the web app in Chromium against a real server", () => {
     await expect.poll(() => page.getByTestId("pane-stateful").getByTestId("message-user").count()).toBe(2);
   });
 
+  it("shows a failing model as a message in each pane, and deletes a conversation", async () => {
+    await page.getByTestId("thread-new").click();
+    await page.getByTestId("chat-input").fill(BREAK);
+    await page.getByTestId("chat-send").click();
+    for (const pane of ["pane-stateful", "pane-stateless"]) {
+      await expect.poll(() => page.getByTestId(pane).getByTestId("pane-error").textContent(), { timeout: 20_000 }).toContain("is not reachable. Start Ollama.");
+    }
+    const broken = new URL(page.url()).searchParams.get("thread");
+    expect(broken).toMatch(/^[0-9a-f-]{36}$/u);
+    const item = page.getByTestId("thread-list").locator(`[data-thread-id="${broken}"]`);
+    await expect.poll(() => item.textContent()).toContain(BREAK);
+    page.once("dialog", (dialog) => void dialog.accept());
+    await item.getByTestId("thread-delete").click();
+    await expect.poll(() => item.count()).toBe(0);
+    expect(new URL(page.url()).searchParams.get("thread")).toBeNull();
+    expect(await page.getByTestId("thread-list").getByTestId("thread-item").count()).toBe(1);
+  });
+
   it("shows a stated goal under memory and forgets it", async () => {
     await page.getByTestId("chat-input").fill(GOAL);
     await page.getByTestId("chat-send").click();
@@ -212,6 +233,7 @@ describe("the web app in Chromium against a real server", () => {
     await page.getByTestId("tab-memory").click();
     const goals = page.getByTestId("memory-goals");
     await expect.poll(() => goals.textContent()).toContain("walk 12000 steps a day");
+    if (shots) await page.screenshot({ path: join(shots, "memory.png"), fullPage: true });
     await goals.getByTestId("memory-forget").first().click();
     await expect.poll(() => goals.textContent()).not.toContain("walk 12000 steps a day");
   });
