@@ -146,7 +146,7 @@ export function MemoryView() {
             </ul>
             {memories.events.length === 0 && <p className="muted">None.</p>}
           </section>
-          <section data-testid="memory-procedures">
+          <section data-testid="memory-procedures" className="wide">
             <h3>Learned tool patterns</h3>
             <table>
               <thead>
