@@ -41,7 +41,9 @@ export function Pane({ name, title, subtitle, chat }: { name: "stateful" | "stat
                 <footer className="turn-meta">
                   {metrics?.memoryHits && (
                     <details className="memory-hits" data-testid="memory-hits">
-                      <summary>{metrics.memoryHits.length} memory hits</summary>
+                      <summary>
+                        {metrics.memoryHits.length} memory {metrics.memoryHits.length === 1 ? "hit" : "hits"}
+                      </summary>
                       <ul>
                         {metrics.memoryHits.map((hit, index) => (
                           <li key={index}>{hit.replace(/^- /u, "")}</li>
