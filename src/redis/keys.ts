@@ -259,6 +259,11 @@ export class KeySchema {
     return this.key("store", this.storeOwner(ownerId), "expiry");
   }
 
+  /** STRING: the last update time (ms) given to any of an owner's items, so updates are strictly ordered. */
+  storeClock(ownerId: string): string {
+    return this.key("store", this.storeOwner(ownerId), "clock");
+  }
+
   /** ZSET of the keys in one namespace, score = last update (ms). `namespace` is joined with ".". */
   storeNamespace(ownerId: string, namespace: string): string {
     return `${this.storeNamespaceBase(ownerId)}${encodeKeySegment(namespace)}`;

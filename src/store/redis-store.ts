@@ -133,7 +133,7 @@ export class RedisStore extends BaseStore {
     this.fields = options.index?.fields ?? ["$"];
     const { keys } = options;
     this.base = {
-      keys: [keys.storeNamespaces(this.owner), keys.storeExpiry(this.owner)],
+      keys: [keys.storeNamespaces(this.owner), keys.storeExpiry(this.owner), keys.storeClock(this.owner)],
       args: [keys.storeNamespaceBase(this.owner), keys.storeItemBase(this.owner)],
     };
     const ttl = options.ttl?.defaultTtl;

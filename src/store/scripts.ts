@@ -1,8 +1,8 @@
 import { RedisScript } from "../redis/script.js";
 
 /**
- * Lua for the store. Every script gets KEYS[1] = the owner's namespace registry and KEYS[2] = the
- * owner's expiry index, ARGV[1] = the owner's namespace-ZSET key base and ARGV[2] = the item key
+ * Lua for the store. Every script gets KEYS[1] = the owner's namespace registry, KEYS[2] = the
+ * owner's expiry index and KEYS[3] = the owner's update clock, ARGV[1] = the owner's namespace-ZSET key base and ARGV[2] = the item key
  * base; it derives namespace and item keys from those bases (same `{owner}` hash tag, so the same
  * cluster slot), encoding segments exactly as KeySchema's encodeKeySegment does.
  *
@@ -52,7 +52,8 @@ end
 /**
  * Applies a batch's puts and deletes in order. ARGV[3] = count, then per operation: namespace,
  * key, kind ("p" put, "d" delete), value JSON, TTL ms or "", dimensions, vectors (float32 bytes)
- * or "". A put keeps the item's creation time; its update time is strictly after the previous one.
+ * or "". A put keeps the item's creation time; update times are strictly increasing per owner (the
+ * clock), so "most recently updated first" is the order the writes happened in.
  */
 export const PUT_ITEMS = new RedisScript(`${PRELUDE}
 local now = now_ms()
@@ -65,11 +66,11 @@ for _ = 1, tonumber(ARGV[3]) do
     drop(ns, key)
   else
     local ik = item_key(ns, key)
-    local old = redis.call('HMGET', ik, 'c', 'u')
-    local created = now
-    if old[1] then created = tonumber(old[1]) end
+    local last = tonumber(redis.call('GET', KEYS[3]) or '0')
     local updated = now
-    if old[2] and tonumber(old[2]) >= now then updated = tonumber(old[2]) + 1 end
+    if last >= updated then updated = last + 1 end
+    redis.call('SET', KEYS[3], updated)
+    local created = redis.call('HGET', ik, 'c') or updated
     redis.call('DEL', ik)
     redis.call('HSET', ik, 'v', value, 'c', created, 'u', updated)
     if vectors ~= '' then redis.call('HSET', ik, 'd', dims, 'e', vectors) end
