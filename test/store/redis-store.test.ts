@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeRedis, connectRedis } from "../../src/index.js";
+import type { Item, SearchItem } from "@langchain/langgraph-checkpoint";
+import { closeRedis, connectRedis, isCluster } from "../../src/index.js";
 import { keySlot } from "../../src/redis/slot.js";
 import { RedisStore, StoreNamespaceError } from "../../src/store/index.js";
 import { RoundTripCounter } from "../../bench/round-trips.js";
@@ -46,13 +47,14 @@ describe("RedisStore", () => {
       const s = new RedisStore({ client, keys: test.keys, owner: "batch" });
       await s.put(["b"], "k", { n: 1 });
       counter.reset();
-      const [before, , found, namespaces] = await s.batch([
+      const results = await s.batch([
         { namespace: ["b"], key: "k" },
         { namespace: ["b"], key: "k", value: { n: 2 } },
         { namespacePrefix: ["b"], limit: 10, offset: 0 },
         { matchConditions: undefined, limit: 10, offset: 0 },
       ]);
       expect(counter.roundTrips).toBe(1);
+      const [before, , found, namespaces] = results as unknown as [Item | null, void, SearchItem[], string[][]];
       expect(before?.value).toEqual({ n: 1 });
       expect(found.map((item) => item.value)).toEqual([{ n: 1 }]);
       expect(namespaces).toEqual([["b"]]);
@@ -203,7 +205,9 @@ describe("RedisStore", () => {
     await s.put(["a", "b"], "k:1/é", { text: "hello" }, undefined, { ttl: 5 });
     await s.put(["c"], "k2", { text: "world" });
     const keys: string[] = [];
-    for await (const batch of test.client.scanIterator({ MATCH: `${test.prefix}store:{slotted}*`, COUNT: 100 })) keys.push(...batch);
+    const client = test.client;
+    if (isCluster(client)) throw new Error("this test runs on a single node");
+    for await (const batch of client.scanIterator({ MATCH: `${test.prefix}store:{slotted}*`, COUNT: 100 })) keys.push(...batch);
     expect(keys.length).toBe(7);
     expect(new Set(keys.map(keySlot)).size).toBe(1);
     expect(keys).toContain(test.keys.storeItem("slotted", "a.b", "k:1/é"));
