@@ -284,6 +284,11 @@ export class KeySchema {
     return this.key("store", this.storeOwner(ownerId), "item", "");
   }
 
+  /** SCAN pattern of every store key of every owner (truncating the store: administrative, never a hot path). */
+  storeKeysPattern(): string {
+    return this.key("store", "{*}:*");
+  }
+
   private storeOwner(ownerId: string): string {
     return `{${validateId("store owner", ownerId)}}`;
   }

@@ -18,7 +18,7 @@ import type { KeySchema } from "../redis/keys.js";
 import { cosine, packVectors, StoreEmbedder, unpackVectors, type StoreEmbeddings } from "./embeddings.js";
 import { matchesFilter } from "./filter.js";
 import { joinNamespace, splitNamespace, validateItemKey, validateNamespace } from "./namespace.js";
-import { GET_ITEM, LIST_NAMESPACES, PUT_ITEMS, REFRESH_ITEMS, SEARCH_ITEMS } from "./scripts.js";
+import { CLEAR_OWNER, GET_ITEM, LIST_NAMESPACES, PUT_ITEMS, REFRESH_ITEMS, SEARCH_ITEMS } from "./scripts.js";
 import { textsAtPath } from "./text.js";
 
 const BINARY = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } };
@@ -143,6 +143,11 @@ export class RedisStore extends BaseStore {
   /** The same store (client, index, TTL policy) for another owner. */
   forOwner(owner: string): RedisStore {
     return new RedisStore({ ...this.options, owner });
+  }
+
+  /** Deletes all of this owner's items (e.g. when the user is removed); returns how many there were. */
+  async clear(): Promise<number> {
+    return CLEAR_OWNER.run<number>(this.options.client, this.base.keys, this.base.args);
   }
 
   /** Whether semantic search is configured. */

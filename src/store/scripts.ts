@@ -160,3 +160,16 @@ export const LIST_NAMESPACES = new RedisScript(`${PRELUDE}
 sweep(now_ms())
 return namespaces_under(ARGV[3])
 `);
+
+/** Deletes every item, namespace and index of the owner; returns how many items there were. */
+export const CLEAR_OWNER = new RedisScript(`${PRELUDE}
+local items = 0
+for _, ns in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  for _, key in ipairs(redis.call('ZRANGE', ns_key(ns), 0, -1)) do
+    items = items + redis.call('DEL', item_key(ns, key))
+  end
+  redis.call('DEL', ns_key(ns))
+end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+return items
+`);

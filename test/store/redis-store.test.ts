@@ -200,6 +200,27 @@ describe("RedisStore", () => {
     expect(await bob.listNamespaces()).toEqual([]);
   });
 
+  it("clears one owner's items and nothing of another's", async () => {
+    const alice = store("clear-alice");
+    const bob = alice.forOwner("clear-bob");
+    await alice.put(["a", "b"], "k1", { v: 1 }, undefined, { ttl: 5 });
+    await alice.put(["c"], "k2", { v: 2 });
+    await bob.put(["a", "b"], "k1", { v: 3 });
+    expect(await alice.clear()).toBe(2);
+    expect(await alice.listNamespaces()).toEqual([]);
+    expect(await alice.search([])).toEqual([]);
+    expect((await bob.get(["a", "b"], "k1"))?.value).toEqual({ v: 3 });
+    const left: string[] = [];
+    const client = test.client;
+    if (isCluster(client)) throw new Error("this test runs on a single node");
+    for await (const batch of client.scanIterator({ MATCH: `${test.prefix}store:{clear-alice}*`, COUNT: 100 })) left.push(...batch);
+    expect(left).toEqual([]);
+    const everyStoreKey: string[] = [];
+    for await (const batch of client.scanIterator({ MATCH: test.keys.storeKeysPattern(), COUNT: 100 })) everyStoreKey.push(...batch);
+    expect(everyStoreKey).toContain(test.keys.storeItem("clear-bob", "a.b", "k1"));
+    expect(everyStoreKey.every((key) => key.startsWith(`${test.prefix}store:{`))).toBe(true);
+  });
+
   it("keeps all of one owner's keys on one cluster slot", async () => {
     const s = store("slotted", { index: { embeddings: new HashingEmbeddings(16), dims: 16 } });
     await s.put(["a", "b"], "k:1/é", { text: "hello" }, undefined, { ttl: 5 });
