@@ -344,7 +344,8 @@ export class RedisStore extends BaseStore {
         updatedAt: new Date(Number(text(updated))),
       },
       ttl: text(ttl) !== "",
-      vectors: Buffer.isBuffer(vectors) && vectors.byteLength > 0 ? unpackVectors(vectors, Number(text(dims))) : [],
+      // Vectors of another dimension (made before the index changed) cannot be compared: unscored.
+      vectors: Buffer.isBuffer(vectors) && vectors.byteLength > 0 && Number(text(dims)) === this.embedder?.dims ? unpackVectors(vectors, this.embedder.dims) : [],
     };
   }
 

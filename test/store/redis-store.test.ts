@@ -266,6 +266,9 @@ describe("RedisStore", () => {
     const noIndex = store("semantic");
     expect((await noIndex.search(["mem"], { query: "sleep" })).every((item) => item.score === undefined)).toBe(true);
 
+    const wider = store("semantic", { index: { embeddings: new HashingEmbeddings(512), dims: 512, fields: ["text"] } });
+    expect((await wider.search(["mem"], { query: "sleep at night" })).every((item) => item.score === undefined)).toBe(true);
+
     await s.put(["mem"], "sleep", { text: "spicy food every night" });
     const after = await s.search(["mem"], { query: "spicy food", limit: 2 });
     expect(after.map((item) => item.key).sort()).toEqual(["food", "sleep"]);
