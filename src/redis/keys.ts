@@ -246,6 +246,53 @@ export class KeySchema {
     return this.key("api", "threads", this.user(userId), order);
   }
 
+  // LangGraph store (BaseStore items), per owner: every key carries the `{owner}` hash tag, so one
+  // owner's items, namespace indexes and registry share one slot and one Lua script reaches them all.
+
+  /** ZSET (all scores 0, lexicographic) of an owner's namespaces, each joined with "." (labels hold no "."). */
+  storeNamespaces(ownerId: string): string {
+    return this.key("store", this.storeOwner(ownerId), "namespaces");
+  }
+
+  /** ZSET of an owner's items that carry a TTL: member `<namespace>\0<key>`, score = expiry (ms). */
+  storeExpiry(ownerId: string): string {
+    return this.key("store", this.storeOwner(ownerId), "expiry");
+  }
+
+  /** STRING: the last update time (ms) given to any of an owner's items, so updates are strictly ordered. */
+  storeClock(ownerId: string): string {
+    return this.key("store", this.storeOwner(ownerId), "clock");
+  }
+
+  /** ZSET of the keys in one namespace, score = last update (ms). `namespace` is joined with ".". */
+  storeNamespace(ownerId: string, namespace: string): string {
+    return `${this.storeNamespaceBase(ownerId)}${encodeKeySegment(namespace)}`;
+  }
+
+  /** HASH of one item: value JSON, created and updated (ms), TTL and expiry, embedding vectors. */
+  storeItem(ownerId: string, namespace: string, key: string): string {
+    return `${this.storeItemBase(ownerId)}${encodeKeySegment(namespace)}:${encodeKeySegment(key)}`;
+  }
+
+  /** Start of every namespace ZSET of an owner; the store's Lua scripts append the encoded namespace. */
+  storeNamespaceBase(ownerId: string): string {
+    return this.key("store", this.storeOwner(ownerId), "ns", "");
+  }
+
+  /** Start of every item HASH of an owner; the store's Lua scripts append `<namespace>:<key>` encoded. */
+  storeItemBase(ownerId: string): string {
+    return this.key("store", this.storeOwner(ownerId), "item", "");
+  }
+
+  /** SCAN pattern of every store key of every owner (truncating the store: administrative, never a hot path). */
+  storeKeysPattern(): string {
+    return this.key("store", "{*}:*");
+  }
+
+  private storeOwner(ownerId: string): string {
+    return `{${validateId("store owner", ownerId)}}`;
+  }
+
   // Sessions.
 
   /** Owner (user id) of a session, so removing a session can find its user's index. */
