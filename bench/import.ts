@@ -48,6 +48,7 @@ async function child(mode: "parse" | "import", path: string, redisUrl: string): 
     const counter: ExportSink = {
       exportDate: () => undefined,
       me: () => undefined,
+      sample: () => void (count += 1),
       record: () => void (count += 1),
       correlatedRecord: () => undefined,
       workout: () => void (count += 1),

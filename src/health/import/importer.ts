@@ -11,6 +11,7 @@ import type { HealthManifest, MetricKind } from "../types.js";
 import { ExportAggregator, type AggregatedExport } from "./aggregate.js";
 import { readExport } from "./reader.js";
 import { openExport } from "./source.js";
+import { readExportInWorker } from "./worker-reader.js";
 
 export interface ImportProgress {
   bytesRead: number;
@@ -28,7 +29,15 @@ export interface ImportOptions {
   /** TTL of the rebuilt indexes (the memory TTL). */
   indexTtlSeconds: number;
   onProgress?: (progress: ImportProgress) => void;
+  /**
+   * Parse on a second core (a worker thread) while this thread aggregates. Default: for exports
+   * of 16 MB and more, where it pays for the worker's start-up.
+   */
+  parallel?: boolean;
 }
+
+/** From this XML size up, the parse runs in a worker thread by default. */
+const PARALLEL_FROM_BYTES = 16 * 1024 * 1024;
 
 /** What an import did, for the CLI's table and `--json`. */
 export interface ImportSummary {
@@ -54,7 +63,7 @@ export interface ImportSummary {
 const LOCK_TTL_MS = 10 * 60_000;
 
 function manifestOf(result: AggregatedExport, provenance: HealthManifest["provenance"]): HealthManifest {
-  const metrics: HealthManifest["metrics"] = {};
+  const metrics = Object.create(null) as HealthManifest["metrics"];
   const add = (kind: MetricKind, series: Map<string, SeriesDay[]>) => {
     for (const [metric, days] of series) {
       const first = days[0];
@@ -108,11 +117,12 @@ export async function importExport(options: ImportOptions): Promise<ImportSummar
   try {
     const source = await openExport(path);
     const aggregator = new ExportAggregator();
+    const progress = (bytesRead: number) =>
+      onProgress?.({ bytesRead, records: aggregator.recordsSeen, totalBytes: source.xmlBytes, elapsedMs: performance.now() - started });
     let read;
     try {
-      read = await readExport(source.stream, aggregator, (bytesRead) =>
-        onProgress?.({ bytesRead, records: aggregator.recordsSeen, totalBytes: source.xmlBytes, elapsedMs: performance.now() - started }),
-      );
+      const parallel = options.parallel ?? source.xmlBytes >= PARALLEL_FROM_BYTES;
+      read = await (parallel ? readExportInWorker : readExport)(source.stream, aggregator, progress);
     } finally {
       source.close();
     }
