@@ -248,6 +248,12 @@ export class ByteXmlScanner {
   private rootSeen = false;
   private ended = false;
   private skipping: Skipping | undefined;
+  /**
+   * How much of the held construct (at `buffer[0]`) was already scanned without finding its
+   * end: a tag cannot end before a new `>`, nor a reference before a new `;`, so a long construct
+   * arriving in many chunks is rescanned only when one of those arrives, not on every chunk.
+   */
+  private scannedTo = 0;
   /** Cached positions of the next `<`, `&` and `;` in the buffer (buffer length when none). */
   private nextLt = -1;
   private nextAmp = -1;
@@ -273,6 +279,7 @@ export class ByteXmlScanner {
     this.buffer = this.buffer.length === 0 ? bytes : Buffer.concat([this.buffer, bytes]);
     const consumed = this.scan(false);
     this.discard(consumed);
+    this.scannedTo = this.skipping ? 0 : this.buffer.length;
     if (this.buffer.length > this.maxConstruct) {
       this.fail(`a single tag or reference is larger than ${Math.round(this.maxConstruct / 1024)} KiB (the limit for one construct)`, 0);
     }
@@ -362,6 +369,13 @@ export class ByteXmlScanner {
     this.nextAmp = -1;
     this.nextSemi = -1;
     let position = 0;
+    const held = buffer[0] === AMP || (buffer[0] === LT && length > 1 && buffer[1] !== 33 && buffer[1] !== 63);
+    if (!final && this.scannedTo > 1 && held && !this.skipping) {
+      const needed = buffer[0] === AMP ? SEMI : GT;
+      const found = buffer.indexOf(needed, this.scannedTo);
+      this.work += (found === -1 ? length : found) - this.scannedTo;
+      if (found === -1) return 0;
+    }
     if (this.skipping) {
       const end = this.skipEnd(0);
       if (end === -1) return this.skipKeep();
@@ -373,7 +387,7 @@ export class ByteXmlScanner {
       if (open === length) {
         // Keep a trailing '&' whose ';' has not arrived yet, so its entity is still checked.
         const amp = buffer.lastIndexOf(AMP);
-        const keep = !final && amp >= position && this.findSemi(amp) === length ? amp : length;
+        const keep = !final && amp >= position && buffer.indexOf(SEMI, amp) === -1 ? amp : length;
         this.checkText(position, keep);
         return keep;
       }
@@ -417,15 +431,17 @@ export class ByteXmlScanner {
       return end === -1 ? -1 : end + skipping.terminator.length;
     }
     let bracket = buffer.indexOf(93, from);
+    this.work += (bracket === -1 ? buffer.length : bracket) - from;
     while (bracket !== -1) {
       let cursor = bracket + 1;
       while (cursor < buffer.length && isSpace(buffer[cursor] as number)) cursor++;
-      this.work += cursor - from;
+      this.work += cursor - bracket;
       if (cursor < buffer.length && buffer[cursor] === GT) return cursor + 1;
       if (cursor >= buffer.length) return -1;
-      bracket = buffer.indexOf(93, cursor);
+      const next = buffer.indexOf(93, cursor);
+      this.work += (next === -1 ? buffer.length : next) - cursor;
+      bracket = next;
     }
-    this.work += buffer.length - from;
     return -1;
   }
 

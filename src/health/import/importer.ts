@@ -56,6 +56,8 @@ export interface ImportSummary {
   firstDate: string | null;
   lastDate: string | null;
   skipped: AggregatedExport["skipped"];
+  /** Records skipped because their type cannot name a series (empty, braces, `*`, control characters). */
+  skippedTypes: number;
   indexes: IndexCounts;
 }
 
@@ -165,6 +167,7 @@ export async function importExport(options: ImportOptions): Promise<ImportSummar
       firstDate: manifest.firstDate,
       lastDate: manifest.lastDate,
       skipped: result.skipped,
+      skippedTypes: result.skippedTypes,
       indexes,
     };
   } finally {
