@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ByteXmlScanner, XmlSyntaxError } from "../../src/health/import/byte-scanner.js";
 import { writeSyntheticExport } from "../../src/health/synthetic/generator.js";
-import { HealthStore, importExport } from "../../src/index.js";
+import { HealthIndexes, HealthStore, importExport } from "../../src/index.js";
+import { zipArchive } from "../support/zip.js";
 import { connectTestRedis, type TestConnection } from "../support/redis.js";
 import { snapshot } from "../support/snapshot.js";
 
@@ -36,7 +37,7 @@ describe("the XML scanner on long constructs", () => {
     ["a DOCTYPE subset", (size) => ["<!DOCTYPE HealthData [", long(size, "]"), " ]>\n<HealthData/>"]],
     ["text", (size) => ["<HealthData>", long(size, "x"), "</HealthData>"]],
     ["text full of references", (size) => ["<HealthData>", long(size / 5, "&amp;"), "</HealthData>"]],
-    ["deep nesting", (size) => ["<HealthData>", "<a>".repeat(size / 3), "</a>".repeat(size / 3), "</HealthData>"]],
+    ["deep nesting", (size) => ["<HealthData>", "<a>".repeat(size / 12), "</a>".repeat(size / 12), "</HealthData>"]],
     ["an attribute just under the limit, many times", (size) => ["<HealthData>", ...Array.from({ length: size / 900_000 }, () => `<R v="${"b".repeat(900_000)}"/>`), "</HealthData>"]],
   ];
 
@@ -126,5 +127,51 @@ describe("importing hostile and odd exports", () => {
     await expect(
       importExport({ client: test.client, keys: test.keys, userId: "broken", path, indexTtlSeconds: 3600, parallel: true }),
     ).rejects.toMatchObject({ code: "ERR_IMPORT_MALFORMED_XML", line: 4, column: 26 });
+  });
+
+  it("refuses a zip bomb from its declared sizes, before inflating anything", async () => {
+    const bomb = zipArchive({ "apple_health_export/export.xml": Buffer.concat([Buffer.from("<HealthData>"), Buffer.alloc(64 * 2 ** 20)]) });
+    const path = join(dir, "bomb.zip");
+    writeFileSync(path, bomb);
+    await expect(importExport({ client: test.client, keys: test.keys, userId: "bomb", path, indexTtlSeconds: 3600 })).rejects.toMatchObject({
+      code: "ERR_IMPORT_TOO_LARGE",
+      message: expect.stringMatching(/would inflate \d+ times/) as string,
+    });
+    expect(await new HealthStore(test.client, test.keys).manifest("bomb")).toBeUndefined();
+  });
+
+  it("holds the import lock on a short lease, and gives it back on failure", async () => {
+    const path = join(dir, "lease.xml");
+    await writeSyntheticExport(path, { seed: 9, bytes: 9e6 });
+    const leases: Promise<number>[] = [];
+    await importExport({
+      client: test.client,
+      keys: test.keys,
+      userId: "lease",
+      path,
+      indexTtlSeconds: 3600,
+      onProgress: () => void leases.push(test.client.pTTL(test.keys.lock("import", "lease"))),
+    });
+    const seen = await Promise.all(leases);
+    expect(seen.length).toBeGreaterThan(0);
+    for (const ttl of seen) expect(ttl).toBeLessThanOrEqual(30_000);
+    expect(await test.client.exists(test.keys.lock("import", "lease"))).toBe(0);
+    await expect(importExport({ client: test.client, keys: test.keys, userId: "lease", path: file("<HealthData><oops"), indexTtlSeconds: 3600 })).rejects.toThrow();
+    expect(await test.client.exists(test.keys.lock("import", "lease"))).toBe(0);
+  });
+
+  it("marks the indexes pending in the swap itself, so an import killed before the rebuild is visible and repaired", async () => {
+    const store = new HealthStore(test.client, test.keys);
+    const body = record("HKQuantityTypeIdentifierStepCount", "10");
+    await importExport({ client: test.client, keys: test.keys, userId: "pending", path: file(document(body)), indexTtlSeconds: 3600 });
+    expect(await store.indexesPending("pending")).toBe(false);
+    const manifest = await store.manifest("pending");
+    if (!manifest) throw new Error("no manifest");
+    // The swap alone, as when the process dies right after it.
+    await store.replace("pending", "killed", { manifest, series: new Map([["StepCount", await store.series("pending", "StepCount")]]), workouts: [], sleep: [], activity: [] });
+    expect(await store.indexesPending("pending")).toBe(true);
+    await new HealthIndexes(test.client, test.keys, store, 3600).rebuild("pending");
+    expect(await store.indexesPending("pending")).toBe(false);
+    expect(await test.client.exists(test.keys.healthMetric("pending", "StepCount"))).toBe(1);
   });
 });

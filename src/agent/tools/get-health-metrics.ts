@@ -42,9 +42,14 @@ export function getHealthMetricsTool(deps: ToolDependencies) {
         const granularity: Granularity = input.granularity ?? (range.days <= 31 ? "day" : range.days <= 186 ? "week" : "month");
         return cachedResult(deps, "get_health_metrics", userId, input, [range], async () => {
           const series = await Promise.all(metrics.map((metric) => deps.store.series(userId, metric, range.from, range.to)));
-          // A period without data: the metric's summary index says where its data does lie.
+          // A period without data: the metric's summary index says where its data does lie
+          // (unless an import's index rebuild is still pending, when it may describe older data).
+          const empty = series.some((days) => days.length === 0);
+          const trusted = empty && !(await deps.store.indexesPending(userId));
           const summaries = await Promise.all(
-            metrics.map((metric, index) => ((series[index] ?? []).length === 0 ? readMetricSummary(deps.client, deps.keys, userId, metric) : Promise.resolve(undefined))),
+            metrics.map((metric, index) =>
+              trusted && (series[index] ?? []).length === 0 ? readMetricSummary(deps.client, deps.keys, userId, metric) : Promise.resolve(undefined),
+            ),
           );
           return result({
             period: range,

@@ -61,8 +61,11 @@ export interface ImportSummary {
   indexes: IndexCounts;
 }
 
-/** An import of 3 GB at a slow 10 MB/s fits in this; the lock is extended while work goes on. */
-const LOCK_TTL_MS = 10 * 60_000;
+/**
+ * The import lock's lease: renewed every third of it while the import runs, so a crashed or killed
+ * import blocks the user's next import or reindex for at most this long.
+ */
+const LOCK_LEASE_MS = 30_000;
 
 function manifestOf(result: AggregatedExport, provenance: HealthManifest["provenance"]): HealthManifest {
   const metrics = Object.create(null) as HealthManifest["metrics"];
@@ -108,14 +111,27 @@ export async function importExport(options: ImportOptions): Promise<ImportSummar
   const { client, keys, path, onProgress } = options;
   const userId = validateId("user id", options.userId);
   const started = performance.now();
-  const lock = await new RedisLock(client, keys).acquire("import", userId, LOCK_TTL_MS);
+  const lock = await new RedisLock(client, keys).acquire("import", userId, LOCK_LEASE_MS);
   if (!lock) {
     throw new ImportError("ERR_IMPORT_IN_PROGRESS", `An import for user ${userId} is already running; wait for it to finish.`);
   }
   const keepAlive = setInterval(() => {
-    lock.extend(LOCK_TTL_MS).catch(() => undefined);
-  }, LOCK_TTL_MS / 3);
+    lock.extend(LOCK_LEASE_MS).catch(() => undefined);
+  }, LOCK_LEASE_MS / 3);
   keepAlive.unref();
+  // Ctrl-C or a TERM: give the lock back first, then let the signal do what it would have done.
+  const onSignal = (signal: NodeJS.Signals) => {
+    void lock
+      .release()
+      .catch(() => false)
+      .finally(() => {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+        if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+      });
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   try {
     const source = await openExport(path);
     const aggregator = new ExportAggregator();
@@ -172,6 +188,8 @@ export async function importExport(options: ImportOptions): Promise<ImportSummar
     };
   } finally {
     clearInterval(keepAlive);
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
     await lock.release().catch(() => false);
   }
 }

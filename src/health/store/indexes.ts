@@ -71,7 +71,10 @@ export class HealthIndexes {
   async rebuild(userId: string, replaced?: HealthManifest): Promise<IndexCounts> {
     const manifest = await this.store.manifest(userId);
     await this.clear(userId, [...Object.keys(manifest?.metrics ?? {}), ...Object.keys(replaced?.metrics ?? {})]);
-    if (!manifest) return { metrics: 0, workouts: 0, sleepNights: 0 };
+    if (!manifest) {
+      await this.client.del(this.keys.healthIndexesPending(userId));
+      return { metrics: 0, workouts: 0, sleepNights: 0 };
+    }
     const writes: Promise<unknown>[] = [];
     const push = async (write: Promise<unknown>) => {
       writes.push(write);
@@ -117,6 +120,7 @@ export class HealthIndexes {
     writes.push(this.client.set(this.keys.recentInsights(userId), JSON.stringify(insights), { EX: ttl }));
     writes.push(this.client.set(this.keys.healthContext(userId), this.contextLine(manifest, workouts.length, nights.length)));
     await Promise.all(writes);
+    await this.client.del(this.keys.healthIndexesPending(userId));
     return { metrics: summaries.length, workouts: workouts.length, sleepNights: nights.length };
   }
 
