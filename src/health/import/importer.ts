@@ -119,7 +119,9 @@ export async function importExport(options: ImportOptions): Promise<ImportSummar
     lock.extend(LOCK_LEASE_MS).catch(() => undefined);
   }, LOCK_LEASE_MS / 3);
   keepAlive.unref();
-  // Ctrl-C or a TERM: give the lock back first, then let the signal do what it would have done.
+  // Ctrl-C or a TERM: give the lock back first, then let the signal do what it would have done:
+  // end the process when nobody else listens for it (the CLI), or leave it to whoever does (serve).
+  const handledElsewhere = { SIGINT: process.listenerCount("SIGINT") > 0, SIGTERM: process.listenerCount("SIGTERM") > 0 };
   const onSignal = (signal: NodeJS.Signals) => {
     void lock
       .release()
@@ -127,7 +129,7 @@ export async function importExport(options: ImportOptions): Promise<ImportSummar
       .finally(() => {
         process.off("SIGINT", onSignal);
         process.off("SIGTERM", onSignal);
-        if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+        if (!handledElsewhere[signal as keyof typeof handledElsewhere]) process.kill(process.pid, signal);
       });
   };
   process.once("SIGINT", onSignal);
