@@ -107,6 +107,14 @@ export class KeySchema {
   }
 
   /**
+   * Set by the import's swap, in the same atomic step, and deleted when the TTL'd indexes have
+   * been rebuilt: while it exists, readers must not trust the indexes (STRING, the import id).
+   */
+  healthIndexesPending(userId: string): string {
+    return this.key("health", "user", this.user(userId), "indexes_pending");
+  }
+
+  /**
    * The same schema with every key moved under `staging:<importId>:` (after the prefix), for an
    * import that builds beside the live data and swaps in at the end. Hash tags are unchanged, so
    * staging and live keys of one user share a slot and RENAME works on a cluster.

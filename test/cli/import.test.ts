@@ -1,3 +1,5 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -44,6 +46,29 @@ describe("wellness import and reindex", () => {
     expect(JSON.parse(reindex.stdout)).toMatchObject({ userId: "big", workouts: summary.workouts, sleepNights: summary.sleepNights });
     expect(await test.client.exists(`${prefix}health:user:{big}:metric:{StepCount}`)).toBe(1);
   });
+
+  it("gives the import lock back at once when the import is interrupted with Ctrl-C", async () => {
+    const path = join(dir, "interrupted.xml");
+    await writeSyntheticExport(path, { seed: 5, bytes: 40e6 });
+    const lock = `${prefix}lock:{import}:{ctrlc}`;
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "import", path, "--user", "ctrlc", "--json"], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", REDIS_URL: inject("redisUrl"), REDIS_KEY_PREFIX: prefix },
+      stdio: "ignore",
+    });
+    const exited = once(child, "exit");
+    let held = false;
+    for (let attempt = 0; attempt < 600 && !held; attempt++) {
+      held = (await test.client.exists(lock)) === 1;
+      if (!held) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(held).toBe(true);
+    expect(await test.client.pTTL(lock)).toBeLessThanOrEqual(30_000);
+    child.kill("SIGINT");
+    const [code, signal] = (await exited) as [number | null, NodeJS.Signals | null];
+    expect(code === 0 ? "finished first" : signal).toBe("SIGINT");
+    expect(await test.client.exists(lock)).toBe(0);
+  }, 120_000);
 
   it("prints the summary table without --json", async () => {
     const result = await wellness(["import", join(root, "test/fixtures/apple-health/healthkit-to-sqlite/tests_export.xml"), "--user", "table"], {

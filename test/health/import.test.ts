@@ -141,7 +141,8 @@ describe("importExport", () => {
     await run("stats", file("stats.xml", exportXml(body)));
     const [workout] = await store().workouts("stats");
     expect(workout).toMatchObject({ durationMinutes: 30, distanceKm: 4.989, energyKcal: 300, avgHeartRate: 151.4, maxHeartRate: 178 });
-    expect(await test.client.hGet(test.keys.workout("stats", workout?.id ?? ""), "distanceKm")).toBe("4.989");
+    // Tools read workouts from the permanent sorted set; no per-workout copy is written.
+    expect(await test.client.exists(test.keys.workout("stats", workout?.id ?? ""))).toBe(0);
   });
 
   it("merges overlapping sleep stages from two sources as intervals, one night per end date", async () => {
@@ -169,7 +170,8 @@ describe("importExport", () => {
         sources: ["Apple Watch", "Sleep App", "iPhone"],
       },
     ]);
-    expect(await test.client.hGet(test.keys.sleepNight("sleep", "2024-10-15"), "asleepMinutes")).toBe("420");
+    // Tools read nights from the permanent sorted set; no per-night copy is written.
+    expect(await test.client.exists([test.keys.sleepNight("sleep", "2024-10-15"), test.keys.sleepByDate("sleep")])).toBe(0);
   });
 
   it("a re-import with less data removes the series, workouts and summaries that are gone", async () => {

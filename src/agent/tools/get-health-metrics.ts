@@ -2,6 +2,7 @@ import { tool } from "@langchain/core/tools";
 import { z } from "zod";
 import { AGGREGATIONS, aggregate, buckets, type Granularity } from "./aggregate.js";
 import { cachedResult, guarded, period, result, userOf, type ToolDependencies } from "./context.js";
+import { readMetricSummary } from "../../health/store/indexes.js";
 import { resolveMetric } from "./metrics.js";
 
 const MAX_BUCKETS = 92;
@@ -23,6 +24,11 @@ const schema = z.object({
     .describe("Bucket size. Default: day up to 31 days, week up to 6 months, month beyond"),
 });
 
+function noDataNote(summary: { firstDate: string | null; lastDate: string | null; days: number } | undefined): string {
+  if (!summary?.firstDate || !summary.lastDate) return "no data in this period";
+  return `no data in this period; this metric has ${summary.days} days of data from ${summary.firstDate} to ${summary.lastDate}`;
+}
+
 /** get_health_metrics: daily, weekly or monthly statistics of any imported metric over a period. */
 export function getHealthMetricsTool(deps: ToolDependencies) {
   return tool(
@@ -36,6 +42,15 @@ export function getHealthMetricsTool(deps: ToolDependencies) {
         const granularity: Granularity = input.granularity ?? (range.days <= 31 ? "day" : range.days <= 186 ? "week" : "month");
         return cachedResult(deps, "get_health_metrics", userId, input, [range], async () => {
           const series = await Promise.all(metrics.map((metric) => deps.store.series(userId, metric, range.from, range.to)));
+          // A period without data: the metric's summary index says where its data does lie
+          // (unless an import's index rebuild is still pending, when it may describe older data).
+          const empty = series.some((days) => days.length === 0);
+          const trusted = empty && !(await deps.store.indexesPending(userId));
+          const summaries = await Promise.all(
+            metrics.map((metric, index) =>
+              trusted && (series[index] ?? []).length === 0 ? readMetricSummary(deps.client, deps.keys, userId, metric) : Promise.resolve(undefined),
+            ),
+          );
           return result({
             period: range,
             granularity,
@@ -51,7 +66,7 @@ export function getHealthMetricsTool(deps: ToolDependencies) {
                 overall: aggregate(kind, days, wanted),
                 buckets: all.slice(-MAX_BUCKETS),
                 ...(all.length > MAX_BUCKETS ? { note: `showing the last ${MAX_BUCKETS} of ${all.length} buckets; ask for a coarser granularity` } : {}),
-                ...(days.length === 0 ? { note: "no data in this period" } : {}),
+                ...(days.length === 0 ? { note: noDataNote(summaries[index]) } : {}),
               };
             }),
           });

@@ -13,6 +13,12 @@ function mondayOf(date: string): number {
   return day - ((new Date(day * 86_400_000).getUTCDay() + 6) % 7);
 }
 
+function countWeekdays(workouts: { weekday: string }[]): Record<string, number> {
+  const counts = Object.create(null) as Record<string, number>;
+  for (const workout of workouts) counts[workout.weekday] = (counts[workout.weekday] ?? 0) + 1;
+  return counts;
+}
+
 /** get_workout_patterns: workouts per weekday, weekly streaks and consistency. */
 export function getWorkoutPatternsTool(deps: ToolDependencies) {
   return tool(
@@ -23,10 +29,13 @@ export function getWorkoutPatternsTool(deps: ToolDependencies) {
         return cachedResult(deps, "get_workout_patterns", userId, input, [range], async () => {
           const from = Date.parse(`${range.from}T00:00:00Z`) / 1000 - 14 * 3600;
           const to = Date.parse(`${range.to}T23:59:59Z`) / 1000 + 14 * 3600;
-          const [workouts, allTime] = await Promise.all([
+          const [workouts, indexed, pending] = await Promise.all([
             deps.store.workouts(userId, from, to),
             deps.client.hGetAll(deps.keys.workoutDays(userId)),
+            deps.store.indexesPending(userId),
           ]);
+          // While an import's index rebuild is pending, count from the permanent workouts instead.
+          const allTime: Record<string, string | number> = pending ? countWeekdays(await deps.store.workouts(userId)) : indexed;
           const inRange = workouts.filter((w) => w.date >= range.from && w.date <= range.to);
           const byWeekday = Object.fromEntries(WEEKDAYS.map((day) => [day, 0]));
           for (const workout of inRange) byWeekday[workout.weekday] = (byWeekday[workout.weekday] ?? 0) + 1;

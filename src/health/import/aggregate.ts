@@ -1,5 +1,8 @@
 import { createHash } from "node:crypto";
-import type { Attributes, ExportSink, RawWorkout } from "./reader.js";
+import { ImportError } from "../../errors.js";
+import { isValidId } from "../../redis/ids.js";
+import type { ExportSink, Sample } from "./batch.js";
+import type { Attributes, RawWorkout } from "./reader.js";
 import { cleanTypeName, dateOfDayNumber, isCumulative, parseHealthDate, sleepStage, toCanonical, type LocalTime, type SleepStage } from "./normalize.js";
 import type { ActivityDay, CategoryDay, CumulativeDay, DiscreteDay, HealthProfile, SleepNight, Workout } from "../types.js";
 
@@ -32,6 +35,8 @@ export interface AggregatedExport {
   sleep: SleepNight[];
   activity: ActivityDay[];
   skipped: SkippedCounts;
+  /** Records skipped because their type cannot name a series (see the importer's summary). */
+  skippedTypes: number;
   firstDate: string | undefined;
   lastDate: string | undefined;
 }
@@ -83,6 +88,30 @@ function localIso(time: Pick<LocalTime, "epochMs" | "offsetMinutes">): string {
   return `${local}${sign}${String(Math.floor(minutes / 60)).padStart(2, "0")}:${String(minutes % 60).padStart(2, "0")}`;
 }
 
+/** What a Record type means for aggregation, worked out once per type. */
+interface TypeInfo {
+  metric: string;
+  category: boolean;
+  sleep: boolean;
+  cumulative: boolean;
+}
+
+/** Distinct Record types accepted before an export is refused (Apple's have a few hundred). */
+const MAX_TYPES = 5_000;
+
+/** A LocalTime from epoch milliseconds and an offset, for dates already checked to be in range. */
+function localTime(epochMs: number, offsetMinutes: number, dateOf: (day: number) => string): LocalTime {
+  const wallClock = epochMs + offsetMinutes * 60_000;
+  const day = Math.floor(wallClock / DAY_MS);
+  return {
+    epochMs,
+    date: dateOf(day),
+    hour: Math.floor((wallClock - day * DAY_MS) / HOUR_MS),
+    weekday: (((day + 4) % 7) + 7) % 7,
+    offsetMinutes,
+  };
+}
+
 /** Per source, per local day, the 24 hourly sums of one cumulative metric. */
 type HourlyBySource = Map<string, Map<number, Float64Array>>;
 
@@ -106,7 +135,11 @@ type HourlyBySource = Map<string, Map<number, Float64Array>>;
 export class ExportAggregator implements ExportSink {
   private exportDateValue: string | undefined;
   private profile: HealthProfile = {};
-  private readonly recordsByType: Record<string, number> = {};
+  private readonly recordsByType = Object.create(null) as Record<string, number>;
+  private readonly types = new Map<string, TypeInfo | null>();
+  private readonly dates = new Map<number, string>();
+  /** Records whose type cannot name a series (empty, or with braces, `*`, control characters). */
+  private oddTypes = 0;
   private readonly hourly = new Map<string, HourlyBySource>();
   private readonly units = new Map<string, string>();
   private readonly discrete = new Map<string, Map<number, DiscreteDay>>();
@@ -182,8 +215,9 @@ export class ExportAggregator implements ExportSink {
     const rawType = attributes.type ?? "";
     this.seen += 1;
     if (CORRELATABLE.test(rawType)) this.topLevelCorrelatable.add(signature(attributes));
-    const metric = this.intern(cleanTypeName(rawType));
-    this.recordsByType[metric] = (this.recordsByType[metric] ?? 0) + 1;
+    const info = this.typeInfo(rawType);
+    if (!info) return;
+    this.recordsByType[info.metric] = (this.recordsByType[info.metric] ?? 0) + 1;
     const start = parseHealthDate(attributes.startDate ?? "");
     const end = parseHealthDate(attributes.endDate ?? "") ?? start;
     if (!start || !end) {
@@ -193,33 +227,98 @@ export class ExportAggregator implements ExportSink {
     }
     this.accepted += 1;
     const source = this.intern(attributes.sourceName ?? "unknown");
-    if (metric === "SleepAnalysis") {
+    if (info.sleep) {
       this.sleepSample(attributes.value ?? "", start, end, source);
       return;
     }
-    const day = Math.floor((start.epochMs + start.offsetMinutes * 60_000) / DAY_MS);
+    this.addSample(info, source, number(attributes.value), attributes.unit ?? "", start.epochMs, start.offsetMinutes, end.epochMs, start.date);
+  }
+
+  /**
+   * A top-level Record the walker already decoded: the same steps as {@link record}, without
+   * parsing strings or building objects. The walker only sends dates whose fields are in range,
+   * so the local date follows from the day number.
+   */
+  sample(sample: Sample): void {
+    this.seen += 1;
+    const info = this.typeInfo(sample.type);
+    if (!info) return;
+    this.recordsByType[info.metric] = (this.recordsByType[info.metric] ?? 0) + 1;
+    this.accepted += 1;
+    const source = sample.source;
+    if (info.sleep) {
+      this.sleepSample(sample.text, localTime(sample.startMs, sample.startOffset, this.dateOf), localTime(sample.endMs, sample.endOffset, this.dateOf), source);
+      return;
+    }
+    const value = Number.isNaN(sample.value) ? undefined : sample.value;
+    const day = Math.floor((sample.startMs + sample.startOffset * 60_000) / DAY_MS);
+    this.addSample(info, source, value, sample.unit, sample.startMs, sample.startOffset, sample.endMs, this.dateOf(day));
+  }
+
+  /** The local date of a day number, computed once per day. */
+  private readonly dateOf = (day: number): string => {
+    let date = this.dates.get(day);
+    if (date === undefined) {
+      date = dateOfDayNumber(day);
+      this.dates.set(day, date);
+    }
+    return date;
+  };
+
+  /**
+   * What a Record type means, looked up once per type. Undefined for a type that cannot name a
+   * series (it would not make a valid key segment): such records are skipped and counted.
+   */
+  private typeInfo(rawType: string): TypeInfo | undefined {
+    let info = this.types.get(rawType);
+    if (info === undefined) {
+      const metric = this.intern(cleanTypeName(rawType));
+      info = isValidId(metric)
+        ? { metric, category: rawType.startsWith("HKCategoryTypeIdentifier"), sleep: metric === "SleepAnalysis", cumulative: isCumulative(metric) }
+        : null;
+      if (this.types.size >= MAX_TYPES) {
+        throw new ImportError(
+          "ERR_IMPORT_TOO_MANY_TYPES",
+          `The export has more than ${MAX_TYPES} distinct record types (Apple Health uses a few hundred); it is not an export this importer can read.`,
+        );
+      }
+      this.types.set(rawType, info);
+    }
+    if (info === null) {
+      this.oddTypes += 1;
+      return undefined;
+    }
+    return info;
+  }
+
+  /** Folds one accepted non-sleep sample into its day. */
+  private addSample(info: TypeInfo, source: string, raw: number | undefined, rawUnit: string, startMs: number, startOffset: number, endMs: number, startDate: string): void {
+    const metric = info.metric;
+    const day = Math.floor((startMs + startOffset * 60_000) / DAY_MS);
     this.seeDay(day);
-    if (rawType.startsWith("HKCategoryTypeIdentifier")) {
+    if (info.category) {
       const days = this.categories.get(metric) ?? new Map<number, CategoryDay>();
       this.categories.set(metric, days);
-      const entry = days.get(day) ?? { date: this.intern(start.date), count: 0, minutes: 0 };
+      const entry = days.get(day) ?? { date: this.intern(startDate), count: 0, minutes: 0 };
       entry.count += 1;
-      entry.minutes = round(entry.minutes + Math.max(0, end.epochMs - start.epochMs) / 60_000, 2);
+      entry.minutes = round(entry.minutes + Math.max(0, endMs - startMs) / 60_000, 2);
       days.set(day, entry);
       return;
     }
-    const raw = number(attributes.value);
     if (raw === undefined) {
       this.skipped.badValue += 1;
       return;
     }
-    const { value, unit } = toCanonical(metric, raw, this.intern(attributes.unit ?? ""));
+    const { value, unit } = toCanonical(metric, raw, this.intern(rawUnit));
     this.units.set(metric, unit);
-    if (isCumulative(metric)) {
-      this.addCumulative(metric, source, value, start, end);
+    if (info.cumulative) {
+      this.addCumulative(metric, source, value, startMs, startOffset, endMs);
     } else {
-      const days = this.discrete.get(metric) ?? new Map<number, DiscreteDay>();
-      this.discrete.set(metric, days);
+      let days = this.discrete.get(metric);
+      if (!days) {
+        days = new Map<number, DiscreteDay>();
+        this.discrete.set(metric, days);
+      }
       const entry = days.get(day);
       if (entry) {
         entry.count += 1;
@@ -227,20 +326,26 @@ export class ExportAggregator implements ExportSink {
         if (value < entry.min) entry.min = value;
         if (value > entry.max) entry.max = value;
       } else {
-        days.set(day, { date: this.intern(start.date), count: 1, sum: value, min: value, max: value, avg: value, unit });
+        days.set(day, { date: this.intern(startDate), count: 1, sum: value, min: value, max: value, avg: value, unit });
       }
     }
   }
 
   /** Spreads a cumulative sample over the local hours it covers, in proportion to overlap. */
-  private addCumulative(metric: string, source: string, value: number, start: LocalTime, end: LocalTime): void {
-    const bySource = this.hourly.get(metric) ?? new Map<string, Map<number, Float64Array>>();
-    this.hourly.set(metric, bySource);
-    const days = bySource.get(source) ?? new Map<number, Float64Array>();
-    bySource.set(source, days);
-    const offset = start.offsetMinutes * 60_000;
-    const from = start.epochMs + offset;
-    const to = Math.max(from, end.epochMs + offset);
+  private addCumulative(metric: string, source: string, value: number, startMs: number, startOffset: number, endMs: number): void {
+    let bySource = this.hourly.get(metric);
+    if (!bySource) {
+      bySource = new Map<string, Map<number, Float64Array>>();
+      this.hourly.set(metric, bySource);
+    }
+    let days = bySource.get(source);
+    if (!days) {
+      days = new Map<number, Float64Array>();
+      bySource.set(source, days);
+    }
+    const offset = startOffset * 60_000;
+    const from = startMs + offset;
+    const to = Math.max(from, endMs + offset);
     const span = to - from;
     let cursor = from;
     do {
@@ -369,7 +474,7 @@ export class ExportAggregator implements ExportSink {
       const series: CumulativeDay[] = [];
       for (const day of [...days].sort((a, b) => a - b)) {
         let total = 0;
-        const sources: Record<string, number> = {};
+        const sources = Object.create(null) as Record<string, number>;
         for (let hour = 0; hour < 24; hour++) {
           let best = 0;
           for (const [source, byDay] of bySource) {
@@ -415,6 +520,7 @@ export class ExportAggregator implements ExportSink {
       sleep,
       activity: [...this.activity.values()].sort((a, b) => a.date.localeCompare(b.date)),
       skipped: { ...this.skipped },
+      skippedTypes: this.oddTypes,
       firstDate: Number.isFinite(this.firstDay) ? dateOfDayNumber(this.firstDay) : undefined,
       lastDate: Number.isFinite(this.lastDay) ? dateOfDayNumber(this.lastDay) : undefined,
     };

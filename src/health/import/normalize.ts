@@ -19,6 +19,11 @@ export function cleanTypeName(raw: string): string {
   return raw;
 }
 
+/** Whether a Record type's value is text (category values such as sleep stages), not a number. */
+export function valueIsText(rawType: string): boolean {
+  return rawType.startsWith("HKCategoryTypeIdentifier") || cleanTypeName(rawType) === "SleepAnalysis";
+}
+
 /**
  * Metrics whose samples add up over a day. Both iPhone and Watch record most of them for the
  * same minutes, so their daily totals are de-duplicated across sources.

@@ -1,8 +1,22 @@
 import { createHash } from "node:crypto";
 import type { Readable } from "node:stream";
-import { StringDecoder } from "node:string_decoder";
 import { ImportError } from "../../errors.js";
-import { XmlScanner, XmlSyntaxError } from "./xml-scanner.js";
+import {
+  BatchReader,
+  BatchWriter,
+  KIND_ACTIVITY,
+  KIND_CORRELATED,
+  KIND_EXPORT_DATE,
+  KIND_ME,
+  KIND_RECORD,
+  KIND_WORKOUT,
+  type Batch,
+  type ExportSink,
+} from "./batch.js";
+import { ByteXmlScanner, XmlSyntaxError, type TagView } from "./byte-scanner.js";
+import { valueIsText } from "./normalize.js";
+
+export type { ExportSink, Sample } from "./batch.js";
 
 export type Attributes = Record<string, string>;
 
@@ -12,29 +26,373 @@ export interface RawWorkout {
   statistics: Attributes[];
 }
 
-/** Receives the export's elements in document order, synchronously, one at a time. */
-export interface ExportSink {
-  exportDate(value: string): void;
-  me(attributes: Attributes): void;
-  record(attributes: Attributes): void;
-  /** A Record inside a Correlation; Apple usually repeats it at the top level, trimmed files may not. */
-  correlatedRecord(attributes: Attributes): void;
-  workout(workout: RawWorkout): void;
-  activitySummary(attributes: Attributes): void;
-}
-
 export interface ReadResult {
   /** sha256 of the XML bytes: the import's provenance, and how re-imports are recognised. */
   sha256: string;
   bytes: number;
 }
 
+const ascii = (text: string) => Buffer.from(text, "latin1");
+const HEALTH_DATA = ascii("HealthData");
+const RECORD = ascii("Record");
+const CORRELATION = ascii("Correlation");
+const WORKOUT = ascii("Workout");
+const WORKOUT_STATISTICS = ascii("WorkoutStatistics");
+const ACTIVITY_SUMMARY = ascii("ActivitySummary");
+const EXPORT_DATE = ascii("ExportDate");
+const ME = ascii("Me");
+const TYPE = ascii("type");
+const UNIT = ascii("unit");
+const VALUE = ascii("value");
+const END_DATE = ascii("endDate");
+const START_DATE = ascii("startDate");
+const SOURCE_NAME = ascii("sourceName");
+
+/** Record types that Correlations (blood pressure, food) group: their records keep all attributes. */
+const CORRELATABLE = /^HKQuantityTypeIdentifier(BloodPressure|Dietary)/u;
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function digitsAt(bytes: Uint8Array, from: number, count: number): number {
+  let value = 0;
+  for (let i = from; i < from + count; i++) {
+    const digit = (bytes[i] as number) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+/** Powers of ten that doubles hold exactly. */
+const EXACT_POWERS = Array.from({ length: 23 }, (_, power) => 10 ** power);
+
 /**
- * Streams an export XML through the XML scanner into a sink, holding at most one element at a time.
- * The DOCTYPE is skipped, never processed: entities it declares are not expanded, so an XML bomb
- * or an external entity only ends the import with a malformed-XML error, and the broken DTD of
- * iOS 16 exports does not matter. Records inside a Correlation go to their own sink method, since
- * Apple normally repeats them at the top level.
+ * The last raw value seen for one attribute and what it decoded to: records come in long runs of
+ * one type, source and unit, so comparing a few bytes usually replaces decoding a string.
+ */
+class LastValue<T> {
+  private bytes = new Uint8Array(64);
+  private length = -1;
+  result: T | undefined;
+
+  matches(tag: TagView, index: number): boolean {
+    const from = tag.valueStart(index);
+    const length = tag.valueEnd(index) - from;
+    if (length !== this.length) return false;
+    const buffer = tag.buffer;
+    const bytes = this.bytes;
+    for (let i = 0; i < length; i++) if (buffer[from + i] !== bytes[i]) return false;
+    return true;
+  }
+
+  remember(tag: TagView, index: number, result: T): void {
+    const from = tag.valueStart(index);
+    const length = tag.valueEnd(index) - from;
+    if (length > this.bytes.length) this.bytes = new Uint8Array(Math.max(length, this.bytes.length * 2));
+    this.bytes.set(tag.buffer.subarray(from, from + length));
+    this.length = length;
+    this.result = result;
+  }
+}
+
+/** Where the walker is told to stop (see {@link ExportWalker.distinctTypes}). */
+export interface WalkerLimits {
+  /** Distinct Record types accepted before the export is refused. */
+  maxRecordTypes: number;
+}
+
+const DEFAULT_LIMITS: WalkerLimits = { maxRecordTypes: 5_000 };
+
+/**
+ * Walks the scanner's elements and writes them to batches. Top-level Records (almost every
+ * element) are decoded here without building objects: the type, source and unit become string
+ * ids, the two dates are read from their bytes into epoch milliseconds and UTC offsets, and the
+ * value into a number; a Record with anything unusual (a date in another shape, a type that
+ * Correlations group) goes whole, as attributes, and is read by the aggregator's general path.
+ */
+export class ExportWalker {
+  private depth = 0;
+  private rootSeen = false;
+  private correlationDepth = 0;
+  private workoutElement: RawWorkout | undefined;
+  private workoutDepth = 0;
+  /** Per raw type string: its id, and how its value travels (-1 = whole record). */
+  private readonly types = new Map<string, { id: number; text: boolean } | null>();
+  private readonly lastType = new LastValue<{ id: number; text: boolean } | null>();
+  private readonly lastSource = new LastValue<number>();
+  private readonly lastUnit = new LastValue<number>();
+  private dateMs = 0;
+  private dateOffset = 0;
+  private readonly limits: WalkerLimits;
+
+  constructor(
+    private readonly writer: BatchWriter,
+    limits: Partial<WalkerLimits> = {},
+  ) {
+    this.limits = { ...DEFAULT_LIMITS, ...limits };
+  }
+
+  openTag(tag: TagView, selfClosing: boolean): void {
+    this.depth += 1;
+    const depth = this.depth;
+    if (!this.rootSeen) {
+      this.rootSeen = true;
+      if (!tag.nameIs(HEALTH_DATA)) {
+        throw new ImportError(
+          "ERR_IMPORT_UNSUPPORTED_FORMAT",
+          `This is not an Apple Health export (its root element is <${tag.name()}>, not <HealthData>). Give export.zip or the export.xml inside it; export_cda.xml is not supported.`,
+        );
+      }
+      return;
+    }
+    if (this.workoutElement) {
+      if (tag.nameIs(WORKOUT_STATISTICS)) this.workoutElement.statistics.push(tag.toObject());
+      return;
+    }
+    if (this.correlationDepth > 0) {
+      if (depth === this.correlationDepth + 1 && tag.nameIs(RECORD)) this.writer.element(KIND_CORRELATED, tag.toObject());
+      return;
+    }
+    if (tag.nameIs(RECORD)) {
+      if (depth === 2) this.record(tag);
+    } else if (tag.nameIs(CORRELATION)) {
+      if (!selfClosing) this.correlationDepth = depth;
+    } else if (tag.nameIs(WORKOUT)) {
+      if (selfClosing) {
+        this.writer.element(KIND_WORKOUT, { attributes: tag.toObject(), statistics: [] });
+      } else {
+        this.workoutElement = { attributes: tag.toObject(), statistics: [] };
+        this.workoutDepth = depth;
+      }
+    } else if (tag.nameIs(ACTIVITY_SUMMARY)) {
+      this.writer.element(KIND_ACTIVITY, tag.toObject());
+    } else if (tag.nameIs(EXPORT_DATE)) {
+      const value = tag.toObject().value;
+      if (value) this.writer.element(KIND_EXPORT_DATE, value);
+    } else if (tag.nameIs(ME)) {
+      this.writer.element(KIND_ME, tag.toObject());
+    }
+  }
+
+  closeTag(): void {
+    if (this.workoutElement && this.depth === this.workoutDepth) {
+      this.writer.element(KIND_WORKOUT, this.workoutElement);
+      this.workoutElement = undefined;
+    }
+    if (this.correlationDepth > 0 && this.depth === this.correlationDepth) this.correlationDepth = 0;
+    this.depth -= 1;
+  }
+
+  /** Distinct Record types seen so far. */
+  get distinctTypes(): number {
+    return this.types.size;
+  }
+
+  private typeInfo(raw: string): { id: number; text: boolean } | null {
+    let info = this.types.get(raw);
+    if (info === undefined) {
+      if (this.types.size >= this.limits.maxRecordTypes) {
+        throw new ImportError(
+          "ERR_IMPORT_TOO_MANY_TYPES",
+          `The export has more than ${this.limits.maxRecordTypes} distinct record types (Apple Health uses a few hundred); it is not an export this importer can read.`,
+        );
+      }
+      info = CORRELATABLE.test(raw) ? null : { id: this.writer.id(raw), text: valueIsText(raw) };
+      this.types.set(raw, info);
+    }
+    return info;
+  }
+
+  private record(tag: TagView): void {
+    let type = -1;
+    let source = -1;
+    let unit = -1;
+    let start = -1;
+    let end = -1;
+    let value = -1;
+    for (let i = 0; i < tag.count; i++) {
+      if (tag.attributeIs(i, TYPE)) type = i;
+      else if (tag.attributeIs(i, SOURCE_NAME)) source = i;
+      else if (tag.attributeIs(i, UNIT)) unit = i;
+      else if (tag.attributeIs(i, START_DATE)) start = i;
+      else if (tag.attributeIs(i, END_DATE)) end = i;
+      else if (tag.attributeIs(i, VALUE)) value = i;
+    }
+    let info: { id: number; text: boolean } | null = null;
+    if (type !== -1) {
+      if (this.lastType.matches(tag, type)) {
+        info = this.lastType.result ?? null;
+      } else {
+        info = this.typeInfo(tag.value(type));
+        this.lastType.remember(tag, type, info);
+      }
+    }
+    if (info === null || start === -1 || !this.date(tag, start)) {
+      this.writer.element(KIND_RECORD, tag.toObject());
+      return;
+    }
+    const startMs = this.dateMs;
+    const startOffset = this.dateOffset;
+    if (end !== -1 && !this.date(tag, end)) {
+      this.writer.element(KIND_RECORD, tag.toObject());
+      return;
+    }
+    const endMs = end === -1 ? startMs : this.dateMs;
+    const endOffset = end === -1 ? startOffset : this.dateOffset;
+    const writer = this.writer;
+    const sourceId = source === -1 ? writer.id("unknown") : this.stringId(tag, source, this.lastSource);
+    const unitId = unit === -1 ? writer.id("") : this.stringId(tag, unit, this.lastUnit);
+    const number = info.text ? writer.id(value === -1 ? "" : tag.value(value)) : value === -1 ? Number.NaN : this.number(tag, value);
+    writer.sample(info.id, sourceId, unitId, startMs, startOffset, endMs, endOffset, number);
+  }
+
+  private stringId(tag: TagView, index: number, last: LastValue<number>): number {
+    if (last.matches(tag, index)) return last.result as number;
+    const id = this.writer.id(tag.value(index));
+    last.remember(tag, index, id);
+    return id;
+  }
+
+  /**
+   * Reads "2024-10-14 07:30:00 -0700" from the attribute's bytes into {@link dateMs} and
+   * {@link dateOffset}. Only a date whose fields are all in range (no 31st of April, no leap
+   * second) passes, so the local date, hour and weekday follow from these two numbers alone;
+   * anything else returns false and the record takes the general path.
+   */
+  private date(tag: TagView, index: number): boolean {
+    const from = tag.valueStart(index);
+    if (tag.valueEnd(index) - from !== 25 || tag.valueHasEntity(index)) return false;
+    const bytes = tag.buffer;
+    if (bytes[from + 4] !== 45 || bytes[from + 7] !== 45 || bytes[from + 10] !== 32 || bytes[from + 13] !== 58 || bytes[from + 16] !== 58 || bytes[from + 19] !== 32) {
+      return false;
+    }
+    const sign = bytes[from + 20];
+    if (sign !== 43 && sign !== 45) return false;
+    const year = digitsAt(bytes, from, 4);
+    const month = digitsAt(bytes, from + 5, 2);
+    const day = digitsAt(bytes, from + 8, 2);
+    const hour = digitsAt(bytes, from + 11, 2);
+    const minute = digitsAt(bytes, from + 14, 2);
+    const second = digitsAt(bytes, from + 17, 2);
+    const offsetHours = digitsAt(bytes, from + 21, 2);
+    const offsetMinutes = digitsAt(bytes, from + 23, 2);
+    if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return false;
+    if (offsetHours < 0 || offsetMinutes < 0) return false;
+    const leap = month === 2 && (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)) ? 1 : 0;
+    if (day > (DAYS_IN_MONTH[month - 1] as number) + leap) return false;
+    const offset = (sign === 45 ? -1 : 1) * (offsetHours * 60 + offsetMinutes);
+    this.dateMs = Date.UTC(year, month - 1, day, hour, minute, second) - offset * 60_000;
+    this.dateOffset = offset;
+    return year >= 100;
+  }
+
+  /**
+   * The attribute's value as `Number()` reads it, NaN when missing or not finite. Plain decimals
+   * are read from the bytes: digits as an exact integer divided by an exact power of ten is
+   * correctly rounded, the same double `Number()` gives; other shapes go through `Number()`.
+   */
+  private number(tag: TagView, index: number): number {
+    const bytes = tag.buffer;
+    const from = tag.valueStart(index);
+    const to = tag.valueEnd(index);
+    let cursor = from;
+    const negative = bytes[cursor] === 45;
+    if (negative) cursor++;
+    let mantissa = 0;
+    let digits = 0;
+    let fraction = -1;
+    for (; cursor < to; cursor++) {
+      const byte = bytes[cursor] as number;
+      if (byte >= 48 && byte <= 57) {
+        mantissa = mantissa * 10 + (byte - 48);
+        digits++;
+        if (fraction >= 0) fraction++;
+      } else if (byte === 46 && fraction < 0) {
+        fraction = 0;
+      } else {
+        break;
+      }
+    }
+    if (cursor === to && digits > 0 && digits <= 15 && (fraction < 0 || fraction <= 22)) {
+      const magnitude = fraction > 0 ? mantissa / (EXACT_POWERS[fraction] as number) : mantissa;
+      return negative ? -magnitude : magnitude;
+    }
+    const text = tag.value(index);
+    if (text === "") return Number.NaN;
+    const parsed = Number(text);
+    return Number.isFinite(parsed) ? parsed : Number.NaN;
+  }
+}
+
+/** The import error for a syntax error of the scanner. */
+export function malformedXml(error: XmlSyntaxError): ImportError {
+  return new ImportError(
+    "ERR_IMPORT_MALFORMED_XML",
+    `The export XML is malformed at line ${error.line}, column ${error.column}: ${error.message.replace(/ \(line \d+, column \d+\)$/u, "")}. Export it again from the Health app; a cut-off file usually means the export or the copy did not finish.`,
+    { cause: error, line: error.line, column: error.column },
+  );
+}
+
+/** Any failure while reading, as the ImportError the user sees. */
+export function readFailure(error: unknown): ImportError {
+  if (error instanceof ImportError) return error;
+  if (error instanceof XmlSyntaxError) return malformedXml(error);
+  return new ImportError(
+    "ERR_IMPORT_BAD_ZIP",
+    `Reading the export failed (${(error as Error).message}); the file may be truncated. Export it again from the Health app.`,
+    { cause: error },
+  );
+}
+
+/**
+ * The walking half of a read: scanner, walker and batch writer over a stream of byte chunks,
+ * with the sha256 of the bytes. Used in this thread by {@link readExport} and in the parse
+ * worker. Batches go to `emit` as they fill, and after every chunk (so a consumer sees each
+ * chunk's elements before the next chunk is asked for).
+ */
+export class ExportParser {
+  private readonly hash = createHash("sha256");
+  private readonly writer: BatchWriter;
+  private readonly scanner: ByteXmlScanner;
+  private first = true;
+  bytes = 0;
+
+  constructor(emit: (batch: Batch) => void, limits?: Partial<WalkerLimits>) {
+    this.writer = new BatchWriter(emit);
+    const walker = new ExportWalker(this.writer, limits);
+    this.scanner = new ByteXmlScanner({ openTag: (tag, selfClosing) => walker.openTag(tag, selfClosing), closeTag: () => walker.closeTag() });
+  }
+
+  write(chunk: Uint8Array): void {
+    this.bytes += chunk.length;
+    this.hash.update(chunk);
+    let bytes = chunk;
+    if (this.first) {
+      this.first = false;
+      if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
+    }
+    this.scanner.write(bytes);
+    this.writer.flush();
+  }
+
+  end(): ReadResult {
+    this.scanner.end();
+    this.writer.flush();
+    return { sha256: this.hash.digest("hex"), bytes: this.bytes };
+  }
+
+  /** Bytes the scanner examined (a measure of work, for linearity tests). */
+  get work(): number {
+    return this.scanner.work;
+  }
+}
+
+/**
+ * Streams an export XML into a sink in this thread, holding at most one chunk and one element
+ * at a time. The DOCTYPE is skipped, never processed: entities it declares are not expanded, so
+ * an XML bomb or an external entity only ends the import with a malformed-XML error, and the
+ * broken DTD of iOS 16 exports does not matter. Records inside a Correlation go to their own sink
+ * method, since Apple normally repeats them at the top level.
  *
  * @throws {ImportError} ERR_IMPORT_MALFORMED_XML with line and column, or
  *   ERR_IMPORT_UNSUPPORTED_FORMAT when the root element is not HealthData.
@@ -43,111 +401,24 @@ export async function readExport(
   stream: Readable,
   sink: ExportSink,
   onProgress: (bytes: number) => void = () => undefined,
+  limits?: Partial<WalkerLimits>,
 ): Promise<ReadResult> {
-  const hash = createHash("sha256");
-  const decoder = new StringDecoder("utf8");
-  let depth = 0;
-  let rootSeen = false;
-  let correlationDepth = 0;
-  let workout: RawWorkout | undefined;
-  let workoutDepth = 0;
-  let bytes = 0;
-
-  const scanner = new XmlScanner({
-    openTag(name, attributes, selfClosing) {
-      depth += 1;
-      if (!rootSeen) {
-        rootSeen = true;
-        if (name !== "HealthData") {
-          throw new ImportError(
-            "ERR_IMPORT_UNSUPPORTED_FORMAT",
-            `This is not an Apple Health export (its root element is <${name}>, not <HealthData>). Give export.zip or the export.xml inside it; export_cda.xml is not supported.`,
-          );
-        }
-        return;
-      }
-      if (workout) {
-        if (name === "WorkoutStatistics") workout.statistics.push(attributes);
-        return;
-      }
-      if (correlationDepth > 0) {
-        if (name === "Record" && depth === correlationDepth + 1) sink.correlatedRecord(attributes);
-        return;
-      }
-      switch (name) {
-        case "Record":
-          if (depth === 2) sink.record(attributes);
-          break;
-        case "Correlation":
-          if (!selfClosing) correlationDepth = depth;
-          break;
-        case "Workout":
-          if (selfClosing) {
-            sink.workout({ attributes, statistics: [] });
-          } else {
-            workout = { attributes, statistics: [] };
-            workoutDepth = depth;
-          }
-          break;
-        case "ActivitySummary":
-          sink.activitySummary(attributes);
-          break;
-        case "ExportDate":
-          if (attributes.value) sink.exportDate(attributes.value);
-          break;
-        case "Me":
-          sink.me(attributes);
-          break;
-        default:
-          break;
-      }
-    },
-    closeTag() {
-      if (workout && depth === workoutDepth) {
-        sink.workout(workout);
-        workout = undefined;
-      }
-      if (correlationDepth > 0 && depth === correlationDepth) correlationDepth = 0;
-      depth -= 1;
-    },
-  });
-
-  const malformed = (error: XmlSyntaxError) =>
-    new ImportError(
-      "ERR_IMPORT_MALFORMED_XML",
-      `The export XML is malformed at line ${error.line}, column ${error.column}: ${error.message.replace(/ \(line \d+, column \d+\)$/u, "")}. Export it again from the Health app; a cut-off file usually means the export or the copy did not finish.`,
-      { cause: error, line: error.line, column: error.column },
-    );
-
+  const reader = new BatchReader(sink);
+  const parser = new ExportParser((batch) => reader.apply(batch), limits);
   let reported = 0;
-  let first = true;
+  let result: ReadResult;
   try {
     for await (const chunk of stream) {
-      const buffer = chunk as Buffer;
-      bytes += buffer.length;
-      hash.update(buffer);
-      let text = decoder.write(buffer);
-      if (first) {
-        text = text.replace(/^\uFEFF/u, "");
-        first = false;
-      }
-      scanner.write(text);
-      if (bytes - reported >= 4 << 20) {
-        reported = bytes;
-        onProgress(bytes);
+      parser.write(chunk as Buffer);
+      if (parser.bytes - reported >= 4 << 20) {
+        reported = parser.bytes;
+        onProgress(parser.bytes);
       }
     }
-    scanner.write(decoder.end());
-    scanner.end();
+    result = parser.end();
   } catch (error) {
-    if (error instanceof ImportError) throw error;
-    if (error instanceof XmlSyntaxError) throw malformed(error);
-    throw new ImportError(
-      "ERR_IMPORT_BAD_ZIP",
-      `Reading the export failed (${(error as Error).message}); the file may be truncated. Export it again from the Health app.`,
-      { cause: error },
-    );
+    throw readFailure(error);
   }
-  onProgress(bytes);
-  return { sha256: hash.digest("hex"), bytes };
+  onProgress(result.bytes);
+  return result;
 }

@@ -77,14 +77,41 @@ function entryStream(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Readable> 
   });
 }
 
+/** Limits on the XML inside a zip, checked against the entry's sizes before any byte is inflated. */
+export interface ZipLimits {
+  /** The largest uncompressed export XML accepted. Default 64 GiB (a decade of Watch data is a few GB). */
+  maxUncompressedBytes: number;
+  /** The largest uncompressed / compressed ratio accepted. Default 100 (exports compress 20-30x). */
+  maxCompressionRatio: number;
+}
+
+export const DEFAULT_ZIP_LIMITS: ZipLimits = { maxUncompressedBytes: 64 * 2 ** 30, maxCompressionRatio: 100 };
+
+/** Refuses an entry whose declared sizes say it is a zip bomb or beyond reason. */
+function checkEntrySizes(path: string, entry: yauzl.Entry, limits: ZipLimits): void {
+  if (entry.uncompressedSize > limits.maxUncompressedBytes) {
+    throw new ImportError(
+      "ERR_IMPORT_TOO_LARGE",
+      `${basename(path)} holds ${entry.fileName} of ${(entry.uncompressedSize / 2 ** 30).toFixed(1)} GiB uncompressed, over the limit of ${(limits.maxUncompressedBytes / 2 ** 30).toFixed(0)} GiB.`,
+    );
+  }
+  const ratio = entry.uncompressedSize / Math.max(1, entry.compressedSize);
+  if (ratio > limits.maxCompressionRatio) {
+    throw new ImportError(
+      "ERR_IMPORT_TOO_LARGE",
+      `${basename(path)} is not a Health export: ${entry.fileName} would inflate ${Math.round(ratio)} times (exports compress 20-30 times; the limit is ${limits.maxCompressionRatio}).`,
+    );
+  }
+}
+
 /**
  * Opens an Apple Health export.zip (read in place, nothing unpacked to disk) or a bare export
  * XML, and returns the XML as a byte stream.
  *
- * @throws {ImportError} ERR_IMPORT_NOT_FOUND, ERR_IMPORT_NOT_AN_EXPORT, ERR_IMPORT_BAD_ZIP or
- *   ERR_IMPORT_NO_EXPORT_XML, each saying what to do.
+ * @throws {ImportError} ERR_IMPORT_NOT_FOUND, ERR_IMPORT_NOT_AN_EXPORT, ERR_IMPORT_BAD_ZIP,
+ *   ERR_IMPORT_NO_EXPORT_XML or ERR_IMPORT_TOO_LARGE (over a zip limit), each saying what to do.
  */
-export async function openExport(path: string): Promise<ExportSource> {
+export async function openExport(path: string, zipLimits: ZipLimits = DEFAULT_ZIP_LIMITS): Promise<ExportSource> {
   let fileBytes: number;
   try {
     const info = await stat(path);
@@ -115,6 +142,9 @@ export async function openExport(path: string): Promise<ExportSource> {
           `${basename(path)} holds no Apple Health export XML (expected apple_health_export/export.xml). Is it the zip the Health app made?`,
         );
       }
+      checkEntrySizes(path, entry, zipLimits);
+      // yauzl checks the inflated bytes against the declared size as they come, and fails the
+      // stream at the first byte past it, so a zip that lies about its size stops there too.
       const stream = await entryStream(zip, entry);
       return {
         path,
@@ -142,7 +172,7 @@ export async function openExport(path: string): Promise<ExportSource> {
       `${basename(path)} is neither a zip nor XML. Give the export.zip from the Health app, or the export.xml inside it.`,
     );
   }
-  // 64 KB chunks stay below V8's large-object size, so their strings die young and memory stays flat.
-  const stream = createReadStream(path, { highWaterMark: 64 * 1024 });
+  // The scanner reads bytes, never strings, so larger reads cost no memory: fewer, bigger chunks.
+  const stream = createReadStream(path, { highWaterMark: 1024 * 1024 });
   return { path, xmlName: basename(path), xmlBytes: fileBytes, fileBytes, stream, close: () => stream.destroy() };
 }

@@ -29,22 +29,26 @@ const BATCH = 1_000;
 const STAGING_TTL_SECONDS = 86_400;
 
 /**
- * Moves a finished import's staging keys over the live ones in one atomic step. KEYS: n staging
- * keys, their n live names, then live keys the new import no longer has. ARGV[1] = n. Checks
- * every staging key first, so a missing one changes nothing.
+ * Moves a finished import's staging keys over the live ones in one atomic step, and marks the
+ * TTL'd indexes as pending in the same step (they describe the old data until rebuilt). KEYS: the
+ * pending mark, n staging keys, their n live names, then live keys the new import no longer has.
+ * ARGV[1] = n, ARGV[2] = the import id. Checks every staging key first, so a missing one changes
+ * nothing. The work is one RENAME per key: a metric series, workouts, sleep and activity, a few
+ * hundred keys at most, and UNLINK frees their memory off the main thread.
  */
 const SWAP = new RedisScript(`
 local n = tonumber(ARGV[1])
-for i = 1, n do
+for i = 2, n + 1 do
   if redis.call('EXISTS', KEYS[i]) == 0 then
     return redis.error_reply('ERR staging key missing: ' .. KEYS[i])
   end
 end
-for i = 1, n do
+for i = 2, n + 1 do
   redis.call('RENAME', KEYS[i], KEYS[n + i])
   redis.call('PERSIST', KEYS[n + i])
 end
-for i = 2 * n + 1, #KEYS do redis.call('UNLINK', KEYS[i]) end
+for i = 2 * n + 2, #KEYS do redis.call('UNLINK', KEYS[i]) end
+redis.call('SET', KEYS[1], ARGV[2])
 return n
 `);
 
@@ -80,7 +84,8 @@ export class HealthStore {
   /**
    * Replaces a user's permanent data: writes everything into staging keys (pipelined in
    * batches), then swaps them in atomically. If anything fails before the swap, the live data
-   * is untouched and the staging keys expire on their own. Returns the manifest it replaced.
+   * is untouched and the staging keys expire on their own. Returns the manifest it replaced. The
+   * swap leaves the indexes-pending mark, which {@link HealthIndexes.rebuild} removes.
    */
   async replace(userId: string, importId: string, data: PermanentData): Promise<HealthManifest | undefined> {
     validateId("user id", userId);
@@ -100,7 +105,7 @@ export class HealthStore {
             ...(data.activity.length === 0 ? [this.keys.healthActivity(userId)] : []),
           ]
         : [];
-      await SWAP.run(this.client, [...stagingKeys, ...liveKeys, ...stale], [String(stagingKeys.length)]);
+      await SWAP.run(this.client, [this.keys.healthIndexesPending(userId), ...stagingKeys, ...liveKeys, ...stale], [String(stagingKeys.length), importId]);
       return previous;
     } catch (error) {
       await this.client.unlink(stagingKeys).catch(() => undefined);
@@ -140,6 +145,11 @@ export class HealthStore {
     );
     writes.push(this.client.set(schema.healthData(userId), JSON.stringify(data.manifest), { EX: STAGING_TTL_SECONDS }));
     await Promise.all(writes);
+  }
+
+  /** Whether the TTL'd indexes are being rebuilt after a swap (or a rebuild was cut short). */
+  async indexesPending(userId: string): Promise<boolean> {
+    return (await this.client.exists(this.keys.healthIndexesPending(userId))) === 1;
   }
 
   async manifest(userId: string): Promise<HealthManifest | undefined> {

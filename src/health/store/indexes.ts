@@ -1,6 +1,6 @@
 import type { RedisClient } from "../../redis/client.js";
 import type { KeySchema } from "../../redis/keys.js";
-import type { HealthManifest, SleepNight, Workout } from "../types.js";
+import type { HealthManifest, SleepNight } from "../types.js";
 import { dailyValue, type HealthStore } from "./health-store.js";
 
 /** Summary index of one metric (`health:user:{user}:metric:{Metric}`). */
@@ -26,6 +26,16 @@ export interface IndexCounts {
 
 const BATCH = 1_000;
 
+/**
+ * The summary index of one metric, or undefined when it is missing (never imported, or expired:
+ * `wellness reindex` writes it again). Tools read it to say where a metric's data lies when a
+ * period has none: one GET instead of a scan of the whole series.
+ */
+export async function readMetricSummary(client: RedisClient, keys: KeySchema, userId: string, metric: string): Promise<MetricSummary | undefined> {
+  const text = await client.get(keys.healthMetric(userId, metric));
+  return text ? (JSON.parse(text) as MetricSummary) : undefined;
+}
+
 function round(value: number, digits = 2): number {
   const factor = 10 ** digits;
   return Math.round(value * factor) / factor;
@@ -36,9 +46,9 @@ function average(values: number[]): number | null {
 }
 
 /**
- * The TTL'd indexes the agent's tools read (metric summaries, workout day counts, workouts by
- * date and their detail hashes, sleep by night, recent insights, the context line), rebuilt from
- * the permanent data alone: `wellness reindex` needs no export file.
+ * The TTL'd indexes beside the permanent data (metric summaries, workout weekday counts, recent
+ * insights, the context line), rebuilt from the permanent data alone: `wellness reindex` needs
+ * no export file. Ranges of days, workouts and nights are read from the permanent sorted sets.
  *
  * @example
  * ```ts
@@ -61,7 +71,10 @@ export class HealthIndexes {
   async rebuild(userId: string, replaced?: HealthManifest): Promise<IndexCounts> {
     const manifest = await this.store.manifest(userId);
     await this.clear(userId, [...Object.keys(manifest?.metrics ?? {}), ...Object.keys(replaced?.metrics ?? {})]);
-    if (!manifest) return { metrics: 0, workouts: 0, sleepNights: 0 };
+    if (!manifest) {
+      await this.client.del(this.keys.healthIndexesPending(userId));
+      return { metrics: 0, workouts: 0, sleepNights: 0 };
+    }
     const writes: Promise<unknown>[] = [];
     const push = async (write: Promise<unknown>) => {
       writes.push(write);
@@ -91,54 +104,30 @@ export class HealthIndexes {
       await push(this.client.set(this.keys.healthMetric(userId, metric), JSON.stringify(summary), { EX: ttl }));
     }
 
+    // Workouts: only the weekday counts, which get_workout_patterns reads. Workout and sleep
+    // ranges are read straight from the permanent sorted sets (one ZRANGE BYSCORE each), so no
+    // per-workout or per-night copies are kept.
     const workouts = await this.store.workouts(userId);
-    for (const workout of workouts) {
-      await push(this.writeWorkout(userId, workout));
-    }
+    const weekdays = Object.create(null) as Record<string, number>;
+    for (const workout of workouts) weekdays[workout.weekday] = (weekdays[workout.weekday] ?? 0) + 1;
     if (workouts.length > 0) {
-      await push(this.client.expire(this.keys.workoutsByDate(userId), ttl));
+      await push(this.client.hSet(this.keys.workoutDays(userId), weekdays));
       await push(this.client.expire(this.keys.workoutDays(userId), ttl));
     }
 
     const nights = await this.store.sleep(userId);
-    for (const night of nights) {
-      await push(this.writeNight(userId, night));
-    }
-    if (nights.length > 0) await push(this.client.expire(this.keys.sleepByDate(userId), ttl));
-
     const insights = this.insights(lastTwoWeeks, nights);
     writes.push(this.client.set(this.keys.recentInsights(userId), JSON.stringify(insights), { EX: ttl }));
     writes.push(this.client.set(this.keys.healthContext(userId), this.contextLine(manifest, workouts.length, nights.length)));
     await Promise.all(writes);
+    await this.client.del(this.keys.healthIndexesPending(userId));
     return { metrics: summaries.length, workouts: workouts.length, sleepNights: nights.length };
   }
 
-  private async writeWorkout(userId: string, workout: Workout): Promise<void> {
-    const key = this.keys.workout(userId, workout.id);
-    const fields = Object.fromEntries(
-      Object.entries(workout).map(([name, value]) => [name, String(value)]),
-    );
-    await Promise.all([
-      this.client.hSet(key, fields),
-      this.client.expire(key, this.ttlSeconds),
-      this.client.zAdd(this.keys.workoutsByDate(userId), { score: workout.startEpoch, value: workout.id }),
-      this.client.hIncrBy(this.keys.workoutDays(userId), workout.weekday, 1),
-    ]);
-  }
-
-  private async writeNight(userId: string, night: SleepNight): Promise<void> {
-    const key = this.keys.sleepNight(userId, night.date);
-    const fields = Object.fromEntries(
-      Object.entries(night).map(([name, value]) => [name, Array.isArray(value) ? value.join(",") : String(value)]),
-    );
-    await Promise.all([
-      this.client.hSet(key, fields),
-      this.client.expire(key, this.ttlSeconds),
-      this.client.zAdd(this.keys.sleepByDate(userId), { score: Date.parse(`${night.date}T00:00:00Z`) / 1000, value: night.date }),
-    ]);
-  }
-
-  /** Removes every TTL'd index of the user, found through the indexes themselves (no SCAN). */
+  /**
+   * Removes every TTL'd index of the user, found through the indexes themselves (no SCAN),
+   * including the per-workout and per-night hashes that earlier versions wrote.
+   */
   private async clear(userId: string, metrics: string[]): Promise<void> {
     const [workoutIds, nightDates] = await Promise.all([
       this.client.zRange(this.keys.workoutsByDate(userId), 0, -1),

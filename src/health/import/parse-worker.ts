@@ -1,0 +1,31 @@
+/**
+ * The parse worker: scans the export's bytes and walks its elements on a second core, handing
+ * finished batches back to the thread that aggregates them. Started by {@link readExportInWorker};
+ * it does nothing unless started as a worker.
+ */
+import { parentPort } from "node:worker_threads";
+import { ExportParser, readFailure } from "./reader.js";
+import type { Batch } from "./batch.js";
+import type { WorkerReply, WorkerRequest } from "./worker-reader.js";
+
+const port = parentPort;
+if (port) {
+  const post = (reply: WorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(reply, transfer);
+  const parser = new ExportParser((batch: Batch) => post({ kind: "batch", batch }, [batch.numbers.buffer as ArrayBuffer]));
+  let failed = false;
+  port.on("message", (request: WorkerRequest) => {
+    if (failed) return;
+    try {
+      if (request.kind === "chunk") {
+        parser.write(request.chunk);
+        post({ kind: "chunk", bytes: request.chunk.byteLength });
+      } else {
+        post({ kind: "done", result: parser.end(), work: parser.work });
+      }
+    } catch (error) {
+      failed = true;
+      const failure = readFailure(error);
+      post({ kind: "error", code: failure.code, message: failure.message, line: failure.line, column: failure.column });
+    }
+  });
+}
