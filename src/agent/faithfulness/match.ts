@@ -1,0 +1,116 @@
+import type { Evidence } from "./evidence.js";
+import type { StatedDate, StatedNumber } from "./extract.js";
+import { conversionsInto, type Unit } from "./units.js";
+
+/** At most this many scalars are combined pairwise (n² derived values). */
+const MAX_SCALARS = 200;
+/**
+ * Below this magnitude a whole number is only supported directly: differences of a few hundred
+ * source numbers cover every small integer, so deriving one would support anything.
+ */
+const MIN_DERIVED = 10;
+/** A range this narrow ("7-8 hours") is a rounding of one value; a wider one states both ends. */
+const NARROW_RANGE = 0.25;
+
+function near(value: number, tolerance: number, unit: Unit | undefined, candidates: readonly number[]): boolean {
+  const slack = tolerance + 1e-9 * Math.max(1, Math.abs(value));
+  for (const factor of conversionsInto(unit)) {
+    for (const candidate of candidates) {
+      const converted = candidate * factor;
+      if (Math.abs(converted - value) <= slack || Math.abs(Math.abs(converted) - Math.abs(value)) <= slack) return true;
+    }
+  }
+  return false;
+}
+
+function within(low: number, high: number, tolerance: number, unit: Unit | undefined, candidates: readonly number[]): boolean {
+  return conversionsInto(unit).some((factor) => candidates.some((candidate) => candidate * factor >= low - tolerance && candidate * factor <= high + tolerance));
+}
+
+interface Derived {
+  /** Sums and differences of two scalars. */
+  arithmetic: number[];
+  /** Percent changes and percent ratios of two scalars. */
+  percent: number[];
+}
+
+const derivedCache = new WeakMap<Evidence, Derived>();
+
+/** Sums, differences, percent changes and ratios of every pair of scalars, computed once per evidence. */
+function derived(evidence: Evidence): Derived {
+  const cached = derivedCache.get(evidence);
+  if (cached) return cached;
+  const scalars = [...new Set(evidence.scalars)].slice(0, MAX_SCALARS);
+  const arithmetic: number[] = [];
+  const percent: number[] = [];
+  for (let i = 0; i < scalars.length; i++) {
+    const a = scalars[i] ?? 0;
+    for (let j = i + 1; j < scalars.length; j++) {
+      const b = scalars[j] ?? 0;
+      arithmetic.push(a + b, a - b);
+      if (a !== 0) percent.push(((b - a) / a) * 100, (b / a) * 100);
+      if (b !== 0) percent.push(((a - b) / b) * 100, (a / b) * 100);
+    }
+  }
+  const result = { arithmetic, percent };
+  derivedCache.set(evidence, result);
+  return result;
+}
+
+function dateMatches(stated: StatedDate, candidate: StatedDate): boolean {
+  return (
+    stated.day === candidate.day &&
+    (stated.month === undefined || candidate.month === undefined || stated.month === candidate.month) &&
+    (stated.year === undefined || candidate.year === undefined || stated.year === candidate.year)
+  );
+}
+
+function supportsDate(date: StatedDate, evidence: Evidence): boolean {
+  for (const iso of evidence.dates) {
+    if (dateMatches(date, { year: Number(iso.slice(0, 4)), month: Number(iso.slice(5, 7)), day: Number(iso.slice(8, 10)) })) return true;
+  }
+  return evidence.partialDates.some((candidate) => dateMatches(date, candidate));
+}
+
+function supportsValue(value: number, tolerance: number, unit: Unit | undefined, evidence: Evidence): boolean {
+  if (near(value, tolerance, unit, evidence.direct)) return true;
+  if (Math.abs(value) < MIN_DERIVED) return false;
+  const { arithmetic, percent } = derived(evidence);
+  return near(value, tolerance, unit, unit === "%" ? percent : arithmetic);
+}
+
+/**
+ * Whether a turn's evidence supports one stated number: found directly (after rounding to the
+ * precision it was written with, in any unit of its dimension, sign aside: "down 3%" states the
+ * -3 a tool returned), or derived from two source numbers (a sum, a difference, a percent change
+ * or a percentage of the other). Dates must fall on a date the sources name or cover; times of day
+ * within the written precision of one the sources give; a narrow range ("7-8 hours") must hold a
+ * source number, any range may instead have both ends supported.
+ *
+ * @example
+ * ```ts
+ * const evidence = collectEvidence({ toolResults: ['{"avg": 9412.4}'], memoryContext: "", question: "" });
+ * isSupported(extractNumbers("about 9,400 steps")[0], evidence); // true
+ * ```
+ */
+export function isSupported(stated: StatedNumber, evidence: Evidence): boolean {
+  switch (stated.kind) {
+    case "date":
+      return stated.date ? supportsDate(stated.date, evidence) : false;
+    case "time":
+      return evidence.times.some((time) => {
+        const gap = Math.abs(time - stated.value) % 1440;
+        return Math.min(gap, 1440 - gap) <= stated.tolerance;
+      });
+    case "year":
+      return [...evidence.dates].some((iso) => iso.startsWith(String(stated.value))) || near(stated.value, 0, undefined, evidence.direct);
+    case "range": {
+      const high = stated.high ?? stated.value;
+      const narrow = high - stated.value <= NARROW_RANGE * Math.abs(high);
+      if (narrow && within(stated.value, high, stated.tolerance, stated.unit, evidence.direct)) return true;
+      return supportsValue(stated.value, stated.tolerance, stated.unit, evidence) && supportsValue(high, stated.tolerance, stated.unit, evidence);
+    }
+    default:
+      return supportsValue(stated.value, stated.tolerance, stated.unit, evidence);
+  }
+}
