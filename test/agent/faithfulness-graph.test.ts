@@ -70,7 +70,10 @@ describe("check_answer in the graphs", () => {
     return createStatefulGraph({ checkpointer: new RedisCheckpointSaver(test.client, { keys: test.keys }), model, memory, tools: tools(), timeZone: TIME_ZONE, now: NOW });
   }
 
-  const turn = (message: string, sessionId: string) => [{ messages: [new HumanMessage(message)] }, { configurable: { thread_id: sessionId, userId: "ann" } }] as const;
+  const turn = (message: string, sessionId: string): [{ messages: BaseMessage[] }, { configurable: Record<string, string> }] => [
+    { messages: [new HumanMessage(message)] },
+    { configurable: { thread_id: sessionId, userId: "ann" } },
+  ];
 
   it("corrects an invented number: the model is asked once more, and the turn ends with the supported answer", async () => {
     const model = stepsModel(
@@ -87,7 +90,8 @@ describe("check_answer in the graphs", () => {
     const saved = await graph.getState({ configurable: { thread_id: "s-corrected" } });
     const messages = (saved.values as { messages: BaseMessage[] }).messages;
     expect(messages.filter((message) => message.getType() === "ai" && /9,412/.test(text(message)))).toEqual([]);
-    expect(messages.at(-1)?.response_metadata.faithfulness).toMatchObject({ status: "corrected" });
+    const metadata: Record<string, unknown> = messages.at(-1)?.response_metadata ?? {};
+    expect(metadata.faithfulness).toMatchObject({ status: "corrected" });
   });
 
   it("adds no model call when every number is supported", async () => {

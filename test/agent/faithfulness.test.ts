@@ -61,6 +61,13 @@ describe("extractNumbers", () => {
     expect(found[3]?.value).toBe(22 * 60 + 45);
   });
 
+  it("reads an ISO timestamp as a date and a time of day", () => {
+    expect(extractNumbers("bedtime: 2025-06-29T22:35:00-07:00").map((each) => [each.kind, each.value])).toEqual([
+      ["date", 29],
+      ["time", 22 * 60 + 35],
+    ]);
+  });
+
   it("reads negative changes and percentages", () => {
     expect(stated("A change of -3.2% (−180 steps), +12 percent.")).toEqual([
       { kind: "number", value: -3.2, unit: "%" },

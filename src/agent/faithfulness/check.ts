@@ -45,8 +45,9 @@ export function checkNumbers(answer: string, sources: EvidenceSources): NumberCh
 /** The answer with each unsupported number followed by the visible marker. */
 export function markUnsupported(answer: string, unsupported: readonly StatedNumber[]): string {
   let marked = answer;
-  for (const each of [...unsupported].sort((a, b) => b.end - a.end)) {
-    marked = `${marked.slice(0, each.end)} ${UNVERIFIED_MARKER}${marked.slice(each.end)}`;
+  const ends = [...new Set(unsupported.map((each) => each.end))].sort((a, b) => b - a);
+  for (const end of ends) {
+    marked = `${marked.slice(0, end)} ${UNVERIFIED_MARKER}${marked.slice(end)}`;
   }
   return marked;
 }

@@ -43,7 +43,7 @@ const AFTER = "(?![\\p{L}\\p{N}_])";
 /** Patterns in the order they claim text: an earlier pattern's span is never re-read by a later one. */
 const PATTERNS: readonly [StatedKind | "iso" | "month-day" | "day-month" | "slash" | "ordinal" | "list", RegExp][] = [
   ["list", /^[ \t]*\d+[.)][ \t]/gmu],
-  ["iso", new RegExp(`${BEFORE}(\\d{4})-(\\d{2})-(\\d{2})(?:[T ]\\d{2}:\\d{2}(?::\\d{2})?(?:\\.\\d+)?(?:Z|[+-]\\d{2}:?\\d{2})?)?${AFTER}`, "gu")],
+  ["iso", new RegExp(`${BEFORE}(\\d{4})-(\\d{2})-(\\d{2})(?:[T ](\\d{2}):(\\d{2})(?::\\d{2})?(?:\\.\\d+)?(?:Z|[+-]\\d{2}:?\\d{2})?)?${AFTER}`, "gu")],
   ["month-day", new RegExp(`\\b${MONTH}\\s+(\\d{1,2})(?:st|nd|rd|th)?(?:${DASH}(\\d{1,2})(?:st|nd|rd|th)?)?(?:,?\\s+(\\d{4}))?${AFTER}`, "giu")],
   ["day-month", new RegExp(`${BEFORE}(\\d{1,2})(?:st|nd|rd|th)?(?:\\s+of)?\\s+${MONTH}(?:,?\\s+(\\d{4}))?${AFTER}`, "giu")],
   ["slash", new RegExp(`${BEFORE}(\\d{1,2})/(\\d{1,2})(?:/(\\d{2}|\\d{4}))?${AFTER}`, "gu")],
@@ -94,7 +94,8 @@ function year(written: string | undefined): number | undefined {
 }
 
 /**
- * Every number a text states, in order: dates (ISO, "Oct 14", "14 October", "10/14", "the 14th"),
+ * Every number a text states, in order: dates (ISO, whose time of day also counts as a time, "Oct 14",
+ * "14 October", "10/14", "the 14th"),
  * times of day ("10:45 pm"), durations ("1h 20m", "7.5 hours"), ranges ("7-8 hours", "between 60
  * and 100 bpm"), and plain numbers with thousands separators, "k" suffixes, signs, percentages and
  * units. Numbers inside words ("VO2max", "SpO2") and list markers ("1. ") are not numbers stated.
@@ -133,8 +134,11 @@ function read(kind: (typeof PATTERNS)[number][0], match: RegExpMatchArray, text:
   switch (kind) {
     case "list":
       return undefined;
-    case "iso":
-      return date({ year: Number(g(1)), month: Number(g(2)), day: Number(g(3)) });
+    case "iso": {
+      const day = date({ year: Number(g(1)), month: Number(g(2)), day: Number(g(3)) });
+      if (!day || g(4) === undefined) return day;
+      return [day, { kind: "time", ...span, value: Number(g(4)) * 60 + Number(g(5)), tolerance: 5 }];
+    }
     case "month-day": {
       const month = monthOf(g(1) ?? "");
       const first = date({ month, day: Number(g(2)), ...(g(4) ? { year: Number(g(4)) } : {}) });

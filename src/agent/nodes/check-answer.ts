@@ -20,10 +20,13 @@ function textOf(message: BaseMessage): string {
     : message.content.map((part) => ("text" in part && typeof part.text === "string" ? part.text : "")).join("");
 }
 
+/** How the correction note begins (a scripted model recognises it by this). */
+export const CORRECTION_NOTE_START = "Your answer states numbers that this turn's tool results and what you remember do not support:";
+
 /** What the model is told when its answer states numbers the turn's sources do not support. */
 export function correctionNote(unsupported: readonly string[]): string {
   return [
-    `Your answer states numbers that this turn's tool results and what you remember do not support: ${unsupported.map((each) => `"${each}"`).join(", ")}.`,
+    `${CORRECTION_NOTE_START} ${unsupported.map((each) => `"${each}"`).join(", ")}.`,
     "Rewrite the whole answer for the user. Use only numbers that appear in the tool results above, or that you compute from them (say how, e.g. a difference or an average); leave out anything you cannot support.",
   ].join(" ");
 }

@@ -1,0 +1,90 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir, totalmem, type as osType, release } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { chatModelFromConfig, ollamaReachable } from "../src/agent/model.js";
+import { withRedis } from "../src/cli/connection.js";
+import { loadConfig, type Config } from "../src/config.js";
+import { WellnessError } from "../src/errors.js";
+import { createLogger } from "../src/logger.js";
+import { embeddingsFromConfig } from "../src/memory/embeddings/index.js";
+import { KeySchema } from "../src/redis/keys.js";
+import { buildEvalCases } from "./cases.js";
+import { EVAL_DAYS, EVAL_SEED, EVAL_TIME_ZONE, prepareEvalData } from "./dataset.js";
+import { buildEvalGraphs } from "./graphs.js";
+import { runEvaluation, type EvalMode } from "./harness.js";
+import { renderReport, summarize } from "./report.js";
+import { HealthStore } from "../src/health/store/health-store.js";
+
+const HEADER = `# Evaluation
+
+How well the configured chat model answers the questions this agent exists for, through the real
+stateful and stateless graphs. Produced by \`npm run eval\`; see the README ("Evaluating a chat
+model") for how to run it and how to read the table.
+
+`;
+
+/** The chat model must answer before anything is imported: a missing Ollama fails in a second. */
+async function requireModel(config: Config): Promise<void> {
+  const reach = await ollamaReachable(config.ollama.baseUrl);
+  if (!reach.ok) {
+    throw new WellnessError(
+      "ERR_MODEL_UNAVAILABLE",
+      `npm run eval needs the chat model, and Ollama does not answer at ${config.ollama.baseUrl} (${reach.error ?? "no answer"}). Start Ollama (ollama serve), pull the model (ollama pull ${config.ollama.model}), or point OLLAMA_BASE_URL and OLLAMA_MODEL at a running one.`,
+    );
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      out: { type: "string", default: "docs/evaluation.md" },
+      mode: { type: "string", default: "both" },
+      user: { type: "string", default: "eval" },
+    },
+  });
+  if (!["both", "stateful", "stateless"].includes(values.mode)) throw new WellnessError("ERR_USAGE", `--mode must be both, stateful or stateless, not "${values.mode}".`);
+  const config = loadConfig();
+  await requireModel(config);
+  const log = createLogger(config.logLevel);
+  await withRedis(config, log, async (client) => {
+    const keys = new KeySchema(config.redis.keyPrefix);
+    const dir = mkdtempSync(join(tmpdir(), "wellness-eval-"));
+    try {
+      log.info(`Importing the evaluation export (seed ${EVAL_SEED}, ${EVAL_DAYS} days) for user ${values.user} ...`);
+      const data = await prepareEvalData({ client, keys, userId: values.user, dir, indexTtlSeconds: config.memoryTtlSeconds });
+      const cases = await buildEvalCases({ store: new HealthStore(client, keys), userId: values.user, timeZone: EVAL_TIME_ZONE, now: data.now });
+      const all = await buildEvalGraphs({ client, keys, model: chatModelFromConfig(config), embeddings: embeddingsFromConfig(config), timeZone: EVAL_TIME_ZONE, now: data.now, memoryTtlSeconds: config.memoryTtlSeconds });
+      const graphs = values.mode === "both" ? all : { [values.mode as EvalMode]: all[values.mode as EvalMode] };
+      const results = await runEvaluation({
+        cases,
+        graphs,
+        userId: values.user,
+        onResult: (result) => log.info(`${result.mode} ${result.caseId}: tools ${result.toolsOk ? "ok" : "wrong"}, facts ${result.factsFound}/${result.factsTotal}, ${result.faithfulness?.status ?? "no check"}, ${Math.round(result.latencyMs)} ms`),
+      });
+      const info = await client.info("server");
+      const redisVersion = /redis_version:(\S+)/u.exec(info)?.[1] ?? "unknown";
+      const cpu = cpus();
+      const report = renderReport(results, cases, {
+        model: `ChatOllama ${config.ollama.model} at ${config.ollama.baseUrl} (temperature 0)`,
+        machine: `${cpu[0]?.model ?? "unknown CPU"} x${cpu.length}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${osType()} ${release()}, Node ${process.version}, Redis ${redisVersion}`,
+        date: new Date().toISOString().slice(0, 10),
+        dataset: `synthetic export, seed ${EVAL_SEED}, ${data.stats.days} days ${data.stats.firstDate} to ${data.stats.lastDate}, questions asked at ${data.now.toISOString()} in ${EVAL_TIME_ZONE}`,
+      });
+      writeFileSync(values.out, `${HEADER}${report}`);
+      for (const mode of ["stateful", "stateless"] as const) {
+        if (!graphs[mode]) continue;
+        const s = summarize(results, mode);
+        log.info(`${mode}: tools ${(s.toolAccuracy * 100).toFixed(1)}%, facts ${(s.factAccuracy * 100).toFixed(1)}%, unsupported drafts ${(s.unsupportedRate * 100).toFixed(1)}%, median ${Math.round(s.medianLatencyMs)} ms`);
+      }
+      log.info(`Wrote ${values.out}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof WellnessError ? error.message : ((error as Error).stack ?? String(error))}\n`);
+  process.exitCode = 1;
+});
