@@ -14,6 +14,10 @@ import { EVAL_DAYS, EVAL_SEED, EVAL_TIME_ZONE, prepareEvalData } from "./dataset
 import { buildEvalGraphs } from "./graphs.js";
 import { runEvaluation, type EvalMode } from "./harness.js";
 import { renderReport, summarize } from "./report.js";
+import { ReplayChatModel } from "./replay.js";
+
+/** With --model replay, every 8th draft states an invented number for the check to catch. */
+const REPLAY_INVENT_EVERY = 8;
 import { HealthStore } from "../src/health/store/health-store.js";
 
 const HEADER = `# Evaluation
@@ -41,11 +45,14 @@ async function main(): Promise<void> {
       out: { type: "string", default: "docs/evaluation.md" },
       mode: { type: "string", default: "both" },
       user: { type: "string", default: "eval" },
+      model: { type: "string", default: "config" },
     },
   });
+  if (!["config", "replay"].includes(values.model)) throw new WellnessError("ERR_USAGE", `--model must be config (the configured chat model) or replay (the scripted reference replay), not "${values.model}".`);
+  const replay = values.model === "replay";
   if (!["both", "stateful", "stateless"].includes(values.mode)) throw new WellnessError("ERR_USAGE", `--mode must be both, stateful or stateless, not "${values.mode}".`);
   const config = loadConfig();
-  await requireModel(config);
+  if (!replay) await requireModel(config);
   const log = createLogger(config.logLevel);
   await withRedis(config, log, async (client) => {
     const keys = new KeySchema(config.redis.keyPrefix);
@@ -54,7 +61,7 @@ async function main(): Promise<void> {
       log.info(`Importing the evaluation export (seed ${EVAL_SEED}, ${EVAL_DAYS} days) for user ${values.user} ...`);
       const data = await prepareEvalData({ client, keys, userId: values.user, dir, indexTtlSeconds: config.memoryTtlSeconds });
       const cases = await buildEvalCases({ store: new HealthStore(client, keys), userId: values.user, timeZone: EVAL_TIME_ZONE, now: data.now });
-      const all = await buildEvalGraphs({ client, keys, model: chatModelFromConfig(config), embeddings: embeddingsFromConfig(config), timeZone: EVAL_TIME_ZONE, now: data.now, memoryTtlSeconds: config.memoryTtlSeconds });
+      const all = await buildEvalGraphs({ client, keys, model: replay ? new ReplayChatModel(cases, { inventEvery: REPLAY_INVENT_EVERY }) : chatModelFromConfig(config), embeddings: embeddingsFromConfig(config), timeZone: EVAL_TIME_ZONE, now: data.now, memoryTtlSeconds: config.memoryTtlSeconds });
       const graphs = values.mode === "both" ? all : { [values.mode as EvalMode]: all[values.mode as EvalMode] };
       const results = await runEvaluation({
         cases,
@@ -66,10 +73,12 @@ async function main(): Promise<void> {
       const redisVersion = /redis_version:(\S+)/u.exec(info)?.[1] ?? "unknown";
       const cpu = cpus();
       const report = renderReport(results, cases, {
-        model: `ChatOllama ${config.ollama.model} at ${config.ollama.baseUrl} (temperature 0)`,
+        model: replay
+          ? `scripted reference replay (not a language model): calls each question's reference tools, reads their results back, invents one number in every ${REPLAY_INVENT_EVERY}th draft`
+          : `ChatOllama ${config.ollama.model} at ${config.ollama.baseUrl} (temperature 0)`,
         machine: `${cpu[0]?.model ?? "unknown CPU"} x${cpu.length}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${osType()} ${release()}, Node ${process.version}, Redis ${redisVersion}`,
         date: new Date().toISOString().slice(0, 10),
-        dataset: `synthetic export, seed ${EVAL_SEED}, ${data.stats.days} days ${data.stats.firstDate} to ${data.stats.lastDate}, questions asked at ${data.now.toISOString()} in ${EVAL_TIME_ZONE}`,
+        dataset: `synthetic export, seed ${EVAL_SEED}, ${data.stats.days} days ${data.stats.firstDate} to ${data.stats.lastDate}, questions asked at ${data.now.toISOString()} in ${EVAL_TIME_ZONE}; embeddings: ${config.embedding.provider} ${config.embedding.model}`,
       });
       writeFileSync(values.out, `${HEADER}${report}`);
       for (const mode of ["stateful", "stateless"] as const) {

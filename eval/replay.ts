@@ -1,4 +1,6 @@
-import { AIMessage, isHumanMessage, isToolMessage, type BaseMessage } from "@langchain/core/messages";
+import { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import { AIMessage, AIMessageChunk, isHumanMessage, isToolMessage, type BaseMessage } from "@langchain/core/messages";
+import type { ChatResult } from "@langchain/core/outputs";
 import { CORRECTION_NOTE_START } from "../src/agent/nodes/check-answer.js";
 import type { EvalCase } from "./cases.js";
 
@@ -69,4 +71,48 @@ export function replayResponder(cases: readonly EvalCase[], options: ReplayOptio
     const invent = !correcting && options.inventEvery !== undefined && options.inventEvery > 0 && found.index % options.inventEvery === 0;
     return new AIMessage(invent ? `${INVENTED}\n${answer}` : answer);
   };
+}
+
+/** The structured output the record node asks for (goals and preferences stated): none. */
+const STATED_FACTS = "stated_facts";
+
+/**
+ * The scripted evaluation model as a LangChain chat model: {@link replayResponder} behind
+ * `bindTools`, and an empty list of stated goals when the record node asks for structured output.
+ * `npm run eval -- --model replay` runs the set with it, to check the harness and to measure the
+ * graphs' own time without a language model.
+ *
+ * @example
+ * ```ts
+ * const model = new ReplayChatModel(cases, { inventEvery: 8 });
+ * const graphs = await buildEvalGraphs({ ...options, model });
+ * ```
+ */
+export class ReplayChatModel extends BaseChatModel {
+  private readonly respond: (messages: readonly BaseMessage[]) => AIMessage;
+  private tools: string[] = [];
+
+  constructor(cases: readonly EvalCase[], options: ReplayOptions = {}, respond?: (messages: readonly BaseMessage[]) => AIMessage) {
+    super({});
+    this.respond = respond ?? replayResponder(cases, options);
+  }
+
+  _llmType(): string {
+    return "replay";
+  }
+
+  override bindTools(tools: { name?: string; function?: { name?: string } }[]): ReplayChatModel {
+    const bound = new ReplayChatModel([], {}, this.respond);
+    bound.tools = tools.map((each) => each.name ?? each.function?.name ?? "");
+    return bound;
+  }
+
+  _generate(messages: BaseMessage[]): Promise<ChatResult> {
+    const reply =
+      this.tools.length === 1 && this.tools[0] === STATED_FACTS
+        ? new AIMessage({ content: "", tool_calls: [{ id: "call_stated_facts", name: STATED_FACTS, args: { items: [] }, type: "tool_call" }] })
+        : this.respond(messages);
+    const text = typeof reply.content === "string" ? reply.content : "";
+    return Promise.resolve({ generations: [{ text, message: new AIMessageChunk({ content: reply.content, tool_calls: reply.tool_calls ?? [] }) }] });
+  }
 }

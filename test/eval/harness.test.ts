@@ -7,13 +7,12 @@ import { buildEvalCases, CATEGORIES, type EvalCase } from "../../eval/cases.js";
 import { EVAL_TIME_ZONE, prepareEvalData } from "../../eval/dataset.js";
 import { buildEvalGraphs } from "../../eval/graphs.js";
 import { runEvaluation, type QuestionResult } from "../../eval/harness.js";
-import { INVENTED, replayResponder } from "../../eval/replay.js";
+import { INVENTED, ReplayChatModel } from "../../eval/replay.js";
 import { renderReport, summarize } from "../../eval/report.js";
 import { HealthStore } from "../../src/index.js";
 import { HashingEmbeddings } from "../support/hashing-embeddings.js";
 import { freePort } from "../support/ports.js";
 import { connectTestRedis, type TestConnection } from "../support/redis.js";
-import { ScriptedChatModel } from "../support/scripted-model.js";
 
 const INVENT_EVERY = 8;
 
@@ -29,8 +28,7 @@ describe("the evaluation harness, on the scripted model", () => {
     dir = mkdtempSync(join(tmpdir(), "wellness-eval-test-"));
     const data = await prepareEvalData({ client: test.client, keys: test.keys, userId: "eval", dir, indexTtlSeconds: 3600 });
     cases = await buildEvalCases({ store: new HealthStore(test.client, test.keys), userId: "eval", timeZone: EVAL_TIME_ZONE, now: data.now });
-    const respond = replayResponder(cases, { inventEvery: INVENT_EVERY });
-    const model = new ScriptedChatModel((call) => respond(call.messages));
+    const model = new ReplayChatModel(cases, { inventEvery: INVENT_EVERY });
     const graphs = await buildEvalGraphs({ client: test.client, keys: test.keys, model, embeddings: new HashingEmbeddings(), timeZone: EVAL_TIME_ZONE, now: data.now, memoryTtlSeconds: 3600 });
     results = await runEvaluation({ cases, graphs, userId: "eval", runId: "t" });
     report = renderReport(results, cases, { model: "scripted", machine: "test", date: "2025-06-30", dataset: "eval export" });
