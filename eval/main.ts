@@ -22,9 +22,10 @@ import { HealthStore } from "../src/health/store/health-store.js";
 
 const HEADER = `# Evaluation
 
-How well the configured chat model answers the questions this agent exists for, through the real
-stateful and stateless graphs. Produced by \`npm run eval\`; see the README ("Evaluating a chat
-model") for how to run it and how to read the table.
+How well a chat model answers the questions this agent exists for, through the real stateful and
+stateless graphs: tool selection, facts in the answers, numbers no source supports, and latency.
+Written by \`npm run eval\`; the README section "Answers you can trust: numeric checks and the
+evaluation" says how to run it and how to read the tables.
 
 `;
 
