@@ -131,6 +131,11 @@ describe("matching against a turn's sources", () => {
     expect(unsupported("A normal resting heart rate is 50-90 bpm.", from)).toEqual(["50-90 bpm"]);
   });
 
+  it("needs no source for calendar facts, only when their unit or referent says so", () => {
+    expect(unsupported("Over the past 24 hours, 7 days a week, 60 minutes each.", sources([{}]))).toEqual([]);
+    expect(unsupported("You took 24 steps.", sources([{}]))).toEqual(["24 steps"]);
+  });
+
   it("does not derive small whole numbers from differences", () => {
     const evidence = collectEvidence(sources([{ a: 17, b: 20, c: 31 }]));
     const [three] = extractNumbers("3 workouts");

@@ -72,6 +72,22 @@ function supportsDate(date: StatedDate, evidence: Evidence): boolean {
   return evidence.partialDates.some((candidate) => dateMatches(date, candidate));
 }
 
+/** Facts of the calendar a reply may state without a source: "24 hours", "7 days a week", "60 minutes". */
+const CALENDAR: readonly { value: number; units?: readonly Unit[]; referents?: readonly string[] }[] = [
+  { value: 24, units: ["h"] },
+  { value: 60, units: ["min", "s"] },
+  { value: 7, referents: ["days", "day"] },
+  { value: 12, referents: ["months"] },
+  { value: 52, referents: ["weeks"] },
+  { value: 365, referents: ["days"] },
+];
+
+function isCalendar(stated: StatedNumber): boolean {
+  return CALENDAR.some(
+    (fact) => fact.value === stated.value && ((stated.unit !== undefined && fact.units?.includes(stated.unit)) || (stated.referent !== undefined && fact.referents?.includes(stated.referent))),
+  );
+}
+
 function supportsValue(value: number, tolerance: number, unit: Unit | undefined, evidence: Evidence): boolean {
   if (near(value, tolerance, unit, evidence.direct)) return true;
   if (Math.abs(value) < MIN_DERIVED) return false;
@@ -85,7 +101,8 @@ function supportsValue(value: number, tolerance: number, unit: Unit | undefined,
  * -3 a tool returned), or derived from two source numbers (a sum, a difference, a percent change
  * or a percentage of the other). Dates must fall on a date the sources name or cover; times of day
  * within the written precision of one the sources give; a narrow range ("7-8 hours") must hold a
- * source number, any range may instead have both ends supported.
+ * source number, any range may instead have both ends supported. Calendar facts ("24 hours",
+ * "7 days") need no source.
  *
  * @example
  * ```ts
@@ -111,6 +128,6 @@ export function isSupported(stated: StatedNumber, evidence: Evidence): boolean {
       return supportsValue(stated.value, stated.tolerance, stated.unit, evidence) && supportsValue(high, stated.tolerance, stated.unit, evidence);
     }
     default:
-      return supportsValue(stated.value, stated.tolerance, stated.unit, evidence);
+      return isCalendar(stated) || supportsValue(stated.value, stated.tolerance, stated.unit, evidence);
   }
 }
