@@ -136,6 +136,13 @@ describe("matching against a turn's sources", () => {
     expect(unsupported("You took 24 steps.", sources([{}]))).toEqual(["24 steps"]);
   });
 
+  it("derives small decimals from the top-level figures and memory only", () => {
+    const nights = Array.from({ length: 20 }, (_, index) => ({ asleepHours: 5 + index * 0.173, deepHours: 0.8 + index * 0.041 }));
+    const from = sources([{ averages: { asleepHours: 7.02 }, perNight: nights }], { memoryContext: "- (goal, 2025-05-01) sleep 8 hours a night" });
+    expect(unsupported("You slept 7.02 hours, 0.98 hours short of your 8-hour goal.", from)).toEqual([]);
+    expect(unsupported("You slept 0.37 hours more than usual.", from)).toEqual(["0.37 hours"]);
+  });
+
   it("does not derive small whole numbers from differences", () => {
     const evidence = collectEvidence(sources([{ a: 17, b: 20, c: 31 }]));
     const [three] = extractNumbers("3 workouts");

@@ -14,13 +14,15 @@ export interface EvidenceSources {
 
 /**
  * The numbers, dates and times found in a turn's sources. `direct` are numbers as written;
- * `scalars` are the ones a reply is likely to combine (not per-day list entries, plus each list's
- * sum, average, minimum, maximum and length), from which sums, differences, ratios and percent
- * changes are derived when a stated number is not found directly.
+ * `scalars` are the ones a reply is likely to combine (the tools' top-level figures, memory and
+ * the question, not per-day list entries), `summaries` each list's length and each list field's
+ * sum, average, minimum and maximum. Sums, differences, ratios and percent changes are derived
+ * from them when a stated number is not found directly.
  */
 export interface Evidence {
   direct: number[];
   scalars: number[];
+  summaries: number[];
   /** YYYY-MM-DD. */
   dates: Set<string>;
   /** Dates written without a year or month ("Oct 14", "the 14th"), as in the question or memory. */
@@ -77,7 +79,7 @@ function walk(value: unknown, path: string, inList: boolean, evidence: Evidence,
     }
   } else if (Array.isArray(value)) {
     evidence.direct.push(value.length);
-    evidence.scalars.push(value.length);
+    evidence.summaries.push(value.length);
     for (const item of value) walk(item, `${path}[]`, true, evidence, groups);
   } else if (value !== null && typeof value === "object") {
     const record = value as Record<string, unknown>;
@@ -88,7 +90,7 @@ function walk(value: unknown, path: string, inList: boolean, evidence: Evidence,
 
 /** The numbers, dates and times of a turn's tool results, memory context, question and today's date. */
 export function collectEvidence(sources: EvidenceSources): Evidence {
-  const evidence: Evidence = { direct: [], scalars: [], dates: new Set(), partialDates: [], times: [] };
+  const evidence: Evidence = { direct: [], scalars: [], summaries: [], dates: new Set(), partialDates: [], times: [] };
   const groups = new Map<string, number[]>();
   for (const text of sources.toolResults) {
     let parsed: unknown;
@@ -105,7 +107,7 @@ export function collectEvidence(sources: EvidenceSources): Evidence {
     const sum = values.reduce((a, b) => a + b, 0);
     const summary = [sum, sum / values.length, Math.min(...values), Math.max(...values)];
     evidence.direct.push(...summary);
-    evidence.scalars.push(...summary);
+    evidence.summaries.push(...summary);
   }
   addStated(evidence, extractNumbers(sources.memoryContext), true);
   addStated(evidence, extractNumbers(sources.question), true);

@@ -2,11 +2,12 @@ import type { Evidence } from "./evidence.js";
 import type { StatedDate, StatedNumber } from "./extract.js";
 import { conversionsInto, type Unit } from "./units.js";
 
-/** At most this many scalars are combined pairwise (n² derived values). */
-const MAX_SCALARS = 200;
+/** At most this many numbers are combined pairwise (n² derived values). */
+const MAX_COMBINED = 200;
 /**
- * Below this magnitude a whole number is only supported directly: differences of a few hundred
- * source numbers cover every small integer, so deriving one would support anything.
+ * Below this magnitude a number is derived only from the sources' top-level figures, and a whole
+ * number not at all: differences of a few hundred list summaries cover every small value, so
+ * deriving one from them would support anything.
  */
 const MIN_DERIVED = 10;
 /** A range this narrow ("7-8 hours") is a rounding of one value; a wider one states both ends. */
@@ -34,27 +35,33 @@ interface Derived {
   percent: number[];
 }
 
-const derivedCache = new WeakMap<Evidence, Derived>();
+const derivedCache = new WeakMap<Evidence, { all: Derived; topLevel: Derived }>();
 
-/** Sums, differences, percent changes and ratios of every pair of scalars, computed once per evidence. */
-function derived(evidence: Evidence): Derived {
-  const cached = derivedCache.get(evidence);
-  if (cached) return cached;
-  const scalars = [...new Set(evidence.scalars)].slice(0, MAX_SCALARS);
+/** Sums, differences, percent changes and ratios of every pair of numbers. */
+function combine(numbers: readonly number[]): Derived {
+  const unique = [...new Set(numbers)].slice(0, MAX_COMBINED);
   const arithmetic: number[] = [];
   const percent: number[] = [];
-  for (let i = 0; i < scalars.length; i++) {
-    const a = scalars[i] ?? 0;
-    for (let j = i + 1; j < scalars.length; j++) {
-      const b = scalars[j] ?? 0;
+  for (let i = 0; i < unique.length; i++) {
+    const a = unique[i] ?? 0;
+    for (let j = i + 1; j < unique.length; j++) {
+      const b = unique[j] ?? 0;
       arithmetic.push(a + b, a - b);
       if (a !== 0) percent.push(((b - a) / a) * 100, (b / a) * 100);
       if (b !== 0) percent.push(((a - b) / b) * 100, (a / b) * 100);
     }
   }
-  const result = { arithmetic, percent };
-  derivedCache.set(evidence, result);
-  return result;
+  return { arithmetic, percent };
+}
+
+/** Derived values of the top-level figures alone and of everything, computed once per evidence. */
+function derived(evidence: Evidence, topLevelOnly: boolean): Derived {
+  let cached = derivedCache.get(evidence);
+  if (!cached) {
+    cached = { topLevel: combine(evidence.scalars), all: combine([...evidence.scalars, ...evidence.summaries]) };
+    derivedCache.set(evidence, cached);
+  }
+  return topLevelOnly ? cached.topLevel : cached.all;
 }
 
 function dateMatches(stated: StatedDate, candidate: StatedDate): boolean {
@@ -90,8 +97,9 @@ function isCalendar(stated: StatedNumber): boolean {
 
 function supportsValue(value: number, tolerance: number, unit: Unit | undefined, evidence: Evidence): boolean {
   if (near(value, tolerance, unit, evidence.direct)) return true;
-  if (Math.abs(value) < MIN_DERIVED) return false;
-  const { arithmetic, percent } = derived(evidence);
+  const small = Math.abs(value) < MIN_DERIVED;
+  if (small && tolerance >= 0.5) return false;
+  const { arithmetic, percent } = derived(evidence, small);
   return near(value, tolerance, unit, unit === "%" ? percent : arithmetic);
 }
 
