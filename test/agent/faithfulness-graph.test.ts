@@ -117,6 +117,18 @@ describe("check_answer in the graphs", () => {
     expect(model.calls).toHaveLength(3);
   });
 
+  it("sends the draft flagged when the rewrite fails, so the turn still ends with an answer", async () => {
+    const model = stepsModel(
+      () => "You averaged 9,412 steps a day.",
+      () => {
+        throw new Error("model went away");
+      },
+    );
+    const result = await stateful(model).invoke(...turn("How many steps did I walk last week?", "s-rewrite-fails"));
+    expect(result.faithfulness).toEqual({ status: "flagged", checked: 1, unsupported: ["9,412 steps"], flagged: ["9,412 steps"] });
+    expect(text(result.messages.at(-1))).toBe("You averaged 9,412 steps [unverified] a day.");
+  });
+
   it("accepts numbers the user's own question contains", async () => {
     const model = stepsModel(
       (average) => `You averaged ${average} steps, below the 7,500 you asked about.`,

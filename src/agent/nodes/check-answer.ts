@@ -42,8 +42,8 @@ function thisTurn(messages: readonly BaseMessage[]): BaseMessage[] {
  * results, its memory context, the question and today's date (see src/agent/faithfulness). When
  * all are supported it adds no model call. Otherwise the model is asked once, without tools, to
  * rewrite the answer with a note naming the unsupported numbers; the rewrite replaces the answer
- * when it is fully supported ("corrected"), else the answer is sent with the remaining numbers
- * marked "[unverified]" ("flagged"). The result goes to state.faithfulness and, when the answer is
+ * when it is fully supported ("corrected"), else (also when that call fails: the turn still ends
+ * with an answer) the answer is sent with the remaining numbers marked "[unverified]" ("flagged"). The result goes to state.faithfulness and, when the answer is
  * replaced, onto the answer's response_metadata.
  */
 export function checkAnswerNode(options: CheckAnswerOptions) {
@@ -63,8 +63,10 @@ export function checkAnswerNode(options: CheckAnswerOptions) {
     if (first.unsupported.length === 0) return { faithfulness: { status: "supported", checked: first.stated.length, unsupported: [], flagged: [] } };
     const unsupported = first.unsupported.map((each) => each.text);
     const system = new SystemMessage(systemPrompt({ timeZone: options.timeZone, today, memoryContext: state.memoryContext, suggestedPlan: "", tools: false }));
-    const reply = await callModel(options.model, [system, ...turn, new HumanMessage(correctionNote(unsupported))], undefined);
-    const revised = textOf(reply).trim();
+    const revised = await callModel(options.model, [system, ...turn, new HumanMessage(correctionNote(unsupported))], undefined).then(
+      (reply) => textOf(reply).trim(),
+      () => "",
+    );
     const second = revised ? checkNumbers(revised, sources) : first;
     const faithfulness: FaithfulnessResult =
       revised && second.unsupported.length === 0
