@@ -29,6 +29,14 @@ export interface Evidence {
   partialDates: StatedDate[];
   /** Minutes after midnight. */
   times: number[];
+  /** Derived values, filled in by the matcher the first time a number is not found directly. */
+  derived: { topLevel?: DerivedValues; all?: DerivedValues };
+}
+
+/** Sums and differences, and percent changes and ratios, of pairs of source numbers. */
+export interface DerivedValues {
+  arithmetic: number[];
+  percent: number[];
 }
 
 const MAX_RANGE_DAYS = 400;
@@ -90,7 +98,7 @@ function walk(value: unknown, path: string, inList: boolean, evidence: Evidence,
 
 /** The numbers, dates and times of a turn's tool results, memory context, question and today's date. */
 export function collectEvidence(sources: EvidenceSources): Evidence {
-  const evidence: Evidence = { direct: [], scalars: [], summaries: [], dates: new Set(), partialDates: [], times: [] };
+  const evidence: Evidence = { direct: [], scalars: [], summaries: [], dates: new Set(), partialDates: [], times: [], derived: {} };
   const groups = new Map<string, number[]>();
   for (const text of sources.toolResults) {
     let parsed: unknown;

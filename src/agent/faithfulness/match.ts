@@ -1,4 +1,4 @@
-import type { Evidence } from "./evidence.js";
+import type { DerivedValues, Evidence } from "./evidence.js";
 import type { StatedDate, StatedNumber } from "./extract.js";
 import { conversionsInto, type Unit } from "./units.js";
 
@@ -28,17 +28,8 @@ function within(low: number, high: number, tolerance: number, unit: Unit | undef
   return conversionsInto(unit).some((factor) => candidates.some((candidate) => candidate * factor >= low - tolerance && candidate * factor <= high + tolerance));
 }
 
-interface Derived {
-  /** Sums and differences of two scalars. */
-  arithmetic: number[];
-  /** Percent changes and percent ratios of two scalars. */
-  percent: number[];
-}
-
-const derivedCache = new WeakMap<Evidence, { all: Derived; topLevel: Derived }>();
-
 /** Sums, differences, percent changes and ratios of every pair of numbers. */
-function combine(numbers: readonly number[]): Derived {
+function combine(numbers: readonly number[]): DerivedValues {
   const unique = [...new Set(numbers)].slice(0, MAX_COMBINED);
   const arithmetic: number[] = [];
   const percent: number[] = [];
@@ -54,14 +45,10 @@ function combine(numbers: readonly number[]): Derived {
   return { arithmetic, percent };
 }
 
-/** Derived values of the top-level figures alone and of everything, computed once per evidence. */
-function derived(evidence: Evidence, topLevelOnly: boolean): Derived {
-  let cached = derivedCache.get(evidence);
-  if (!cached) {
-    cached = { topLevel: combine(evidence.scalars), all: combine([...evidence.scalars, ...evidence.summaries]) };
-    derivedCache.set(evidence, cached);
-  }
-  return topLevelOnly ? cached.topLevel : cached.all;
+/** Derived values of the top-level figures alone, or of everything; computed once per evidence. */
+function derived(evidence: Evidence, topLevelOnly: boolean): DerivedValues {
+  if (topLevelOnly) return (evidence.derived.topLevel ??= combine(evidence.scalars));
+  return (evidence.derived.all ??= combine([...evidence.scalars, ...evidence.summaries]));
 }
 
 function dateMatches(stated: StatedDate, candidate: StatedDate): boolean {
