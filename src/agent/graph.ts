@@ -8,6 +8,7 @@ import type { UserContext } from "../cache/user-context.js";
 import type { LearningQueue } from "../learning/queue.js";
 import type { Memory } from "../memory/index.js";
 import { agentNode } from "./nodes/agent.js";
+import { checkAnswerNode } from "./nodes/check-answer.js";
 import { recordNode } from "./nodes/record.js";
 import { retrieveMemoryNode } from "./nodes/retrieve-memory.js";
 import { toolsNode } from "./nodes/tools.js";
@@ -54,8 +55,13 @@ function agentOptions(options: GraphOptions) {
   };
 }
 
+/** check_answer checks the final answer's numbers with the agent's model, time zone and clock. */
+function checkOptions(options: GraphOptions) {
+  return { model: options.model, timeZone: options.timeZone, ...(options.now ? { now: options.now } : {}) };
+}
+
 /**
- * The StatefulRAGAgent: START -> retrieve_memory -> agent <-> tools, agent -> record -> END.
+ * The StatefulRAGAgent: START -> retrieve_memory -> agent <-> tools, agent -> check_answer -> record -> END.
  * The conversation persists in the checkpointer under thread_id (the session id); the user comes
  * from configurable.userId.
  *
@@ -72,9 +78,11 @@ export function createStatefulGraph(options: StatefulGraphOptions) {
     .addNode("agent", agentNode(agentOptions(options)))
     .addNode("tools", toolsNode(options.tools))
     .addNode("record", recordNode(options.memory, options.model, log, options.learningQueue))
+    .addNode("check_answer", checkAnswerNode(checkOptions(options)))
     .addEdge(START, "retrieve_memory")
     .addEdge("retrieve_memory", "agent")
-    .addConditionalEdges("agent", afterAgent, { tools: "tools", done: "record" })
+    .addConditionalEdges("agent", afterAgent, { tools: "tools", done: "check_answer" })
+    .addEdge("check_answer", "record")
     .addEdge("tools", "agent")
     .addEdge("record", END)
     .compile({ ...(options.checkpointer ? { checkpointer: options.checkpointer } : {}), name: "stateful_agent" });
@@ -87,8 +95,10 @@ export function createStatelessGraph(options: GraphOptions) {
   return new StateGraph(AgentState)
     .addNode("agent", agent)
     .addNode("tools", tools)
+    .addNode("check_answer", checkAnswerNode(checkOptions(options)))
     .addEdge(START, "agent")
-    .addConditionalEdges("agent", afterAgent, { tools: "tools", done: END })
+    .addConditionalEdges("agent", afterAgent, { tools: "tools", done: "check_answer" })
+    .addEdge("check_answer", END)
     .addEdge("tools", "agent")
     .compile({ name: "stateless_agent" });
 }

@@ -22,6 +22,7 @@ import { createCacheTools, createHealthTools } from "./tools/index.js";
 export { createStatefulGraph, createStatelessGraph, type GraphOptions, type StatefulGraphOptions } from "./graph.js";
 export { callModel, chatModelFromConfig } from "./model.js";
 export { AgentState, type AgentStateType, type TurnToolCall } from "./state.js";
+export { checkNumbers, extractNumbers, isSupported, markUnsupported, type FaithfulnessResult, type FaithfulnessStatus, type StatedNumber } from "./faithfulness/index.js";
 export { PeriodError, resolvePeriod, todayIn, type DateRange } from "./time-range.js";
 export { createHealthTools, resolveMetric, TOOL_NAMES, ToolContextError, UnknownMetricError, type ToolDependencies, type ToolName } from "./tools/index.js";
 

@@ -1,4 +1,5 @@
 import { Annotation, MessagesAnnotation } from "@langchain/langgraph";
+import type { FaithfulnessResult } from "./faithfulness/index.js";
 
 /** One tool call of the current turn, for the procedural record. */
 export interface TurnToolCall {
@@ -24,6 +25,8 @@ export const AgentState = Annotation.Root({
   /** Tool rounds (model replies with tool calls) in this turn. */
   toolRounds: Annotation<number>({ reducer: (_, next) => next, default: () => 0 }),
   turnStartedAt: Annotation<number>({ reducer: (_, next) => next, default: () => 0 }),
+  /** The numeric check of this turn's answer, set by check_answer. */
+  faithfulness: Annotation<FaithfulnessResult | null>({ reducer: (_, next) => next, default: () => null }),
 });
 
 export type AgentStateType = typeof AgentState.State;

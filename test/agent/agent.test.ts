@@ -55,8 +55,8 @@ describe("the LangGraph entry points", () => {
     process.env.REDIS_KEY_PREFIX = prefix;
     const stateful = await (await import("../../graphs/stateful.js")).graph();
     const stateless = await (await import("../../graphs/stateless.js")).graph();
-    expect(Object.keys(stateful.nodes).sort()).toEqual(["__start__", "agent", "record", "retrieve_memory", "tools"]);
-    expect(Object.keys(stateless.nodes).sort()).toEqual(["__start__", "agent", "tools"]);
+    expect(Object.keys(stateful.nodes).sort()).toEqual(["__start__", "agent", "check_answer", "record", "retrieve_memory", "tools"]);
+    expect(Object.keys(stateless.nodes).sort()).toEqual(["__start__", "agent", "check_answer", "tools"]);
     expect(stateful.checkpointer).toBeUndefined();
   });
 });

@@ -60,9 +60,10 @@ describe("the LangGraph server API with the official SDK Client", () => {
     }
     expect(events).toContain("values");
     expect(events).toContain("updates");
-    const state = await amy.threads.getState<{ messages: { content: unknown }[]; userId: string }>(thread.thread_id);
+    const state = await amy.threads.getState<{ messages: { content: unknown }[]; userId: string; faithfulness: { status: string } }>(thread.thread_id);
     expect(state.values.userId).toBe("amy");
-    expect(state.values.messages.at(-1)?.content).toBe("You slept 7.5 hours on average.");
+    expect(state.values.messages.at(-1)?.content).toBe("You slept 7.5 hours [unverified] on average.");
+    expect(state.values.faithfulness.status).toBe("flagged");
     const history = await amy.threads.getHistory(thread.thread_id, { limit: 20 });
     expect(history.length).toBeGreaterThanOrEqual(4);
     const found = await amy.threads.search({ metadata: { topic: "sleep" } });

@@ -4,6 +4,7 @@ import { Hono, type Context } from "hono";
 import { streamSSE, type SSEStreamingApi } from "hono/streaming";
 import { z } from "zod";
 import type { WellnessAgent } from "../../agent/index.js";
+import type { FaithfulnessResult } from "../../agent/faithfulness/index.js";
 import type { TurnToolCall } from "../../agent/state.js";
 import { MemoryNotFoundError, WellnessError } from "../../errors.js";
 import type { Logger } from "../../logger.js";
@@ -38,6 +39,7 @@ async function streamTurn(
   let answer = "";
   let memoryHits = 0;
   const tools: string[] = [];
+  let faithfulness: FaithfulnessResult | null = null;
   try {
     for await (const item of await run()) {
       const [mode, payload] = item as [string, unknown];
@@ -51,7 +53,11 @@ async function streamTurn(
           }
         }
       } else if (mode === "updates") {
-        const updates = payload as Record<string, { memoryContext?: string; turnToolCalls?: TurnToolCall[] } | undefined>;
+        const updates = payload as Record<string, { memoryContext?: string; turnToolCalls?: TurnToolCall[]; faithfulness?: FaithfulnessResult; messages?: BaseMessage[] } | undefined>;
+        const checked = updates.check_answer;
+        if (checked?.faithfulness) faithfulness = checked.faithfulness;
+        const replaced = checked?.messages?.at(-1);
+        if (replaced) answer = text(replaced);
         const context = updates.retrieve_memory?.memoryContext;
         if (context) memoryHits = context.split("\n").filter(Boolean).length;
         for (const call of updates.tools?.turnToolCalls ?? []) {
@@ -62,7 +68,7 @@ async function streamTurn(
     }
     await sse.writeSSE({
       event: "done",
-      data: JSON.stringify({ ...extra, answer, tools_used: tools, memory_hits: memoryHits, latency_ms: Date.now() - started }),
+      data: JSON.stringify({ ...extra, answer, tools_used: tools, memory_hits: memoryHits, latency_ms: Date.now() - started, faithfulness }),
     });
   } catch (error) {
     const known = error instanceof WellnessError;
