@@ -140,9 +140,15 @@ export class EpisodicMemory {
     return toRecord(userId, fields);
   }
 
-  /** Stores a structured goal; an active goal for the same metric is marked superseded by it. */
+  /**
+   * Stores a structured goal; an active goal for the same metric is marked superseded by it. A
+   * goal the user already holds (same metric and value) is returned as it is, not stored again,
+   * so saying it twice, or the tool and extraction both seeing it, leaves one goal.
+   */
   async setGoal(userId: string, goal: StructuredGoal & { description?: string }): Promise<EpisodicRecord> {
     const previous = (await this.list(userId, "goal")).filter((record) => record.goal?.metric === goal.metric && !record.supersededBy);
+    const same = previous.find((record) => record.goal?.value === goal.value && (record.goal.targetDate ?? "") === (goal.targetDate ?? ""));
+    if (same) return same;
     const description =
       goal.description ?? `Goal: ${goal.metric} ${goal.value} ${goal.unit}${goal.targetDate ? ` by ${goal.targetDate}` : ""}`;
     const { description: _ignored, ...structured } = goal;
