@@ -1,5 +1,5 @@
 import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
-import { isAIMessage, type BaseMessage } from "@langchain/core/messages";
+import { isAIMessage } from "@langchain/core/messages";
 import type { ChainValues } from "@langchain/core/utils/types";
 import type { LearningEntry } from "../../learning/queue.js";
 import type { AgentStateType } from "../state.js";
