@@ -30,7 +30,7 @@ export {
 } from "./procedural.js";
 export { factId, SemanticMemory, type Fact, type StoredFact } from "./semantic.js";
 export { CoreVectorIndex } from "./vector/core-index.js";
-export type { KnnOptions, VectorDocument, VectorIndex, VectorMatch, VectorScope } from "./vector/vector-index.js";
+export type { KnnOptions, KnnRequest, VectorDocument, VectorIndex, VectorMatch, VectorScope } from "./vector/vector-index.js";
 
 export interface MemoryOptions {
   client: RedisClient;

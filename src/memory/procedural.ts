@@ -3,6 +3,7 @@ import { InvalidIdError } from "../errors.js";
 import { validateId } from "../redis/ids.js";
 import { RedisScript } from "../redis/script.js";
 import type { MemoryDependencies } from "./context.js";
+import { NOTE_CHANGE_LUA } from "./vector/core-index.js";
 import type { VectorScope } from "./vector/vector-index.js";
 
 export const QUERY_CATEGORIES = ["metrics", "workouts", "sleep", "goals", "comparison", "knowledge", "other"] as const;
@@ -67,10 +68,10 @@ export interface SuggestedPlan {
 
 /**
  * Updates a pattern's running averages atomically and keeps it searchable.
- * KEYS: pattern hash, scope members, scope version. ARGV: ttl, latency, success, now, then
- * field/value pairs set on every record (query, tools, category, embedding, ...).
+ * KEYS: pattern hash, scope members, scope version, scope change log. ARGV: ttl, latency,
+ * success, now, then field/value pairs set on every record (query, tools, category, embedding, ...).
  */
-const RECORD = new RedisScript(`
+const RECORD = new RedisScript(`${NOTE_CHANGE_LUA}
 local count = redis.call('HINCRBY', KEYS[1], 'execution_count', 1)
 local latency = tonumber(ARGV[2])
 local success = tonumber(ARGV[3])
@@ -82,10 +83,10 @@ redis.call('HSET', KEYS[1], 'avg_execution_time_ms', tostring(avg_time), 'avg_su
 redis.call('HSETNX', KEYS[1], 'created_at', ARGV[4])
 for i = 5, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('SADD', KEYS[2], KEYS[1])
-redis.call('INCR', KEYS[3])
+note_change(KEYS[3], KEYS[4], KEYS[1])
 local ttl = tonumber(ARGV[1])
 if ttl > 0 then
-  for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ttl) end
+  for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ttl) end
 end
 return count
 `);
@@ -137,9 +138,10 @@ export class ProceduralMemory {
     const key = this.deps.keys.procedure(userId, patternHash);
     const members = this.deps.keys.vectorMembers(userId, "procedure");
     const version = this.deps.keys.vectorVersion(userId, "procedure");
+    const changes = this.deps.keys.vectorChanges(userId, "procedure");
     const embedding = vector as Float32Array;
     await Promise.all([
-      RECORD.run(this.deps.client, [key, members, version], [
+      RECORD.run(this.deps.client, [key, members, version, changes], [
         String(this.deps.ttlSeconds),
         String(input.latencyMs),
         String(input.success),
