@@ -4,7 +4,7 @@ import { validateId } from "../redis/ids.js";
 import { RedisScript } from "../redis/script.js";
 import type { MemoryDependencies } from "./context.js";
 import { NOTE_CHANGE_LUA } from "./vector/core-index.js";
-import type { VectorScope } from "./vector/vector-index.js";
+import type { KnnRequest, VectorMatch, VectorScope } from "./vector/vector-index.js";
 
 export const QUERY_CATEGORIES = ["metrics", "workouts", "sleep", "goals", "comparison", "knowledge", "other"] as const;
 export type QueryCategory = (typeof QUERY_CATEGORIES)[number];
@@ -134,7 +134,8 @@ export class ProceduralMemory {
     await this.deps.guard.check("write");
     const normalized = normalizeQuery(input.query);
     const patternHash = createHash("sha256").update(`${normalized}\u0000${input.tools.join(">")}`).digest("hex").slice(0, 32);
-    const [vector] = await this.deps.embeddings.embed([normalized]);
+    // The question as asked, not normalized: the turn already embedded it (the cache has it).
+    const [vector] = await this.deps.embeddings.embed([input.query]);
     const key = this.deps.keys.procedure(userId, patternHash);
     const members = this.deps.keys.vectorMembers(userId, "procedure");
     const version = this.deps.keys.vectorVersion(userId, "procedure");
@@ -153,7 +154,7 @@ export class ProceduralMemory {
         "query",
         input.query,
         "text",
-        normalized,
+        input.query,
         "tools",
         JSON.stringify(input.tools),
         "category",
@@ -168,13 +169,19 @@ export class ProceduralMemory {
 
   /** The plan of the most similar successful past question of this user, if any is close enough. */
   async suggest(userId: string, query: string, options: { minSimilarity?: number } = {}): Promise<SuggestedPlan | undefined> {
+    const request = this.suggestRequest(userId, options);
     await this.deps.guard.check("read");
-    const [vector] = await this.deps.embeddings.embed([normalizeQuery(query)]);
-    const matches = await this.deps.index.knn([this.scope(userId)], vector as Float32Array, {
-      k: 5,
-      minSimilarity: options.minSimilarity ?? 0.6,
-      where: { user_id: userId },
-    });
+    const [vector] = await this.deps.embeddings.embed([query]);
+    return this.plan(await this.deps.index.knn(request.scopes, vector as Float32Array, request.options));
+  }
+
+  /** The search `suggest` runs, for batching with other searches of the same question (Memory.recall). */
+  suggestRequest(userId: string, options: { minSimilarity?: number } = {}): KnnRequest {
+    return { scopes: [this.scope(userId)], options: { k: 5, minSimilarity: options.minSimilarity ?? 0.6, where: { user_id: userId } } };
+  }
+
+  /** The best plan among search matches: similarity times success, then how often it ran. */
+  plan(matches: readonly VectorMatch[]): SuggestedPlan | undefined {
     const ranked = matches
       .map((match) => ({ procedure: toProcedure(match.fields), confidence: match.similarity * Number(match.fields.avg_success_score ?? 0) }))
       .sort((a, b) => b.confidence - a.confidence || b.procedure.executionCount - a.procedure.executionCount);
