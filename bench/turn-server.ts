@@ -4,6 +4,8 @@
  * can be read with process.cpuUsage. The benchmark drives it over HTTP and over IPC (model shape,
  * CPU readings, draining after-turn work, checking histories).
  */
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
 import { serve } from "@hono/node-server";
 import type { BaseMessage } from "@langchain/core/messages";
 import { createWellnessAgent } from "../src/agent/index.js";
@@ -21,6 +23,8 @@ type Request =
   | { type: "cpu" }
   | { type: "drain" }
   | { type: "history"; sessions: string[] }
+  | { type: "profile"; action: "start" }
+  | { type: "profile"; action: "stop"; path: string }
   | { type: "stop" };
 
 async function main(): Promise<void> {
@@ -34,8 +38,19 @@ async function main(): Promise<void> {
   const auth = authentication(new Map(), config.defaultUserId);
   const app = createApp({ redis, keys, breaker, log: silentLogger, memory: agent.memory, agent, auth });
   const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, (info) => process.send?.({ type: "ready", port: info.port }));
+  const inspector = new Session();
   process.on("message", (message: Request) => {
     void (async () => {
+      if (message.type === "profile" && message.action === "start") {
+        inspector.connect();
+        await inspector.post("Profiler.enable");
+        await inspector.post("Profiler.start");
+      }
+      if (message.type === "profile" && message.action === "stop") {
+        const { profile } = await inspector.post("Profiler.stop");
+        writeFileSync(message.path, JSON.stringify(profile));
+        inspector.disconnect();
+      }
       if (message.type === "shape") Object.assign(model.shape, message.shape);
       if (message.type === "drain") await agent.close();
       if (message.type === "cpu") {

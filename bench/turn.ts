@@ -7,7 +7,9 @@
  * sessions in parallel, each session's history checked afterwards.
  *
  *   npm run bench:turn
- *   BENCH_CPU_PROF=.profiles npm run bench:turn   # also writes a --cpu-prof profile of the server
+ *   BENCH_CPU_PROF=/tmp/turn npm run bench:turn   # also profiles the server during the CPU phase:
+ *                                                 # /tmp/turn-stateful.cpuprofile, /tmp/turn-stateless.cpuprofile
+ *   npx tsx bench/profile-summary.ts /tmp/turn-stateful.cpuprofile
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -42,10 +44,10 @@ class ServerProcess {
     readonly port: number,
   ) {}
 
-  static async start(env: Record<string, string>, profileDir: string | undefined): Promise<ServerProcess> {
+  static async start(env: Record<string, string>): Promise<ServerProcess> {
     const child = fork(new URL("./turn-server.ts", import.meta.url).pathname, [], {
       env: { ...process.env, ...env },
-      execArgv: ["--import", "tsx", ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [])],
+      execArgv: ["--import", "tsx"],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     const port = await new Promise<number>((resolve, reject) => {
@@ -98,8 +100,8 @@ async function main(): Promise<void> {
     await writeSyntheticExport(exportPath, { seed: 7, bytes: 3_000_000, endDate: new Date().toISOString().slice(0, 10) });
     await importExport({ client: redis, keys, userId: USER, path: exportPath, indexTtlSeconds: 3600 });
     const version = (await serverInfo(redis)).version;
-    const profileDir = process.env.BENCH_CPU_PROF;
-    server = await ServerProcess.start({ REDIS_URL: redisServer.url, REDIS_KEY_PREFIX: "bench:", DEFAULT_USER_ID: USER, LOG_LEVEL: "error" }, profileDir);
+    const profile = process.env.BENCH_CPU_PROF;
+    server = await ServerProcess.start({ REDIS_URL: redisServer.url, REDIS_KEY_PREFIX: "bench:", DEFAULT_USER_ID: USER, LOG_LEVEL: "error" });
     const port = server.port;
 
     process.stderr.write("warming up...\n");
@@ -130,6 +132,7 @@ async function main(): Promise<void> {
     const cpu: Record<Mode, number> = { stateful: 0, stateless: 0 };
     const instant: Record<Mode, number[]> = { stateful: [], stateless: [] };
     for (const mode of ["stateful", "stateless"] as const) {
+      if (profile) await server.ask({ type: "profile", action: "start" });
       const before = await server.cpuMs();
       let session = randomUUID();
       for (let i = 0; i < CPU_TURNS; i++) {
@@ -138,6 +141,7 @@ async function main(): Promise<void> {
       }
       await server.ask({ type: "drain" });
       cpu[mode] = ((await server.cpuMs()) - before) / CPU_TURNS;
+      if (profile) await server.ask({ type: "profile", action: "stop", path: `${profile}-${mode}.cpuprofile` });
     }
 
     process.stderr.write(`throughput: ${SESSIONS} sessions x ${TURNS_PER_SESSION} turns in parallel, instant model...\n`);

@@ -70,6 +70,7 @@ export interface SuggestedPlan {
  * Updates a pattern's running averages atomically and keeps it searchable.
  * KEYS: pattern hash, scope members, scope version, scope change log. ARGV: ttl, latency,
  * success, now, then field/value pairs set on every record (query, tools, category, embedding, ...).
+ * Returns the pattern's fields (without the embedding) as a flat name/value list.
  */
 const RECORD = new RedisScript(`${NOTE_CHANGE_LUA}
 local count = redis.call('HINCRBY', KEYS[1], 'execution_count', 1)
@@ -88,7 +89,12 @@ local ttl = tonumber(ARGV[1])
 if ttl > 0 then
   for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ttl) end
 end
-return count
+local fields = {}
+for _, name in ipairs({'pattern_hash', 'query', 'category', 'tools', 'execution_count', 'avg_execution_time_ms', 'avg_success_score', 'created_at', 'last_used'}) do
+  table.insert(fields, name)
+  table.insert(fields, redis.call('HGET', KEYS[1], name) or '')
+end
+return fields
 `);
 
 function toProcedure(fields: Record<string, string>): Procedure {
@@ -141,8 +147,8 @@ export class ProceduralMemory {
     const version = this.deps.keys.vectorVersion(userId, "procedure");
     const changes = this.deps.keys.vectorChanges(userId, "procedure");
     const embedding = vector as Float32Array;
-    await Promise.all([
-      RECORD.run(this.deps.client, [key, members, version, changes], [
+    const [flat] = await Promise.all([
+      RECORD.run<string[]>(this.deps.client, [key, members, version, changes], [
         String(this.deps.ttlSeconds),
         String(input.latencyMs),
         String(input.success),
@@ -164,7 +170,9 @@ export class ProceduralMemory {
       ]),
       this.deps.client.sAdd(this.deps.keys.vectorScopes(), JSON.stringify([userId, "procedure"])),
     ]);
-    return (await this.list(userId)).find((procedure) => procedure.patternHash === patternHash);
+    const fields: Record<string, string> = {};
+    for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string;
+    return toProcedure(fields);
   }
 
   /** The plan of the most similar successful past question of this user, if any is close enough. */
