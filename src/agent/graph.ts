@@ -35,6 +35,12 @@ export interface StatefulGraphOptions extends GraphOptions {
    * block; nothing of it runs before the answer.
    */
   onTurnEnd?: (turn: LearningEntry) => void;
+  /**
+   * When checkpoints are written: "exit" (default) saves the thread once, when the run ends;
+   * "async" after every step, for hosts that offer time travel through every step's checkpoint
+   * (the LangGraph API server).
+   */
+  durability?: "exit" | "async";
   /** The cached profile and context line put in the prompt. */
   userContext?: UserContext;
   /** The authenticated caller of the request being served (see userAndSession). */
@@ -61,7 +67,7 @@ function agentOptions(options: GraphOptions) {
 /**
  * The StatefulRAGAgent: START -> retrieve_memory -> agent <-> tools, agent -> END. The
  * conversation persists in the checkpointer under thread_id (the session id), saved once when
- * the run ends (durability "exit"); the user comes from configurable.userId. What the turn
+ * the run ends (durability "exit", unless options.durability says otherwise); the user comes from configurable.userId. What the turn
  * teaches is handed to `onTurnEnd` after the run, off the answer's path.
  *
  * @example
@@ -81,7 +87,7 @@ export function createStatefulGraph(options: StatefulGraphOptions) {
     .addConditionalEdges("agent", afterAgent, { tools: "tools", done: END })
     .addEdge("tools", "agent")
     .compile({ ...(options.checkpointer ? { checkpointer: options.checkpointer } : {}), name: "stateful_agent" });
-  return graph.withConfig({ durability: "exit", ...(options.onTurnEnd ? { callbacks: [new TurnEndHandler(options.onTurnEnd)] } : {}) });
+  return graph.withConfig({ durability: options.durability ?? "exit", ...(options.onTurnEnd ? { callbacks: [new TurnEndHandler(options.onTurnEnd)] } : {}) });
 }
 
 /**

@@ -93,8 +93,9 @@ export function createWellnessAgent(options: WellnessAgentOptions) {
   const learner = new TurnLearner({ memory, client, keys, model });
   const onTurnEnd = (turn: LearningEntry) =>
     afterTurn.run(learningQueue ? "queue the turn for learning" : "learn from the turn", () => (learningQueue ? learningQueue.enqueue(turn) : learner.learn(turn)));
-  const buildStateful = () =>
+  const buildStateful = (durability: "exit" | "async" = "exit") =>
     createStatefulGraph({
+      durability,
       model,
       tools,
       timeZone: config.userTimezone,
@@ -136,9 +137,10 @@ export function createWellnessAgent(options: WellnessAgentOptions) {
     /**
      * Fresh instances of both graphs, for a host that reconfigures the graphs it is given (the
      * LangGraph API server sets their checkpointer), so the agent's own graphs stay as they are.
+     * The stateful one checkpoints every step there, for the API's history and time travel.
      */
     buildGraphs() {
-      return { stateful: buildStateful(), stateless: createStatelessGraph(stateless) };
+      return { stateful: buildStateful("async"), stateless: createStatelessGraph(stateless) };
     },
     /** Runs one turn and returns the agent's answer. */
     async invoke(sessionId: string, userId: string, message: string): Promise<{ answer: string; messages: BaseMessage[] }> {
