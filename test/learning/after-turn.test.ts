@@ -15,7 +15,7 @@ describe("AfterTurnTasks", () => {
       most = Math.max(most, running);
       await new Promise((resolve) => setTimeout(resolve, 5));
       running -= 1;
-      if (id === 3) tasks.run("late", async () => void started.push(99));
+      if (id === 3) tasks.run("late", () => Promise.resolve(started.push(99)));
       if (id === 4) throw new Error("redis went away");
     };
     for (let id = 0; id < 6; id++) tasks.run(`task ${id}`, task(id));
