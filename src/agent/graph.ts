@@ -5,11 +5,11 @@ import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import { END, START, StateGraph } from "@langchain/langgraph";
 import { silentLogger, type Logger } from "../logger.js";
 import type { UserContext } from "../cache/user-context.js";
-import type { LearningQueue } from "../learning/queue.js";
+import type { LearningEntry } from "../learning/queue.js";
 import type { Memory } from "../memory/index.js";
 import { agentNode } from "./nodes/agent.js";
 import { checkAnswerNode } from "./nodes/check-answer.js";
-import { recordNode } from "./nodes/record.js";
+import { TurnEndHandler } from "./nodes/record.js";
 import { retrieveMemoryNode } from "./nodes/retrieve-memory.js";
 import { toolsNode } from "./nodes/tools.js";
 import { AgentState, type AgentStateType } from "./state.js";
@@ -30,8 +30,18 @@ export interface StatefulGraphOptions extends GraphOptions {
   /** Where conversations persist (thread_id = session id); a RedisCheckpointSaver in the app. */
   checkpointer?: BaseCheckpointSaver;
   memory: Memory;
-  /** When given, turns are recorded by appending to the learning stream (a worker does the rest). */
-  learningQueue?: LearningQueue;
+  /**
+   * Called with each finished turn once its run has ended (checkpoint saved, answer streamed):
+   * where learning from it is queued (a background task or the learning stream). It must not
+   * block; nothing of it runs before the answer.
+   */
+  onTurnEnd?: (turn: LearningEntry) => void;
+  /**
+   * When checkpoints are written: "exit" (default) saves the thread once, when the run ends;
+   * "async" after every step, for hosts that offer time travel through every step's checkpoint
+   * (the LangGraph API server).
+   */
+  durability?: "exit" | "async";
   /** The cached profile and context line put in the prompt. */
   userContext?: UserContext;
   /** The authenticated caller of the request being served (see userAndSession). */
@@ -61,9 +71,11 @@ function checkOptions(options: GraphOptions) {
 }
 
 /**
- * The StatefulRAGAgent: START -> retrieve_memory -> agent <-> tools, agent -> check_answer -> record -> END.
- * The conversation persists in the checkpointer under thread_id (the session id); the user comes
- * from configurable.userId.
+ * The StatefulRAGAgent: START -> retrieve_memory -> agent <-> tools, agent -> check_answer -> END.
+ * The conversation persists in the checkpointer under thread_id (the session id), saved once when
+ * the run ends (durability "exit", unless options.durability says otherwise); the user comes from
+ * configurable.userId. What the turn teaches is handed to `onTurnEnd` after the run, off the
+ * answer's path.
  *
  * @example
  * ```ts
@@ -73,22 +85,24 @@ function checkOptions(options: GraphOptions) {
  */
 export function createStatefulGraph(options: StatefulGraphOptions) {
   const log = options.log ?? silentLogger;
-  return new StateGraph(AgentState)
+  const graph = new StateGraph(AgentState)
     .addNode("retrieve_memory", retrieveMemoryNode(options.memory, log, options.userContext, options.currentUser))
     .addNode("agent", agentNode(agentOptions(options)))
     .addNode("tools", toolsNode(options.tools))
-    .addNode("record", recordNode(options.memory, options.model, log, options.learningQueue))
     .addNode("check_answer", checkAnswerNode(checkOptions(options)))
     .addEdge(START, "retrieve_memory")
     .addEdge("retrieve_memory", "agent")
     .addConditionalEdges("agent", afterAgent, { tools: "tools", done: "check_answer" })
-    .addEdge("check_answer", "record")
+    .addEdge("check_answer", END)
     .addEdge("tools", "agent")
-    .addEdge("record", END)
     .compile({ ...(options.checkpointer ? { checkpointer: options.checkpointer } : {}), name: "stateful_agent" });
+  return graph.withConfig({ durability: options.durability ?? "exit", ...(options.onTurnEnd ? { callbacks: [new TurnEndHandler(options.onTurnEnd)] } : {}) });
 }
 
-/** The baseline: the same model and tools, no memory and no checkpointer (each call stands alone). */
+/**
+ * The baseline: the same model and the health tools only (give it no goal, memory or cache
+ * tools), no memory, no checkpointer, no retrieval, nothing written: each call stands alone.
+ */
 export function createStatelessGraph(options: GraphOptions) {
   const agent = agentNode(agentOptions(options));
   const tools = toolsNode(options.tools);

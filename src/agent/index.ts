@@ -12,19 +12,21 @@ import { KeySchema } from "../redis/keys.js";
 import { createStatefulGraph, createStatelessGraph } from "./graph.js";
 import { chatModelFromConfig } from "./model.js";
 import { CacheAside } from "../cache/cache.js";
-import { LearningQueue } from "../learning/queue.js";
+import { AfterTurnTasks } from "../learning/after-turn.js";
+import { LearningQueue, type LearningEntry } from "../learning/queue.js";
+import { TurnLearner } from "../learning/turn-learner.js";
 import { ToolOutputCache } from "../cache/tool-cache.js";
 import { UserContext } from "../cache/user-context.js";
 import { CircuitBreaker } from "../redis/breaker.js";
 import { isConnectionFailure } from "../redis/client.js";
-import { createCacheTools, createHealthTools } from "./tools/index.js";
+import { createCacheTools, createHealthTools, createStatelessTools } from "./tools/index.js";
 
 export { createStatefulGraph, createStatelessGraph, type GraphOptions, type StatefulGraphOptions } from "./graph.js";
 export { callModel, chatModelFromConfig } from "./model.js";
 export { AgentState, type AgentStateType, type TurnToolCall } from "./state.js";
 export { checkNumbers, extractNumbers, isSupported, markUnsupported, type FaithfulnessResult, type FaithfulnessStatus, type StatedNumber } from "./faithfulness/index.js";
 export { PeriodError, resolvePeriod, todayIn, type DateRange } from "./time-range.js";
-export { createHealthTools, resolveMetric, TOOL_NAMES, ToolContextError, UnknownMetricError, type ToolDependencies, type ToolName } from "./tools/index.js";
+export { createHealthTools, createStatelessTools, resolveMetric, STATELESS_TOOL_NAMES, TOOL_NAMES, ToolContextError, UnknownMetricError, type ToolDependencies, type ToolName } from "./tools/index.js";
 
 export interface WellnessAgentOptions {
   /** A connected client from connectRedis; the caller owns and closes it. */
@@ -37,9 +39,10 @@ export interface WellnessAgentOptions {
   /** The breaker the cache layer goes through; one from the configuration by default. */
   breaker?: CircuitBreaker;
   /**
-   * "direct" (default): each turn's tool sequence goes into procedural memory before the turn
-   * ends. "queue": it is only appended to the learning stream; run a LearningWorker
-   * (`wellness worker`, or `wellness serve --worker`) to process it.
+   * Where a finished turn is learned from (procedural memory, tool analytics, stated goals and
+   * preferences), always after its answer: "direct" (default) in a background task of this
+   * process (awaited by `close()`); "queue" by appending it to the learning stream for a
+   * LearningWorker (`wellness worker`, or `wellness serve --worker`) given the chat model.
    */
   learning?: "direct" | "queue";
   /** The authenticated caller of the request being served, for runs whose config has no userId. */
@@ -80,24 +83,32 @@ export function createWellnessAgent(options: WellnessAgentOptions) {
   const toolCache = new ToolOutputCache(client, keys, cache, config.toolCache);
   const store = new HealthStore(client, keys);
   const userContext = new UserContext(cache, keys, store);
+  const toolDeps = { client, keys, store, memory, timeZone: config.userTimezone, ...(options.currentUser ? { currentUser: options.currentUser } : {}) };
   const tools = [
-    ...Object.values(createHealthTools({ client, keys, store, memory, timeZone: config.userTimezone, toolCache, ...(options.currentUser ? { currentUser: options.currentUser } : {}) })),
+    ...Object.values(createHealthTools({ ...toolDeps, toolCache })),
     ...Object.values(createCacheTools({ cache, toolCache, ...(options.currentUser ? { currentUser: options.currentUser } : {}) })),
   ];
-  const shared = { model, tools, timeZone: config.userTimezone, log };
+  const stateless = { model, tools: createStatelessTools(toolDeps), timeZone: config.userTimezone, log };
   const learningQueue = options.learning === "queue" ? new LearningQueue(client, keys) : undefined;
-  const buildStateful = () =>
+  const afterTurn = new AfterTurnTasks({ log });
+  const learner = new TurnLearner({ memory, client, keys, model });
+  const onTurnEnd = (turn: LearningEntry) =>
+    afterTurn.run(learningQueue ? "queue the turn for learning" : "learn from the turn", () => (learningQueue ? learningQueue.enqueue(turn) : learner.learn(turn)));
+  const buildStateful = (durability: "exit" | "async" = "exit") =>
     createStatefulGraph({
-      ...shared,
+      durability,
+      model,
+      tools,
+      timeZone: config.userTimezone,
+      log,
       memory,
       ...(options.checkpointer === false ? {} : { checkpointer: options.checkpointer ?? checkpointer }),
-      ...(learningQueue ? { learningQueue } : {}),
+      onTurnEnd,
       userContext,
       ...(options.currentUser ? { currentUser: options.currentUser } : {}),
     });
   const graph = buildStateful();
-  const statelessGraph = createStatelessGraph(shared);
-  const currentUserOption = options.currentUser ? { currentUser: options.currentUser } : {};
+  const statelessGraph = createStatelessGraph(stateless);
   const runConfig = (sessionId: string, userId: string) => ({
     configurable: { thread_id: validateId("session id", sessionId), userId: validateId("user id", userId) },
   });
@@ -111,6 +122,12 @@ export function createWellnessAgent(options: WellnessAgentOptions) {
     toolCache,
     learningQueue,
     userContext,
+    /** Learning from finished turns still running in this process. */
+    afterTurn,
+    /** Waits for what finished turns left to do (call before closing the Redis client). */
+    close(): Promise<void> {
+      return afterTurn.drain();
+    },
     /**
      * Loads the built-in health knowledge pack into semantic memory (idempotent: facts have
      * content-hash ids, and their embeddings are cached). Returns how many facts are loaded.
@@ -121,9 +138,10 @@ export function createWellnessAgent(options: WellnessAgentOptions) {
     /**
      * Fresh instances of both graphs, for a host that reconfigures the graphs it is given (the
      * LangGraph API server sets their checkpointer), so the agent's own graphs stay as they are.
+     * The stateful one checkpoints every step there, for the API's history and time travel.
      */
     buildGraphs() {
-      return { stateful: buildStateful(), stateless: createStatelessGraph({ ...shared, ...currentUserOption }) };
+      return { stateful: buildStateful("async"), stateless: createStatelessGraph(stateless) };
     },
     /** Runs one turn and returns the agent's answer. */
     async invoke(sessionId: string, userId: string, message: string): Promise<{ answer: string; messages: BaseMessage[] }> {

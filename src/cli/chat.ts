@@ -48,6 +48,7 @@ export async function chatCommand(options: ChatOptions): Promise<void> {
     const turn = { sessionId, userId, stateless: options.stateless ?? false };
     if (options.message) {
       await ask(agent, turn, options.message);
+      await agent.close();
       return;
     }
     process.stdout.write(`Session ${sessionId} for ${userId}${turn.stateless ? " (stateless)" : ""}. Ask about your health data; Ctrl-D quits.\n`);
@@ -70,6 +71,7 @@ export async function chatCommand(options: ChatOptions): Promise<void> {
       }
     } finally {
       lines.close();
+      await agent.close();
     }
   });
 }

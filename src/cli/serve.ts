@@ -153,6 +153,7 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
     server.close(() => resolve());
     if ("closeIdleConnections" in server) server.closeIdleConnections();
   });
+  await agent.close();
   await stopWorker?.();
   await closeRedis(redis);
   await localServer?.stop();

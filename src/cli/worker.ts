@@ -1,6 +1,8 @@
 import { hostname } from "node:os";
 import type { Config } from "../config.js";
 import { loadConfig } from "../config.js";
+import { chatModelFromConfig } from "../agent/model.js";
+import { TurnLearner } from "../learning/turn-learner.js";
 import { LearningWorker } from "../learning/worker.js";
 import { createLogger, type Logger } from "../logger.js";
 import { memoryFromConfig } from "../memory/index.js";
@@ -8,7 +10,7 @@ import { closeRedis, connectionOptionsFrom, connectRedis, type RedisClient } fro
 import { KeySchema } from "../redis/keys.js";
 
 /**
- * Starts a learning worker on its own connection (XREADGROUP BLOCK holds a connection, so it has
+ * Starts a learning worker (with the chat model, to extract stated goals) on its own connection (XREADGROUP BLOCK holds a connection, so it has
  * no command timeout). Returns a function that stops it and closes that connection.
  */
 export async function startLearningWorker(config: Config, memoryClient: RedisClient, log: Logger): Promise<() => Promise<void>> {
@@ -17,7 +19,9 @@ export async function startLearningWorker(config: Config, memoryClient: RedisCli
     commandTimeoutMs: 0,
   });
   const consumer = `${hostname()}-${process.pid}`;
-  const worker = new LearningWorker(blocking, new KeySchema(config.redis.keyPrefix), memoryFromConfig(memoryClient, config).procedural, { consumer, log });
+  const keys = new KeySchema(config.redis.keyPrefix);
+  const learner = new TurnLearner({ memory: memoryFromConfig(memoryClient, config), client: memoryClient, keys, model: chatModelFromConfig(config) });
+  const worker = new LearningWorker(blocking, keys, learner, { consumer, log });
   await worker.ensureGroup();
   const running = worker.start();
   log.info(`Learning worker ${consumer} is consuming the learning stream.`);

@@ -1,10 +1,10 @@
 import { ErrorReply } from "redis";
 import type { Logger } from "../logger.js";
 import { silentLogger } from "../logger.js";
-import type { ProceduralMemory } from "../memory/procedural.js";
 import type { RedisClient } from "../redis/client.js";
 import type { KeySchema } from "../redis/keys.js";
 import type { LearningEntry } from "./queue.js";
+import type { TurnLearner } from "./turn-learner.js";
 
 export interface LearningWorkerOptions {
   /** This consumer's name in the group (unique per process). */
@@ -49,15 +49,18 @@ function parse(message: Record<string, string>): LearningEntry {
 }
 
 /**
- * Consumes the learning stream with a consumer group: reads new entries (XREADGROUP), records
- * each turn in procedural memory and the per-tool analytics (`tool:stats`), and acknowledges it.
+ * Consumes the learning stream with a consumer group: reads new entries (XREADGROUP), hands each
+ * turn to the TurnLearner (procedural memory, per-tool analytics in `tool:stats`, and the goals
+ * and preferences the user stated, extracted with the chat model the learner was given), and
+ * acknowledges it.
  * Entries left pending by a consumer that died are taken over after `claimIdleMs` (XAUTOCLAIM);
  * an entry delivered `maxDeliveries` times without success is moved to `learning:dead` so it
  * cannot block the group. Give it a client whose command timeout exceeds `blockMs`.
  *
  * @example
  * ```ts
- * const worker = new LearningWorker(blockingClient, keys, memory.procedural, { consumer: `worker-${process.pid}` });
+ * const learner = new TurnLearner({ memory, client: redis, keys, model: chatModel });
+ * const worker = new LearningWorker(blockingClient, keys, learner, { consumer: `worker-${process.pid}` });
  * await worker.start();   // until stop()
  * ```
  */
@@ -74,7 +77,7 @@ export class LearningWorker {
   constructor(
     private readonly client: RedisClient,
     private readonly keys: KeySchema,
-    private readonly procedural: ProceduralMemory,
+    private readonly learner: TurnLearner,
     private readonly options: LearningWorkerOptions,
   ) {
     this.group = options.group ?? "learning";
@@ -154,18 +157,7 @@ export class LearningWorker {
   private async handle(entry: StreamEntry, deliveries: number): Promise<void> {
     const stream = this.keys.learningQueue();
     try {
-      const learned = parse(entry.message);
-      if (learned.tools.length > 0) {
-        await this.procedural.record(learned.userId, { query: learned.query, tools: learned.tools, latencyMs: learned.durationMs, success: learned.success });
-      }
-      const stats = this.keys.toolStats();
-      await Promise.all(
-        learned.tools.flatMap((tool) => [
-          this.client.hIncrBy(stats, `${tool}:calls`, 1),
-          this.client.hIncrBy(stats, `${tool}:turn_ms`, Math.round(learned.durationMs)),
-          ...(learned.success >= 0.7 ? [this.client.hIncrBy(stats, `${tool}:good_turns`, 1)] : []),
-        ]),
-      );
+      await this.learner.learn(parse(entry.message));
       await this.client.xAck(stream, this.group, entry.id);
     } catch (error) {
       if (deliveries >= this.maxDeliveries) {

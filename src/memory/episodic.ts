@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { InvalidIdError } from "../errors.js";
 import { validateId } from "../redis/ids.js";
 import type { MemoryDependencies } from "./context.js";
-import type { VectorMatch, VectorScope } from "./vector/vector-index.js";
+import type { KnnRequest, VectorMatch, VectorScope } from "./vector/vector-index.js";
 
 export const EPISODIC_TYPES = ["goal", "preference", "health_event"] as const;
 export type EpisodicType = (typeof EPISODIC_TYPES)[number];
@@ -140,9 +140,15 @@ export class EpisodicMemory {
     return toRecord(userId, fields);
   }
 
-  /** Stores a structured goal; an active goal for the same metric is marked superseded by it. */
+  /**
+   * Stores a structured goal; an active goal for the same metric is marked superseded by it. A
+   * goal the user already holds (same metric and value) is returned as it is, not stored again,
+   * so saying it twice, or the tool and extraction both seeing it, leaves one goal.
+   */
   async setGoal(userId: string, goal: StructuredGoal & { description?: string }): Promise<EpisodicRecord> {
     const previous = (await this.list(userId, "goal")).filter((record) => record.goal?.metric === goal.metric && !record.supersededBy);
+    const same = previous.find((record) => record.goal?.value === goal.value && (record.goal.targetDate ?? "") === (goal.targetDate ?? ""));
+    if (same) return same;
     const description =
       goal.description ?? `Goal: ${goal.metric} ${goal.value} ${goal.unit}${goal.targetDate ? ` by ${goal.targetDate}` : ""}`;
     const { description: _ignored, ...structured } = goal;
@@ -158,20 +164,33 @@ export class EpisodicMemory {
 
   /** The user's memories most similar to `query`, always within that user's own scopes. */
   async retrieve(userId: string, query: string, options: RetrieveOptions = {}): Promise<EpisodicRecord[]> {
-    validateId("user id", userId);
+    const request = this.searchRequest(userId, options);
     await this.deps.guard.check("read");
-    const types = options.types ?? EPISODIC_TYPES;
     const [vector] = await this.deps.embeddings.embed([query]);
-    const matches: VectorMatch[] = await this.deps.index.knn(
-      types.map((type) => this.scope(userId, type)),
-      vector as Float32Array,
-      {
+    return this.records(userId, await this.deps.index.knn(request.scopes, vector as Float32Array, request.options));
+  }
+
+  /** The search `retrieve` runs, for batching with other searches of the same question (Memory.recall). */
+  searchRequest(userId: string, options: RetrieveOptions = {}): KnnRequest {
+    validateId("user id", userId);
+    return {
+      scopes: (options.types ?? EPISODIC_TYPES).map((type) => this.scope(userId, type)),
+      options: {
         k: options.k ?? 5,
         minSimilarity: options.minSimilarity ?? 0.3,
         where: { user_id: userId },
         ...(options.includeSuperseded ? {} : { whereNot: { superseded: "1" } }),
       },
-    );
+    };
+  }
+
+  /** The user's active goals (up to `limit`), as a search request that accepts every goal. */
+  activeGoalsRequest(userId: string, limit = 100): KnnRequest {
+    return { scopes: [this.scope(userId, "goal")], options: { k: limit, minSimilarity: -2, where: { user_id: userId }, whereNot: { superseded: "1" } } };
+  }
+
+  /** Search matches as records (similarity rounded). */
+  records(userId: string, matches: readonly VectorMatch[]): EpisodicRecord[] {
     return matches.map((match) => toRecord(userId, match.fields, match.similarity));
   }
 

@@ -5,10 +5,10 @@ import type { MemoryDependencies } from "./context.js";
 import { CachedEmbeddings } from "./embeddings/cache.js";
 import { embeddingsFromConfig } from "./embeddings/index.js";
 import type { Embeddings } from "./embeddings/provider.js";
-import { EpisodicMemory, type EpisodicType } from "./episodic.js";
+import { EpisodicMemory, type EpisodicRecord, type EpisodicType } from "./episodic.js";
 import { ModelGuard } from "./model-guard.js";
-import { ProceduralMemory } from "./procedural.js";
-import { SemanticMemory } from "./semantic.js";
+import { ProceduralMemory, type SuggestedPlan } from "./procedural.js";
+import { SemanticMemory, type StoredFact } from "./semantic.js";
 import { CoreVectorIndex } from "./vector/core-index.js";
 import type { VectorIndex } from "./vector/vector-index.js";
 
@@ -30,7 +30,7 @@ export {
 } from "./procedural.js";
 export { factId, SemanticMemory, type Fact, type StoredFact } from "./semantic.js";
 export { CoreVectorIndex } from "./vector/core-index.js";
-export type { KnnOptions, VectorDocument, VectorIndex, VectorMatch, VectorScope } from "./vector/vector-index.js";
+export type { KnnOptions, KnnRequest, VectorDocument, VectorIndex, VectorMatch, VectorScope } from "./vector/vector-index.js";
 
 export interface MemoryOptions {
   client: RedisClient;
@@ -43,6 +43,22 @@ export interface MemoryOptions {
   embeddingCacheTtlSeconds: number;
   /** Another VectorIndex implementation (e.g. on the Query Engine); the core one by default. */
   index?: VectorIndex;
+}
+
+/** What one question recalls: active goals, relevant preferences and events, facts, and a plan. */
+export interface Recollection {
+  /** The user's active goals, newest first. */
+  goals: EpisodicRecord[];
+  /** Preferences and health events similar to the question. */
+  episodic: EpisodicRecord[];
+  facts: StoredFact[];
+  plan: SuggestedPlan | undefined;
+}
+
+export interface RecallOptions {
+  goals?: number;
+  episodic?: { k?: number; types?: readonly EpisodicType[] };
+  facts?: { k?: number };
 }
 
 export interface MemoryStats {
@@ -87,6 +103,33 @@ export class Memory {
     this.episodic = new EpisodicMemory(this.deps);
     this.semantic = new SemanticMemory(this.deps);
     this.procedural = new ProceduralMemory(this.deps);
+  }
+
+  /**
+   * Everything a turn recalls for one question, with the question embedded once and every scope
+   * (goals, preferences and events, knowledge categories, procedures) checked in one round trip,
+   * started together with the embedding cache lookup.
+   */
+  async recall(userId: string, question: string, options: RecallOptions = {}): Promise<Recollection> {
+    const episodicTypes = options.episodic?.types ?? (["preference", "health_event"] as const);
+    const requests = [
+      this.episodic.activeGoalsRequest(userId),
+      this.episodic.searchRequest(userId, { k: options.episodic?.k ?? 5, types: episodicTypes }),
+      this.procedural.suggestRequest(userId),
+    ];
+    const [facts] = await Promise.all([this.semantic.searchRequest({ k: options.facts?.k ?? 3 }), this.guard.check("read")]);
+    const vector = this.embeddings.embed([question]).then(([embedded]) => embedded as Float32Array);
+    const [goals = [], episodic = [], procedures = [], knowledge = []] = await this.index.knnMany(vector, [...requests, facts]);
+    return {
+      goals: this.episodic
+        .records(userId, goals)
+        .sort((a, b) => b.id.localeCompare(a.id))
+        .slice(0, options.goals ?? 5)
+        .map(({ similarity: _similarity, ...goal }) => goal),
+      episodic: this.episodic.records(userId, episodic),
+      facts: this.semantic.facts(knowledge),
+      plan: this.procedural.plan(procedures),
+    };
   }
 
   /**

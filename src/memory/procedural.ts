@@ -3,7 +3,8 @@ import { InvalidIdError } from "../errors.js";
 import { validateId } from "../redis/ids.js";
 import { RedisScript } from "../redis/script.js";
 import type { MemoryDependencies } from "./context.js";
-import type { VectorScope } from "./vector/vector-index.js";
+import { NOTE_CHANGE_LUA } from "./vector/core-index.js";
+import type { KnnRequest, VectorMatch, VectorScope } from "./vector/vector-index.js";
 
 export const QUERY_CATEGORIES = ["metrics", "workouts", "sleep", "goals", "comparison", "knowledge", "other"] as const;
 export type QueryCategory = (typeof QUERY_CATEGORIES)[number];
@@ -67,10 +68,11 @@ export interface SuggestedPlan {
 
 /**
  * Updates a pattern's running averages atomically and keeps it searchable.
- * KEYS: pattern hash, scope members, scope version. ARGV: ttl, latency, success, now, then
- * field/value pairs set on every record (query, tools, category, embedding, ...).
+ * KEYS: pattern hash, scope members, scope version, scope change log. ARGV: ttl, latency,
+ * success, now, then field/value pairs set on every record (query, tools, category, embedding, ...).
+ * Returns the pattern's fields (without the embedding) as a flat name/value list.
  */
-const RECORD = new RedisScript(`
+const RECORD = new RedisScript(`${NOTE_CHANGE_LUA}
 local count = redis.call('HINCRBY', KEYS[1], 'execution_count', 1)
 local latency = tonumber(ARGV[2])
 local success = tonumber(ARGV[3])
@@ -82,12 +84,17 @@ redis.call('HSET', KEYS[1], 'avg_execution_time_ms', tostring(avg_time), 'avg_su
 redis.call('HSETNX', KEYS[1], 'created_at', ARGV[4])
 for i = 5, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('SADD', KEYS[2], KEYS[1])
-redis.call('INCR', KEYS[3])
+note_change(KEYS[3], KEYS[4], KEYS[1])
 local ttl = tonumber(ARGV[1])
 if ttl > 0 then
-  for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ttl) end
+  for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ttl) end
 end
-return count
+local fields = {}
+for _, name in ipairs({'pattern_hash', 'query', 'category', 'tools', 'execution_count', 'avg_execution_time_ms', 'avg_success_score', 'created_at', 'last_used'}) do
+  table.insert(fields, name)
+  table.insert(fields, redis.call('HGET', KEYS[1], name) or '')
+end
+return fields
 `);
 
 function toProcedure(fields: Record<string, string>): Procedure {
@@ -133,13 +140,15 @@ export class ProceduralMemory {
     await this.deps.guard.check("write");
     const normalized = normalizeQuery(input.query);
     const patternHash = createHash("sha256").update(`${normalized}\u0000${input.tools.join(">")}`).digest("hex").slice(0, 32);
-    const [vector] = await this.deps.embeddings.embed([normalized]);
+    // The question as asked, not normalized: the turn already embedded it (the cache has it).
+    const [vector] = await this.deps.embeddings.embed([input.query]);
     const key = this.deps.keys.procedure(userId, patternHash);
     const members = this.deps.keys.vectorMembers(userId, "procedure");
     const version = this.deps.keys.vectorVersion(userId, "procedure");
+    const changes = this.deps.keys.vectorChanges(userId, "procedure");
     const embedding = vector as Float32Array;
-    await Promise.all([
-      RECORD.run(this.deps.client, [key, members, version], [
+    const [flat] = await Promise.all([
+      RECORD.run<string[]>(this.deps.client, [key, members, version, changes], [
         String(this.deps.ttlSeconds),
         String(input.latencyMs),
         String(input.success),
@@ -151,7 +160,7 @@ export class ProceduralMemory {
         "query",
         input.query,
         "text",
-        normalized,
+        input.query,
         "tools",
         JSON.stringify(input.tools),
         "category",
@@ -161,18 +170,26 @@ export class ProceduralMemory {
       ]),
       this.deps.client.sAdd(this.deps.keys.vectorScopes(), JSON.stringify([userId, "procedure"])),
     ]);
-    return (await this.list(userId)).find((procedure) => procedure.patternHash === patternHash);
+    const fields: Record<string, string> = {};
+    for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string;
+    return toProcedure(fields);
   }
 
   /** The plan of the most similar successful past question of this user, if any is close enough. */
   async suggest(userId: string, query: string, options: { minSimilarity?: number } = {}): Promise<SuggestedPlan | undefined> {
+    const request = this.suggestRequest(userId, options);
     await this.deps.guard.check("read");
-    const [vector] = await this.deps.embeddings.embed([normalizeQuery(query)]);
-    const matches = await this.deps.index.knn([this.scope(userId)], vector as Float32Array, {
-      k: 5,
-      minSimilarity: options.minSimilarity ?? 0.6,
-      where: { user_id: userId },
-    });
+    const [vector] = await this.deps.embeddings.embed([query]);
+    return this.plan(await this.deps.index.knn(request.scopes, vector as Float32Array, request.options));
+  }
+
+  /** The search `suggest` runs, for batching with other searches of the same question (Memory.recall). */
+  suggestRequest(userId: string, options: { minSimilarity?: number } = {}): KnnRequest {
+    return { scopes: [this.scope(userId)], options: { k: 5, minSimilarity: options.minSimilarity ?? 0.6, where: { user_id: userId } } };
+  }
+
+  /** The best plan among search matches: similarity times success, then how often it ran. */
+  plan(matches: readonly VectorMatch[]): SuggestedPlan | undefined {
     const ranked = matches
       .map((match) => ({ procedure: toProcedure(match.fields), confidence: match.similarity * Number(match.fields.avg_success_score ?? 0) }))
       .sort((a, b) => b.confidence - a.confidence || b.procedure.executionCount - a.procedure.executionCount);

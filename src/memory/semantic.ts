@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { InvalidIdError } from "../errors.js";
 import { validateId } from "../redis/ids.js";
 import type { MemoryDependencies } from "./context.js";
-import type { VectorScope } from "./vector/vector-index.js";
+import type { KnnRequest, VectorMatch, VectorScope } from "./vector/vector-index.js";
 
 /** A piece of general health knowledge, shared by all users. */
 export interface Fact {
@@ -19,6 +19,8 @@ export interface StoredFact extends Fact {
 }
 
 const SCOPE_NAME = "semantic";
+/** How long this process trusts its list of knowledge categories before asking Redis again. */
+const CATEGORIES_TTL_MS = 60_000;
 
 /** Stable id from the content, so loading the same fact twice stores it once. */
 export function factId(fact: Pick<Fact, "category" | "factType" | "content">): string {
@@ -50,6 +52,8 @@ function toFact(fields: Record<string, string>, similarity?: number): StoredFact
  * ```
  */
 export class SemanticMemory {
+  private knownCategories: { list: Promise<string[]>; at: number } | undefined;
+
   constructor(private readonly deps: MemoryDependencies) {}
 
   private scope(category: string): VectorScope {
@@ -65,6 +69,7 @@ export class SemanticMemory {
       if (fact.content.trim() === "") throw new InvalidIdError("fact content", "it is empty");
     }
     await this.deps.guard.check("write");
+    this.knownCategories = undefined;
     const texts = facts.map((fact) => (fact.context ? `${fact.content} (${fact.context})` : fact.content));
     const vectors = await this.deps.embeddings.embed(texts);
     return Promise.all(
@@ -95,15 +100,31 @@ export class SemanticMemory {
     return scopes.filter((scope) => scope.name === SCOPE_NAME).map((scope) => scope.tag).sort();
   }
 
+  /** The categories, remembered for a minute: every turn searches them, and they rarely change. */
+  private recentCategories(): Promise<string[]> {
+    const now = Date.now();
+    if (!this.knownCategories || now - this.knownCategories.at > CATEGORIES_TTL_MS) {
+      const list = this.categories();
+      this.knownCategories = { list, at: now };
+      void list.catch(() => (this.knownCategories = undefined));
+    }
+    return this.knownCategories.list;
+  }
+
   async search(query: string, options: { category?: string; k?: number; minSimilarity?: number } = {}): Promise<StoredFact[]> {
     await this.deps.guard.check("read");
-    const categories = options.category ? [options.category] : await this.categories();
-    const [vector] = await this.deps.embeddings.embed([query]);
-    const matches = await this.deps.index.knn(
-      categories.map((category) => this.scope(category)),
-      vector as Float32Array,
-      { k: options.k ?? 3, minSimilarity: options.minSimilarity ?? 0.3 },
-    );
+    const [request, [vector]] = await Promise.all([this.searchRequest(options), this.deps.embeddings.embed([query])]);
+    return this.facts(await this.deps.index.knn(request.scopes, vector as Float32Array, request.options));
+  }
+
+  /** The search `search` runs, for batching with other searches of the same question (Memory.recall). */
+  async searchRequest(options: { category?: string; k?: number; minSimilarity?: number } = {}): Promise<KnnRequest> {
+    const categories = options.category ? [options.category] : await this.recentCategories();
+    return { scopes: categories.map((category) => this.scope(category)), options: { k: options.k ?? 3, minSimilarity: options.minSimilarity ?? 0.3 } };
+  }
+
+  /** Search matches as facts (similarity rounded). */
+  facts(matches: readonly VectorMatch[]): StoredFact[] {
     return matches.map((match) => toFact(match.fields, match.similarity));
   }
 

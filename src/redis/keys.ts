@@ -233,6 +233,15 @@ export class KeySchema {
     return this.key("vector", `{${validateId("scope tag", tag)}}`, validateId("scope", scope), "version");
   }
 
+  /**
+   * ZSET change log of a scope: member key -> the version of its latest change, plus the member
+   * "" scored with the newest version trimmed away, so a process that cached version v reads only
+   * what changed after v (or learns it is too far behind and reloads).
+   */
+  vectorChanges(tag: string, scope: string): string {
+    return this.key("vector", `{${validateId("scope tag", tag)}}`, validateId("scope", scope), "changes");
+  }
+
   /** SET of every scope that holds vectors (JSON [tag, scope]), for `wellness memory reindex`. */
   vectorScopes(): string {
     return this.key("vector", "scopes");

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { AIMessage, isToolMessage } from "@langchain/core/messages";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { closeRedis, connectRedis, createWellnessAgent, KNOWLEDGE_PACK, LearningWorker, LocalEmbeddings, loadConfig } from "../../src/index.js";
+import { closeRedis, connectRedis, createWellnessAgent, KNOWLEDGE_PACK, LearningWorker, LocalEmbeddings, loadConfig, TurnLearner } from "../../src/index.js";
 import { connectTestRedis, type TestConnection } from "../support/redis.js";
 import { ScriptedChatModel, toolCall } from "../support/scripted-model.js";
 
@@ -55,7 +55,7 @@ describe("the LangGraph entry points", () => {
     process.env.REDIS_KEY_PREFIX = prefix;
     const stateful = await (await import("../../graphs/stateful.js")).graph();
     const stateless = await (await import("../../graphs/stateless.js")).graph();
-    expect(Object.keys(stateful.nodes).sort()).toEqual(["__start__", "agent", "check_answer", "record", "retrieve_memory", "tools"]);
+    expect(Object.keys(stateful.nodes).sort()).toEqual(["__start__", "agent", "check_answer", "retrieve_memory", "tools"]);
     expect(Object.keys(stateless.nodes).sort()).toEqual(["__start__", "agent", "check_answer", "tools"]);
     expect(stateful.checkpointer).toBeUndefined();
   });
@@ -80,13 +80,14 @@ describe("recording through the learning stream", () => {
     const config = loadConfig({ REDIS_KEY_PREFIX: test.prefix, USER_TIMEZONE: "Europe/Berlin" });
     const agent = createWellnessAgent({ redis: test.client, config, model, embeddings: new LocalEmbeddings(), learning: "queue" });
     await agent.invoke("queued-session", "quinn", "How did I sleep last week?");
+    await agent.close();
     expect(await agent.memory.procedural.list("quinn")).toEqual([]);
     const entries = await test.client.xRange(test.keys.learningQueue(), "-", "+");
     expect(entries).toHaveLength(1);
     expect(entries[0]?.message).toMatchObject({ user: "quinn", session: "queued-session", tools: '["get_sleep_analysis"]', success: "1" });
     const blocking = await connectRedis({ url: test.url, commandTimeoutMs: 0 });
     try {
-      const worker = new LearningWorker(blocking, test.keys, agent.memory.procedural, { consumer: "test", blockMs: 20 });
+      const worker = new LearningWorker(blocking, test.keys, new TurnLearner({ memory: agent.memory, client: test.client, keys: test.keys, model }), { consumer: "test", blockMs: 20 });
       expect(await worker.runOnce()).toBe(1);
     } finally {
       await closeRedis(blocking);

@@ -166,6 +166,28 @@ describe("long-term memory", () => {
     });
   });
 
+  describe("recall", () => {
+    it("recalls goals, preferences, facts and a plan for one question with one embedding, each goal once and current", async () => {
+      const hashing = new HashingEmbeddings(64);
+      const { memory: m } = memory(uniquePrefix("r"), hashing);
+      await m.episodic.setGoal("rae", { metric: "StepCount", value: 8000, unit: "steps/day" });
+      await m.episodic.setGoal("rae", { metric: "StepCount", value: 10000, unit: "steps/day" });
+      await m.episodic.setGoal("rae", { metric: "StepCount", value: 10000, unit: "steps/day" });
+      await m.episodic.store("rae", { type: "preference", description: "likes to walk in the evening" });
+      await m.semantic.load([{ category: "activity", factType: "guideline", content: "many steps of walk in the evening help sleep", source: "test" }]);
+      await m.procedural.record("rae", { query: "how many steps did I walk yesterday in the evening", tools: ["get_health_metrics"], latencyMs: 300, success: 1 });
+      const before = hashing.calls;
+      const recalled = await m.recall("rae", "how many steps did I walk in the evening");
+      expect(hashing.calls - before).toBe(1);
+      expect(recalled.goals.map((goal) => goal.goal?.value)).toEqual([10000]);
+      expect(recalled.episodic.map((record) => record.description)).toEqual(["likes to walk in the evening"]);
+      expect(recalled.facts.map((fact) => fact.content)).toEqual(["many steps of walk in the evening help sleep"]);
+      expect(recalled.plan?.tools).toEqual(["get_health_metrics"]);
+      await m.recall("rae", "how many steps did I walk in the evening");
+      expect(hashing.calls - before).toBe(1);
+    });
+  });
+
   describe("model guard and reindex", () => {
     it("refuses another embedding model until reindex, which restores search results", async () => {
       const prefix = uniquePrefix("guard");

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { CHANGE_LOG_LENGTH } from "../../src/memory/vector/core-index.js";
 import { closeRedis, connectRedis, CoreVectorIndex, KeySchema, normalize } from "../../src/index.js";
 import { RoundTripCounter } from "../../bench/round-trips.js";
 import { connectTestRedis, type TestConnection } from "../support/redis.js";
@@ -63,6 +64,57 @@ describe("CoreVectorIndex", () => {
       await closeRedis(client);
       await counter.stop();
     }
+  });
+
+  it("catches up after writes by fetching only the changed members (three round trips), with the same answers as a full load", async () => {
+    const counter = await RoundTripCounter.start(Number(new URL(test.url).port));
+    const client = await connectRedis({ url: counter.url });
+    try {
+      const keys = new KeySchema(test.prefix);
+      const reader = new CoreVectorIndex(client, keys);
+      const writer = new CoreVectorIndex(test.client, keys);
+      const scope = { tag: "u4", name: "episodic:health_event" };
+      const key = (i: number | string) => `${test.prefix}doc:{u4}:${i}`;
+      const spread = (i: number) => vector(...Array.from({ length: 16 }, (_, d) => Math.sin(i * 7.1 + d * 1.3)));
+      for (let i = 0; i < 300; i += 50) {
+        await Promise.all(Array.from({ length: 50 }, (_, j) => writer.upsert(scope, { key: key(i + j), vector: spread(i + j), fields: { i: String(i + j) } }, 600)));
+      }
+      const query = spread(1000);
+      await reader.knn([scope], query, { k: 5 });
+      await writer.upsert(scope, { key: key(7), vector: query, fields: { i: "7 changed" } }, 600);
+      await writer.upsert(scope, { key: key("added"), vector: spread(1001), fields: { i: "added" } }, 600);
+      await writer.delete(scope, key(0));
+      await writer.update(scope, key(1), { i: "1 renamed" });
+      const hgetall = vi.spyOn(client, "sendCommand");
+      counter.reset();
+      const caughtUp = await reader.knn([scope], query, { k: 10, minSimilarity: -1 });
+      expect(counter.roundTrips).toBe(3);
+      expect(hgetall.mock.calls.filter(([args]) => Array.isArray(args) && args[0] === "HGETALL")).toHaveLength(4);
+      hgetall.mockRestore();
+      expect(caughtUp[0]?.fields.i).toBe("7 changed");
+      expect(caughtUp).toEqual(await new CoreVectorIndex(test.client, keys).knn([scope], query, { k: 10, minSimilarity: -1 }));
+      expect(await reader.count(scope)).toBe(300);
+      expect((await reader.documents(scope)).find((document) => document.key === key(1))?.fields.i).toBe("1 renamed");
+    } finally {
+      await closeRedis(client);
+      await counter.stop();
+    }
+  });
+
+  it("loads a scope whole when its change log no longer reaches back to the cached version", async () => {
+    const reader = new CoreVectorIndex(test.client, test.keys);
+    const writer = new CoreVectorIndex(test.client, test.keys);
+    const scope = { tag: "u5", name: "procedure" };
+    const key = (i: number) => `${test.prefix}doc:{u5}:${i}`;
+    await writer.upsert(scope, { key: key(0), vector: vector(1, 0), fields: {} }, 600);
+    expect(await reader.count(scope)).toBe(1);
+    for (let i = 1; i <= CHANGE_LOG_LENGTH + 150; i += 50) {
+      await Promise.all(Array.from({ length: 50 }, (_, j) => writer.upsert(scope, { key: key(i + j), vector: vector(1, i + j), fields: {} }, 600)));
+    }
+    await writer.delete(scope, key(0));
+    expect(await test.client.zCard(test.keys.vectorChanges("u5", "procedure"))).toBeLessThanOrEqual(CHANGE_LOG_LENGTH + 101);
+    expect(await reader.count(scope)).toBe(CHANGE_LOG_LENGTH + 150);
+    expect((await reader.documents(scope)).some((document) => document.key === key(0))).toBe(false);
   });
 
   it("keeps at most 512 scopes in process memory, dropping the least recently used", async () => {

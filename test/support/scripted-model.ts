@@ -8,7 +8,7 @@ export interface ModelCall {
   tools: string[];
 }
 
-/** The name the agent's goal extractor gives its structured output (see src/agent/nodes/record.ts). */
+/** The name the goal extractor gives its structured output (see src/learning/stated-facts.ts). */
 const STRUCTURED_OUTPUT_TOOL = "stated_facts";
 
 export type Respond = (call: ModelCall, index: number) => AIMessage;

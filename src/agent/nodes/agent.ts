@@ -4,7 +4,6 @@ import type { StructuredToolInterface } from "@langchain/core/tools";
 import { callModel } from "../model.js";
 import { ROUND_LIMIT_PROMPT, systemPrompt } from "../prompts.js";
 import type { AgentStateType, AgentUpdate } from "../state.js";
-import { resolvePeriod } from "../time-range.js";
 
 export interface AgentNodeOptions {
   model: BaseChatModel;
@@ -28,8 +27,10 @@ function approximateTokens(messages: BaseMessage[]): number {
  * tool rounds it is asked, without tools, for a final answer from what it has.
  */
 export function agentNode(options: AgentNodeOptions) {
+  // One formatter for the node's life: building an Intl.DateTimeFormat costs more than the rest of the prompt.
+  const dayFormat = new Intl.DateTimeFormat("en-CA", { timeZone: options.timeZone, year: "numeric", month: "2-digit", day: "2-digit" });
   return async (state: AgentStateType): Promise<AgentUpdate> => {
-    const today = resolvePeriod("today", { timeZone: options.timeZone, ...(options.now ? { now: options.now() } : {}) }).from;
+    const today = dayFormat.format(options.now ? options.now() : new Date());
     const limitReached = state.toolRounds >= options.maxToolRounds;
     const history = await trimMessages(state.messages, {
       maxTokens: options.historyTokenBudget,

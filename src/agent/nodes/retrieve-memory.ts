@@ -1,9 +1,10 @@
+import { RemoveMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import type { Logger } from "../../logger.js";
 import type { UserContext } from "../../cache/user-context.js";
 import type { Memory } from "../../memory/index.js";
 import type { AgentStateType, AgentUpdate } from "../state.js";
-import { lastHumanText, userAndSession } from "./turn.js";
+import { lastHumanText, unansweredMessageIds, userAndSession } from "./turn.js";
 
 /** The user's current goals are always in context: there are few, and they frame every answer. */
 const MAX_GOALS = 5;
@@ -20,25 +21,28 @@ async function orNothing<T>(what: string, log: Logger, run: () => Promise<T>): P
 
 /**
  * retrieve_memory: the user's current goals, the preferences and events relevant to the question,
- * general knowledge, and a tool plan from a similar past question, looked up concurrently. Starts the turn's bookkeeping.
+ * general knowledge, and a tool plan from a similar past question (Memory.recall: the question
+ * embedded once, every scope checked in one round trip), beside the cached context line. Starts
+ * the turn's bookkeeping, and drops earlier turns that failed before an answer (see
+ * unansweredMessageIds), so the history the model gets has no dangling question.
  */
 export function retrieveMemoryNode(memory: Memory, log: Logger, userContext?: UserContext, currentUser?: () => string | undefined) {
   return async (state: AgentStateType, config: RunnableConfig): Promise<AgentUpdate> => {
     const { userId, sessionId } = userAndSession(config, currentUser);
     const query = lastHumanText(state.messages);
-    const [about, goals, episodic, semantic, plan] = await Promise.all([
+    const [about, recalled] = await Promise.all([
       userContext ? orNothing("user context", log, () => userContext.contextLine(userId)) : Promise.resolve(undefined),
-      orNothing("goals", log, async () => (await memory.episodic.list(userId, "goal")).filter((goal) => !goal.supersededBy).slice(0, MAX_GOALS)),
-      orNothing("episodic memory", log, () => memory.episodic.retrieve(userId, query, { k: 5, types: ["preference", "health_event"] })),
-      orNothing("semantic memory", log, () => memory.semantic.search(query, { k: 3 })),
-      orNothing("procedural memory", log, () => memory.procedural.suggest(userId, query)),
+      orNothing("memory", log, () => memory.recall(userId, query, { goals: MAX_GOALS })),
     ]);
     const lines = [
       ...(about ? [`- ${about}`] : []),
-      ...[...(goals ?? []), ...(episodic ?? [])].map((record) => `- (${record.type.replace("_", " ")}, ${record.timestamp.slice(0, 10)}) ${record.description}`),
-      ...(semantic ?? []).map((fact) => `- (knowledge: ${fact.category}) ${fact.content}`),
+      ...[...(recalled?.goals ?? []), ...(recalled?.episodic ?? [])].map((record) => `- (${record.type.replace("_", " ")}, ${record.timestamp.slice(0, 10)}) ${record.description}`),
+      ...(recalled?.facts ?? []).map((fact) => `- (knowledge: ${fact.category}) ${fact.content}`),
     ];
+    const plan = recalled?.plan;
+    const failed = unansweredMessageIds(state.messages);
     return {
+      ...(failed.length > 0 ? { messages: failed.map((id) => new RemoveMessage({ id })) } : {}),
       userId,
       sessionId,
       memoryContext: lines.join("\n"),

@@ -1,4 +1,4 @@
-import { isHumanMessage, type BaseMessage } from "@langchain/core/messages";
+import { isAIMessage, isHumanMessage, type BaseMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { validateId } from "../../redis/ids.js";
 import { ToolContextError } from "../tools/context.js";
@@ -24,4 +24,30 @@ export function lastHumanText(messages: BaseMessage[]): string {
   return typeof message.content === "string"
     ? message.content
     : message.content.map((part) => ("text" in part && typeof part.text === "string" ? part.text : "")).join(" ");
+}
+
+/**
+ * Ids of the messages of earlier turns that never got an answer (the model failed mid-turn):
+ * each such turn runs from its question to the next question without an AI reply that calls no
+ * tool. The newest question (this turn's) is never included. Removing them leaves the thread as
+ * it was before the failed turn, so a retry is one question, not two.
+ */
+export function unansweredMessageIds(messages: BaseMessage[]): string[] {
+  const ids: string[] = [];
+  let turn: BaseMessage[] = [];
+  let answered = true;
+  const close = () => {
+    if (!answered) for (const message of turn) if (message.id) ids.push(message.id);
+  };
+  for (const message of messages) {
+    if (isHumanMessage(message)) {
+      close();
+      turn = [message];
+      answered = false;
+    } else {
+      turn.push(message);
+      if (isAIMessage(message) && (message.tool_calls?.length ?? 0) === 0) answered = true;
+    }
+  }
+  return ids;
 }

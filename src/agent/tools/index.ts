@@ -26,6 +26,9 @@ export const TOOL_NAMES = [
 ] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
 
+/** The tools of the stateless baseline: health data only, nothing that reads or writes memory. */
+export const STATELESS_TOOL_NAMES = ["get_health_metrics", "get_sleep_analysis", "get_workouts", "get_workout_patterns", "compare_periods"] as const satisfies readonly ToolName[];
+
 /**
  * The agent's tools over one user's Redis indexes and memory, looked up by name. The user comes
  * from each call's configurable.userId, never from the model's arguments.
@@ -41,4 +44,14 @@ export function createHealthTools(deps: ToolDependencies): Record<ToolName, Stru
     set_goal: setGoalTool(deps),
     get_health_knowledge: getHealthKnowledgeTool(deps),
   };
+}
+
+/**
+ * The stateless baseline's tools: the health-data readers alone, without the tool-output cache
+ * (it writes keys) and without goal, memory or cache tools, so the baseline remembers nothing.
+ */
+export function createStatelessTools(deps: Omit<ToolDependencies, "toolCache">): StructuredToolInterface[] {
+  const { toolCache: _none, ...uncached } = deps as ToolDependencies;
+  const all = createHealthTools(uncached);
+  return STATELESS_TOOL_NAMES.map((name) => all[name]);
 }

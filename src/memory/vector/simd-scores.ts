@@ -39,13 +39,14 @@ export function scoresWasmBytes(): Uint8Array {
  * ```ts
  * const scorer = SimdScorer.create(SimdScorer.compile(), matrix, rows, 1024);
  * const similarities = scorer.score(query); // one Float32 per row
+ * scorer.setRow(3, changed); // a changed memory, without copying the others
  * ```
  */
 export class SimdScorer {
   private constructor(
     private readonly exports: WasmExports,
-    private readonly rows: number,
-    private readonly dim: number,
+    private rowCount: number,
+    readonly dim: number,
   ) {}
 
   static compile(): object {
@@ -57,20 +58,51 @@ export class SimdScorer {
   static create(module: object, matrix: Float32Array, rows: number, dim: number): SimdScorer {
     if (dim % SIMD_WIDTH !== 0) throw new RangeError(`dimension ${dim} is not a multiple of ${SIMD_WIDTH}`);
     const { Instance } = wasmApi();
-    const exports = new Instance(module).exports as WasmExports;
-    const pages = Math.ceil(((rows * dim + dim + rows) * 4) / PAGE);
-    const current = exports.memory.buffer.byteLength / PAGE;
-    if (pages > current) exports.memory.grow(pages - current);
-    new Float32Array(exports.memory.buffer, 0, rows * dim).set(matrix.subarray(0, rows * dim));
-    return new SimdScorer(exports, rows, dim);
+    const scorer = new SimdScorer(new Instance(module).exports as WasmExports, rows, dim);
+    scorer.reserve(rows);
+    new Float32Array(scorer.exports.memory.buffer, 0, rows * dim).set(matrix.subarray(0, rows * dim));
+    return scorer;
+  }
+
+  get rows(): number {
+    return this.rowCount;
+  }
+
+  /** Grows memory (by whole pages, with headroom) so `rows` rows, the query and the scores fit. */
+  private reserve(rows: number): void {
+    const needed = Math.ceil(((rows * this.dim + this.dim + rows) * 4) / PAGE);
+    const current = this.exports.memory.buffer.byteLength / PAGE;
+    if (needed > current) this.exports.memory.grow(Math.max(needed - current, Math.ceil(current / 4)));
+  }
+
+  /** Replaces row `index` (a changed memory), in place. */
+  setRow(index: number, vector: Float32Array): void {
+    new Float32Array(this.exports.memory.buffer, index * this.dim * 4, this.dim).set(vector.subarray(0, this.dim));
+  }
+
+  /** Adds a row at the end (a new memory). */
+  append(vector: Float32Array): void {
+    this.reserve(this.rowCount + 1);
+    this.rowCount += 1;
+    this.setRow(this.rowCount - 1, vector);
+  }
+
+  /** Removes row `index` by moving the last row into its place (the caller mirrors the move). */
+  removeSwap(index: number): void {
+    const last = this.rowCount - 1;
+    if (index !== last) {
+      const memory = new Float32Array(this.exports.memory.buffer);
+      memory.copyWithin(index * this.dim, last * this.dim, (last + 1) * this.dim);
+    }
+    this.rowCount = last;
   }
 
   /** Similarity of `query` with every row; the returned array is overwritten by the next call. */
   score(query: Float32Array): Float32Array {
-    const queryOffset = this.rows * this.dim * 4;
+    const queryOffset = this.rowCount * this.dim * 4;
     const outOffset = queryOffset + this.dim * 4;
     new Float32Array(this.exports.memory.buffer, queryOffset, this.dim).set(query.subarray(0, this.dim));
-    this.exports.scores(this.rows, this.dim, queryOffset, outOffset);
-    return new Float32Array(this.exports.memory.buffer, outOffset, this.rows);
+    this.exports.scores(this.rowCount, this.dim, queryOffset, outOffset);
+    return new Float32Array(this.exports.memory.buffer, outOffset, this.rowCount);
   }
 }

@@ -34,6 +34,12 @@ export interface KnnOptions {
   whereNot?: Record<string, string>;
 }
 
+/** One search of a batch: its scopes and options (the query vector is shared). */
+export interface KnnRequest {
+  scopes: readonly VectorScope[];
+  options: KnnOptions;
+}
+
 export interface VectorIndex {
   /** Stores (or replaces) a document, with its TTL, and makes it searchable. */
   upsert(scope: VectorScope, document: VectorDocument, ttlSeconds: number): Promise<void>;
@@ -43,6 +49,11 @@ export interface VectorIndex {
   delete(scope: VectorScope, key: string): Promise<boolean>;
   /** The k most similar documents across the given scopes, most similar first. */
   knn(scopes: readonly VectorScope[], vector: Float32Array, options: KnnOptions): Promise<VectorMatch[]>;
+  /**
+   * Several searches with one query vector, answered together (the core index checks every
+   * scope's version in one round trip, and starts that before the vector is ready).
+   */
+  knnMany(vector: Float32Array | PromiseLike<Float32Array>, requests: readonly KnnRequest[]): Promise<VectorMatch[][]>;
   /** Every document of a scope (for listings and reindexing). */
   documents(scope: VectorScope): Promise<VectorDocument[]>;
   count(scope: VectorScope): Promise<number>;

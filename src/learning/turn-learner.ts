@@ -1,0 +1,90 @@
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import type { Memory } from "../memory/index.js";
+import type { RedisClient } from "../redis/client.js";
+import type { KeySchema } from "../redis/keys.js";
+import type { LearningEntry } from "./queue.js";
+import { StatedFactsExtractor, type StatedFact } from "./stated-facts.js";
+
+/** The tool through which the model records a goal itself; when it ran, extraction leaves goals alone. */
+const GOAL_TOOL = "set_goal";
+
+export interface TurnLearnerOptions {
+  memory: Memory;
+  client: RedisClient;
+  keys: KeySchema;
+  /** The chat model for extracting stated goals and preferences; without it nothing is extracted. */
+  model?: BaseChatModel;
+}
+
+/**
+ * What one finished turn teaches, written after its answer: the tool sequence in procedural
+ * memory, per-tool analytics (`tool:stats`), and the goals and preferences the user stated
+ * (episodic memory, via the chat model's structured output). Goals have one path each turn: the
+ * `set_goal` tool when the model called it, extraction otherwise; either way a goal already held
+ * for the same metric and value is not stored again. Used by the learning worker and, without
+ * one, by the serving process's after-turn tasks.
+ *
+ * @example
+ * ```ts
+ * const learner = new TurnLearner({ memory, client, keys, model });
+ * await learner.learn({ timestamp: Date.now(), sessionId, userId, query, tools: ["get_sleep_analysis"], success: 1, durationMs: 840 });
+ * ```
+ */
+export class TurnLearner {
+  private readonly extractor: StatedFactsExtractor | undefined;
+
+  constructor(private readonly options: TurnLearnerOptions) {
+    this.extractor = options.model?.withStructuredOutput ? new StatedFactsExtractor(options.model) : undefined;
+  }
+
+  async learn(entry: LearningEntry): Promise<void> {
+    await Promise.all([this.procedure(entry), this.analytics(entry), this.statedFacts(entry)]);
+  }
+
+  private async procedure(entry: LearningEntry): Promise<void> {
+    if (entry.tools.length === 0) return;
+    await this.options.memory.procedural.record(entry.userId, { query: entry.query, tools: entry.tools, latencyMs: entry.durationMs, success: entry.success });
+  }
+
+  private async analytics(entry: LearningEntry): Promise<void> {
+    const { client, keys } = this.options;
+    const stats = keys.toolStats();
+    await Promise.all(
+      entry.tools.flatMap((tool) => [
+        client.hIncrBy(stats, `${tool}:calls`, 1),
+        client.hIncrBy(stats, `${tool}:turn_ms`, Math.round(entry.durationMs)),
+        ...(entry.success >= 0.7 ? [client.hIncrBy(stats, `${tool}:good_turns`, 1)] : []),
+      ]),
+    );
+  }
+
+  private async statedFacts(entry: LearningEntry): Promise<void> {
+    if (!this.extractor || entry.query.trim() === "") return;
+    const items = await this.extractor.extract(entry.query);
+    const goalRecorded = entry.tools.includes(GOAL_TOOL);
+    for (const item of items) {
+      if (item.type === "goal" && goalRecorded) continue;
+      await this.store(entry, item);
+    }
+  }
+
+  private async store(entry: LearningEntry, item: StatedFact): Promise<void> {
+    const episodic = this.options.memory.episodic;
+    const metric = item.metric?.replace(/[^A-Za-z0-9]+/gu, "") ?? "";
+    if (item.type === "goal" && metric !== "" && item.value !== undefined && item.unit) {
+      await episodic.setGoal(entry.userId, {
+        metric,
+        value: item.value,
+        unit: item.unit,
+        description: item.description,
+        ...(item.target_date ? { targetDate: item.target_date } : {}),
+      });
+      return;
+    }
+    const description = item.description.trim();
+    if (description === "") return;
+    const held = await episodic.list(entry.userId, item.type);
+    if (held.some((record) => record.description.toLowerCase() === description.toLowerCase() && !record.supersededBy)) return;
+    await episodic.store(entry.userId, { type: item.type, description, context: `said in session ${entry.sessionId}` });
+  }
+}
