@@ -25,7 +25,7 @@ const GOAL = "My goal is 12000 steps a day";
 const HTML = "Show me some HTML";
 const BREAK = "Are you there?";
 const MODEL_DOWN = "The chat model at http://127.0.0.1:11434 is not reachable. Start Ollama.";
-const XSS = `Here it is: <img src=x onerror="window.__xss = 1"> and <script>window.__xss = 2</script> done.`;
+const XSS = `Here it is: <img src=x onerror="window.__xss = 'img'"> and <script>window.__xss = 'script'</script> done.`;
 
 const text = (message: BaseMessage | undefined) => (typeof message?.content === "string" ? message.content : "");
 
@@ -35,8 +35,8 @@ function respond(messages: BaseMessage[]): AIMessage {
   const question = text(humans.at(-1));
   const last = messages.at(-1);
   if (question === FIRST) {
-    if (last && isToolMessage(last)) return new AIMessage("You walk about **8,000 steps** a day, a little more on weekends.");
-    return toolCall("get_health_metrics", { metric_types: ["StepCount"], period: "last 30 days" });
+    if (last && isToolMessage(last)) return new AIMessage(`You walk about **${averageSteps(text(last))} steps** a day, a little more on weekends.`);
+    return toolCall("get_health_metrics", { metric_types: ["StepCount"], period: "2025-06-22 to 2025-06-30" });
   }
   if (question === FOLLOW_UP) {
     return new AIMessage(humans.length >= 2 ? `You first asked: "${text(humans[0])}"` : "I do not know what you asked before: this is the first question I see.");
@@ -45,6 +45,14 @@ function respond(messages: BaseMessage[]): AIMessage {
   if (question === HTML) return new AIMessage(XSS);
   if (question === BREAK) throw new ModelUnavailableError(MODEL_DOWN);
   return new AIMessage("I can answer questions about your health data.");
+}
+
+/** The daily average the tool reported, as the answer writes it (so the numeric check finds it supported). */
+function averageSteps(toolResult: string): string {
+  const result = JSON.parse(toolResult) as { metrics: { overall: { avg?: number } }[] };
+  const avg = result.metrics[0]?.overall.avg;
+  if (avg === undefined) throw new Error(`the steps tool reported no average: ${toolResult}`);
+  return Math.round(avg).toLocaleString("en-US");
 }
 
 function extract(message: string): unknown {
@@ -169,13 +177,15 @@ describe("the web app in Chromium against a real server", () => {
     await page.getByTestId("chat-send").click();
     for (const pane of ["pane-stateful", "pane-stateless"]) {
       const reply = page.getByTestId(pane).getByTestId("message-assistant").last();
-      await expect.poll(() => reply.textContent(), { timeout: 20_000 }).toContain("8,000 steps a day, a little more on weekends.");
+      await expect.poll(() => reply.textContent(), { timeout: 20_000 }).toContain(" steps a day, a little more on weekends.");
       await expect.poll(() => reply.getAttribute("data-streaming")).toBe("false");
+      expect(await reply.getByTestId("faithfulness").getAttribute("data-status")).toBe("supported");
       expect(await page.getByTestId(pane).getByTestId("tool-call").count()).toBe(1);
       expect(await page.getByTestId(pane).getByTestId("tool-call").textContent()).toContain("get_health_metrics");
     }
     const seen = await page.evaluate(() => (globalThis as unknown as PageGlobals).__seen ?? []);
-    const final = "You walk about 8,000 steps a day, a little more on weekends.";
+    const final = (await page.getByTestId("pane-stateful").getByTestId("message-assistant").last().locator(".markdown").textContent()) ?? "";
+    expect(final).toMatch(/^You walk about [\d,]+ steps a day, a little more on weekends\.$/u);
     expect(seen.some((snapshot) => snapshot.length > 0 && snapshot.length < final.length && final.startsWith(snapshot.trim()))).toBe(true);
 
     await page.getByTestId("chat-input").fill(FOLLOW_UP);
@@ -244,8 +254,10 @@ describe("the web app in Chromium against a real server", () => {
     await page.getByTestId("chat-send").click();
     for (const pane of ["pane-stateful", "pane-stateless"]) {
       const reply = page.getByTestId(pane).getByTestId("message-assistant").last();
-      await expect.poll(() => reply.textContent(), { timeout: 20_000 }).toContain('<img src=x onerror="window.__xss = 1">');
-      expect(await reply.textContent()).toContain("<script>window.__xss = 2</script>");
+      await expect.poll(() => reply.textContent(), { timeout: 20_000 }).toContain("Here it is:");
+      await expect.poll(() => reply.getAttribute("data-streaming"), { timeout: 20_000 }).toBe("false");
+      expect(await reply.textContent()).toContain(`<img src=x onerror="window.__xss = 'img'">`);
+      expect(await reply.textContent()).toContain("<script>window.__xss = 'script'</script>");
       expect(await page.getByTestId(pane).locator("img, script").count()).toBe(0);
     }
     expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).__xss)).toBeUndefined();

@@ -1,5 +1,6 @@
 import { useEffect, useRef } from "react";
 import { Markdown } from "./Markdown";
+import { FaithfulnessBadge } from "./FaithfulnessBadge";
 import { ToolCall } from "./ToolCall";
 import type { PaneChat } from "./usePaneChat";
 
@@ -58,6 +59,7 @@ export function Pane({ name, title, subtitle, chat }: { name: "stateful" | "stat
                     </span>
                   )}
                   {turn.tokens !== null && <span>{turn.tokens} tokens</span>}
+                  {metrics?.faithfulness && <FaithfulnessBadge result={metrics.faithfulness} />}
                 </footer>
               </div>
             </article>

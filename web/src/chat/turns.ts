@@ -9,11 +9,20 @@ export interface ToolCallView {
   failed: boolean;
 }
 
+/** The server's numeric check of one answer (graph state `faithfulness`). */
+export interface Faithfulness {
+  status: "supported" | "corrected" | "flagged";
+  checked: number;
+  unsupported: string[];
+  flagged: string[];
+}
+
 /** What a pane measured about one turn while it streamed. */
 export interface TurnMetrics {
   latencyMs?: number;
   firstTokenMs?: number;
   memoryHits?: string[];
+  faithfulness?: Faithfulness;
 }
 
 /** One question and the assistant's reply to it, as a pane shows it. */

@@ -4,7 +4,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { errorOf } from "../api/http";
 import { authHeaders } from "../api/token";
 import { useSession } from "../session";
-import { textOf, turnsOf, type Turn, type TurnMetrics } from "./turns";
+import { textOf, turnsOf, type Faithfulness, type Turn, type TurnMetrics } from "./turns";
 
 /** What a chat pane shows and how to ask it something. */
 export interface PaneChat {
@@ -21,6 +21,7 @@ export interface PaneChat {
 interface AgentValues {
   messages: Message[];
   memoryContext?: string;
+  faithfulness?: Faithfulness | null;
 }
 
 interface Pending {
@@ -92,8 +93,12 @@ export function useStatefulChat(threadId: string | null, onThreadId: (id: string
     },
   });
   const messages = stream.messages;
-  const timer = useTurnTimer(messages, stream.isLoading, () => {
+  const valuesRef = useRef<Partial<AgentValues>>(stream.values as Partial<AgentValues>);
+  valuesRef.current = stream.values;
+  const timer = useTurnTimer(messages, stream.isLoading, (pending) => {
     pendingRef.current = null;
+    const faithfulness = valuesRef.current.faithfulness;
+    if (faithfulness) timer.update(pending.id, { faithfulness });
     onTurnDone();
   });
   const turns = useMemo(() => turnsOf(messages), [messages]);
@@ -155,7 +160,11 @@ export function useStatelessChat(): PaneChat {
   const current = useMemo(() => turnsOf(messages), [messages]);
   const currentRef = useRef(current);
   currentRef.current = current;
+  const valuesRef = useRef<Partial<AgentValues>>(stream.values as Partial<AgentValues>);
+  valuesRef.current = stream.values;
   const timer = useTurnTimer(messages, stream.isLoading, (pending) => {
+    const faithfulness = valuesRef.current.faithfulness;
+    if (faithfulness) timer.update(pending.id, { faithfulness });
     const answered = currentRef.current.find((turn) => turn.id === pending.id);
     if (answered) setDone((turns) => [...turns, answered]);
     else setDone((turns) => [...turns, { id: pending.id, question: pendingQuestion.current, answer: "", toolCalls: [], tokens: null }]);
