@@ -1,6 +1,7 @@
 import { tool } from "@langchain/core/tools";
 import { z } from "zod";
 import { AGGREGATIONS, aggregate, buckets, type Granularity } from "./aggregate.js";
+import { describeEmptyPeriod } from "./data-range.js";
 import { cachedResult, guarded, period, result, userOf, type ToolDependencies } from "./context.js";
 import { resolveMetric } from "./metrics.js";
 
@@ -51,7 +52,7 @@ export function getHealthMetricsTool(deps: ToolDependencies) {
                 overall: aggregate(kind, days, wanted),
                 buckets: all.slice(-MAX_BUCKETS),
                 ...(all.length > MAX_BUCKETS ? { note: `showing the last ${MAX_BUCKETS} of ${all.length} buckets; ask for a coarser granularity` } : {}),
-                ...(days.length === 0 ? { note: "no data in this period" } : {}),
+                ...(days.length === 0 ? describeEmptyPeriod(manifest, metric, range) : {}),
               };
             }),
           });
