@@ -16,6 +16,20 @@ function print(value: unknown, json: boolean | undefined, text: () => string): v
 }
 
 /**
+ * Why an id that `memory list` shows for the shared facts or for procedures cannot be forgotten
+ * one by one; undefined for anything else (episodic ids are 19 characters).
+ */
+export function notEpisodic(id: string): string | undefined {
+  if (/^[0-9a-f]{16}$/u.test(id)) {
+    return `${id} looks like a shared health fact (memory list --type semantic). Facts belong to every user and are not forgotten one by one; memory forget deletes your own goals, preferences and health events (ids from memory list).`;
+  }
+  if (/^[0-9a-f]{12}$|^[0-9a-f]{32}$/u.test(id)) {
+    return `${id} looks like a procedure (memory list --type procedure). Procedures are learned from how questions were answered and expire on their own; memory forget deletes your own goals, preferences and health events (ids from memory list).`;
+  }
+  return undefined;
+}
+
+/**
  * The modules the actions need, loaded when one runs: the embedding model and the vector index
  * are heavy, and `wellness --help` should not wait for them.
  */
@@ -97,10 +111,12 @@ export function memoryCommand(): Command {
 
   command
     .command("forget")
-    .description("delete one of a user's episodic memories by id")
-    .argument("<id>", "the memory id (from memory list)")
+    .description("delete one of a user's episodic memories (goal, preference, health event) by id")
+    .argument("<id>", "the memory id (from memory list; shared facts and procedures are not forgotten one by one)")
     .option("-u, --user <id>", "user (default: DEFAULT_USER_ID)")
     .action(async (id: string, options: { user?: string }) => {
+      const other = notEpisodic(id);
+      if (other) throw new MemoryNotFoundError(other);
       await withMemory(async (memory, defaultUser) => {
         const user = options.user ?? defaultUser;
         if (!(await memory.episodic.forget(user, id))) throw new MemoryNotFoundError(`User ${user} has no memory ${id}; see wellness memory list.`);
