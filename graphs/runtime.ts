@@ -1,5 +1,6 @@
 import { createWellnessAgent, type WellnessAgent } from "../src/agent/index.js";
 import { loadConfig } from "../src/config.js";
+import { loadEnvFile } from "../src/env-file.js";
 import { createLogger } from "../src/logger.js";
 import { closeRedis, connectionOptionsFrom, connectRedis, type RedisClient } from "../src/redis/client.js";
 
@@ -12,6 +13,7 @@ let runtime: Promise<{ agent: WellnessAgent; client: RedisClient }> | undefined;
  */
 export async function studioAgent(): Promise<WellnessAgent> {
   runtime ??= (async () => {
+    loadEnvFile();
     const config = loadConfig();
     const log = createLogger(config.logLevel);
     const client = await connectRedis(

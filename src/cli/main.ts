@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from "node:fs";
 import { Command, InvalidArgumentError, Option } from "commander";
+import { loadEnvFile } from "../env-file.js";
 import { WellnessError } from "../errors.js";
 import { memoryCommand } from "./memory.js";
 import { formatBytes, parseDays, parseEndDate, parseSize } from "./options.js";
@@ -109,6 +110,7 @@ program
   });
 
 try {
+  loadEnvFile();
   await program.parseAsync();
 } catch (error) {
   if (error instanceof WellnessError) {
