@@ -9,7 +9,9 @@ let runtime: Promise<{ agent: WellnessAgent; client: RedisClient }> | undefined;
 /**
  * The agent behind the graphs that langgraph.json names, built on first use (never at import)
  * from the environment, once per process. The LangGraph dev server brings its own checkpointer,
- * so none is compiled in; memory and health data still come from Redis.
+ * so none is compiled in; memory and health data still come from Redis. A run without
+ * configurable.userId acts for DEFAULT_USER_ID (Studio shows it in the configuration form), and
+ * `.env` in the working directory is read first, as the `wellness` command does.
  */
 export async function studioAgent(): Promise<WellnessAgent> {
   runtime ??= (async () => {
@@ -19,7 +21,7 @@ export async function studioAgent(): Promise<WellnessAgent> {
     const client = await connectRedis(
       connectionOptionsFrom(config.redis, { clientName: "wellness-studio", onError: (error) => log.warn(`Redis: ${error.message}`) }),
     );
-    return { agent: createWellnessAgent({ redis: client, config, checkpointer: false, log }), client };
+    return { agent: createWellnessAgent({ redis: client, config, checkpointer: false, log, currentUser: () => config.defaultUserId }), client };
   })();
   return (await runtime).agent;
 }

@@ -83,7 +83,7 @@ export function createWellnessAgent(options: WellnessAgentOptions) {
     ...Object.values(createHealthTools({ client, keys, store, memory, timeZone: config.userTimezone, toolCache, ...(options.currentUser ? { currentUser: options.currentUser } : {}) })),
     ...Object.values(createCacheTools({ cache, toolCache, ...(options.currentUser ? { currentUser: options.currentUser } : {}) })),
   ];
-  const shared = { model, tools, timeZone: config.userTimezone, log };
+  const shared = { model, tools, timeZone: config.userTimezone, log, defaultUserId: config.defaultUserId };
   const learningQueue = options.learning === "queue" ? new LearningQueue(client, keys) : undefined;
   const buildStateful = () =>
     createStatefulGraph({
