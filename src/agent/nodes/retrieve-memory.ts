@@ -8,13 +8,23 @@ import { lastHumanText, userAndSession } from "./turn.js";
 /** The user's current goals are always in context: there are few, and they frame every answer. */
 const MAX_GOALS = 5;
 
-/** Settles a memory lookup: on failure, a warning and nothing, never a failed turn. */
-async function orNothing<T>(what: string, log: Logger, run: () => Promise<T>): Promise<T | undefined> {
+/** Lookups that failed in one turn, by reason, so one cause (say a model switch) is one warning. */
+type Failures = Map<string, string[]>;
+
+/** Settles a memory lookup: on failure, nothing (and a note in `failures`), never a failed turn. */
+async function orNothing<T>(what: string, failures: Failures, run: () => Promise<T>): Promise<T | undefined> {
   try {
     return await run();
   } catch (error) {
-    log.warn(`retrieve_memory: ${what} unavailable (${(error as Error).message}); continuing without it`);
+    const reason = (error as Error).message;
+    failures.set(reason, [...(failures.get(reason) ?? []), what]);
     return undefined;
+  }
+}
+
+function warnFailures(log: Logger, failures: Failures): void {
+  for (const [reason, what] of failures) {
+    log.warn(`retrieve_memory: ${what.join(", ")} unavailable (${reason}); continuing without ${what.length > 1 ? "them" : "it"}`);
   }
 }
 
@@ -26,13 +36,15 @@ export function retrieveMemoryNode(memory: Memory, log: Logger, userContext?: Us
   return async (state: AgentStateType, config: RunnableConfig): Promise<AgentUpdate> => {
     const { userId, sessionId } = userAndSession(config, currentUser);
     const query = lastHumanText(state.messages);
+    const failures = new Map<string, string[]>();
     const [about, goals, episodic, semantic, plan] = await Promise.all([
-      userContext ? orNothing("user context", log, () => userContext.contextLine(userId)) : Promise.resolve(undefined),
-      orNothing("goals", log, async () => (await memory.episodic.list(userId, "goal")).filter((goal) => !goal.supersededBy).slice(0, MAX_GOALS)),
-      orNothing("episodic memory", log, () => memory.episodic.retrieve(userId, query, { k: 5, types: ["preference", "health_event"] })),
-      orNothing("semantic memory", log, () => memory.semantic.search(query, { k: 3 })),
-      orNothing("procedural memory", log, () => memory.procedural.suggest(userId, query)),
+      userContext ? orNothing("user context", failures, () => userContext.contextLine(userId)) : Promise.resolve(undefined),
+      orNothing("goals", failures, async () => (await memory.episodic.list(userId, "goal")).filter((goal) => !goal.supersededBy).slice(0, MAX_GOALS)),
+      orNothing("episodic memory", failures, () => memory.episodic.retrieve(userId, query, { k: 5, types: ["preference", "health_event"] })),
+      orNothing("semantic memory", failures, () => memory.semantic.search(query, { k: 3 })),
+      orNothing("procedural memory", failures, () => memory.procedural.suggest(userId, query)),
     ]);
+    warnFailures(log, failures);
     const lines = [
       ...(about ? [`- ${about}`] : []),
       ...[...(goals ?? []), ...(episodic ?? [])].map((record) => `- (${record.type.replace("_", " ")}, ${record.timestamp.slice(0, 10)}) ${record.description}`),
