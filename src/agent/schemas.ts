@@ -1,5 +1,13 @@
-import { MessagesZodState } from "@langchain/langgraph";
+import type { BaseMessage } from "@langchain/core/messages";
+import { MessagesZodState, type Messages } from "@langchain/langgraph";
 import { z } from "zod";
+
+/**
+ * The conversation with LangGraph's messages reducer (Studio shows it as a chat). Its static type
+ * is restated as a plain zod object, so the graphs' published declarations do not name LangGraph's
+ * internal zod metadata types (which `tsc` cannot emit portably).
+ */
+const messagesOnly = MessagesZodState as unknown as z.ZodObject<{ messages: z.ZodType<BaseMessage[], Messages> }>;
 
 /**
  * What the graphs show to callers and to LangGraph Studio: input and output are the conversation
@@ -14,8 +22,8 @@ import { z } from "zod";
  */
 export function graphSchemas(defaultUserId = "default") {
   return {
-    input: MessagesZodState,
-    output: MessagesZodState,
+    input: messagesOnly,
+    output: messagesOnly,
     context: z.object({
       userId: z
         .string()
