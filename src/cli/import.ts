@@ -32,7 +32,7 @@ export function summaryTable(summary: ImportSummary): string {
     ["user", summary.userId],
     ["file", `${summary.file} (${summary.xmlName})`],
     ["date range", `${summary.firstDate ?? "-"} to ${summary.lastDate ?? "-"}`],
-    ["records", `${summary.records.toLocaleString("en-US")} (${RECORD_COUNT_RULE})`],
+    ["records", `${summary.records.toLocaleString("en-US")}, counting ${RECORD_COUNT_RULE}`],
     ["metrics", String(summary.metrics)],
     ["workouts", String(summary.workouts)],
     ["nights of sleep", String(summary.sleepNights)],
