@@ -6,6 +6,7 @@ export {
   type SessionEntry,
   type SessionIndexOptions,
 } from "./checkpoint/index.js";
+export { loadEnvFile } from "./env-file.js";
 export { CONFIG_VARIABLES, DEFAULT_MEMORY_TTL_SECONDS, loadConfig, type Config, type Environment } from "./config.js";
 export {
   CheckpointConfigError,

@@ -12,6 +12,7 @@ import { checkAnswerNode } from "./nodes/check-answer.js";
 import { TurnEndHandler } from "./nodes/record.js";
 import { retrieveMemoryNode } from "./nodes/retrieve-memory.js";
 import { toolsNode } from "./nodes/tools.js";
+import { graphSchemas } from "./schemas.js";
 import { AgentState, type AgentStateType } from "./state.js";
 
 export interface GraphOptions {
@@ -24,6 +25,8 @@ export interface GraphOptions {
   historyTokenBudget?: number;
   now?: () => Date;
   log?: Logger;
+  /** DEFAULT_USER_ID, shown as the default of the user field in the graphs' configuration schema. */
+  defaultUserId?: string;
 }
 
 export interface StatefulGraphOptions extends GraphOptions {
@@ -85,7 +88,7 @@ function checkOptions(options: GraphOptions) {
  */
 export function createStatefulGraph(options: StatefulGraphOptions) {
   const log = options.log ?? silentLogger;
-  const graph = new StateGraph(AgentState)
+  const graph = new StateGraph(AgentState, graphSchemas(options.defaultUserId))
     .addNode("retrieve_memory", retrieveMemoryNode(options.memory, log, options.userContext, options.currentUser))
     .addNode("agent", agentNode(agentOptions(options)))
     .addNode("tools", toolsNode(options.tools))
@@ -106,7 +109,7 @@ export function createStatefulGraph(options: StatefulGraphOptions) {
 export function createStatelessGraph(options: GraphOptions) {
   const agent = agentNode(agentOptions(options));
   const tools = toolsNode(options.tools);
-  return new StateGraph(AgentState)
+  return new StateGraph(AgentState, graphSchemas(options.defaultUserId))
     .addNode("agent", agent)
     .addNode("tools", tools)
     .addNode("check_answer", checkAnswerNode(checkOptions(options)))

@@ -88,7 +88,7 @@ export function createWellnessAgent(options: WellnessAgentOptions) {
     ...Object.values(createHealthTools({ ...toolDeps, toolCache })),
     ...Object.values(createCacheTools({ cache, toolCache, ...(options.currentUser ? { currentUser: options.currentUser } : {}) })),
   ];
-  const stateless = { model, tools: createStatelessTools(toolDeps), timeZone: config.userTimezone, log };
+  const stateless = { model, tools: createStatelessTools(toolDeps), timeZone: config.userTimezone, log, defaultUserId: config.defaultUserId };
   const learningQueue = options.learning === "queue" ? new LearningQueue(client, keys) : undefined;
   const afterTurn = new AfterTurnTasks({ log });
   const learner = new TurnLearner({ memory, client, keys, model });
@@ -101,6 +101,7 @@ export function createWellnessAgent(options: WellnessAgentOptions) {
       tools,
       timeZone: config.userTimezone,
       log,
+      defaultUserId: config.defaultUserId,
       memory,
       ...(options.checkpointer === false ? {} : { checkpointer: options.checkpointer ?? checkpointer }),
       onTurnEnd,

@@ -19,6 +19,15 @@ export function chatModelFromConfig(config: Pick<Config, "ollama">, timeoutMs = 
   });
 }
 
+/** The model name and server a chat model reports (ChatOllama's `model` and `baseUrl`), for messages. */
+function describeModel(model: BaseChatModel): { name: string; server: string } {
+  const fields = model as unknown as { model?: unknown; baseUrl?: unknown };
+  return {
+    name: typeof fields.model === "string" && fields.model !== "" ? fields.model : "the model OLLAMA_MODEL names",
+    server: typeof fields.baseUrl === "string" && fields.baseUrl !== "" ? fields.baseUrl : "OLLAMA_BASE_URL",
+  };
+}
+
 /** Invokes the model (with tools bound when given), turning connection failures into a typed error that says what to do. */
 export async function callModel(
   model: BaseChatModel,
@@ -30,16 +39,18 @@ export async function callModel(
     return await runnable.invoke(messages);
   } catch (error) {
     const message = `${(error as Error).message} ${String((error as { cause?: { code?: string } }).cause?.code ?? "")}`;
+    const { name, server } = describeModel(model);
     if (UNREACHABLE.test(message)) {
       throw new ModelUnavailableError(
-        `The chat model is not reachable (${message.trim()}). Start Ollama (ollama serve), pull the model (ollama pull <OLLAMA_MODEL>), or point OLLAMA_BASE_URL at a running server.`,
+        `The chat model ${name} at ${server} is not reachable (${message.trim()}). Start Ollama (ollama serve), pull the model (ollama pull ${name}), or set OLLAMA_BASE_URL to a running Ollama server.`,
         { cause: error },
       );
     }
     if (MISSING_MODEL.test(message)) {
-      throw new ModelUnavailableError(`The chat model refused the request (${message.trim()}). Pull it with ollama pull <OLLAMA_MODEL> or set OLLAMA_MODEL.`, {
-        cause: error,
-      });
+      throw new ModelUnavailableError(
+        `The chat model ${name} at ${server} refused the request (${message.trim()}). Pull it with ollama pull ${name}, or set OLLAMA_MODEL to a model that server has (ollama list).`,
+        { cause: error },
+      );
     }
     throw error;
   }

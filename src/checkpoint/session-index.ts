@@ -1,3 +1,4 @@
+import { MemoryNotFoundError } from "../errors.js";
 import type { RedisClient } from "../redis/client.js";
 import { validateId } from "../redis/ids.js";
 import type { KeySchema } from "../redis/keys.js";
@@ -74,6 +75,21 @@ export class SessionIndex {
   /** The user a session belongs to, if it is known. */
   async ownerOf(sessionId: string): Promise<string | undefined> {
     return (await this.client.get(this.keys.sessionOwner(sessionId))) ?? undefined;
+  }
+
+  /**
+   * Refuses a session that belongs to another user exactly as if it did not exist (an id someone
+   * else chose first is simply not found). A session nobody owns yet is free: the first turn in it
+   * makes it the caller's. The HTTP API and `wellness chat` both go through this check.
+   *
+   * @throws {MemoryNotFoundError} when another user owns the session.
+   */
+  async assertAccessible(sessionId: string, userId: string): Promise<void> {
+    validateId("session id", sessionId);
+    const owner = await this.ownerOf(sessionId);
+    if (owner !== undefined && owner !== userId) {
+      throw new MemoryNotFoundError(`User ${userId} has no session ${sessionId}. Leave the session id out to start a new conversation.`);
+    }
   }
 
   /** Removes a session from both indexes (called when its thread is deleted). */

@@ -46,6 +46,7 @@ export async function chatCommand(options: ChatOptions): Promise<void> {
       log.warn(`Semantic memory is not ready (${(error as Error).message}); answering without general knowledge.`);
     }
     const turn = { sessionId, userId, stateless: options.stateless ?? false };
+    if (options.session !== undefined && !turn.stateless) await agent.sessions.assertAccessible(sessionId, userId);
     if (options.message) {
       await ask(agent, turn, options.message);
       await agent.close();
@@ -69,6 +70,8 @@ export async function chatCommand(options: ChatOptions): Promise<void> {
         }
         showPrompt();
       }
+      // Ctrl-D ends the loop right after the prompt: finish its line so the shell's starts clean.
+      if (process.stdin.isTTY) process.stdout.write("\n");
     } finally {
       lines.close();
       await agent.close();

@@ -1,5 +1,6 @@
 import { loadConfig } from "../config.js";
 import { importExport, type ImportProgress, type ImportSummary } from "../health/import/importer.js";
+import { RECORD_COUNT_RULE } from "../health/record-count.js";
 import { createLogger } from "../logger.js";
 import { KeySchema } from "../redis/keys.js";
 import { withRedis } from "./connection.js";
@@ -31,14 +32,14 @@ export function summaryTable(summary: ImportSummary): string {
     ["user", summary.userId],
     ["file", `${summary.file} (${summary.xmlName})`],
     ["date range", `${summary.firstDate ?? "-"} to ${summary.lastDate ?? "-"}`],
-    ["records", summary.records.toLocaleString("en-US")],
+    ["records", `${summary.records.toLocaleString("en-US")}, counting ${RECORD_COUNT_RULE}`],
     ["metrics", String(summary.metrics)],
     ["workouts", String(summary.workouts)],
     ["nights of sleep", String(summary.sleepNights)],
     ["activity days", String(summary.activityDays)],
     [
       "skipped values",
-      `${summary.skipped.badDate} bad dates, ${summary.skipped.legacyDate} 2015-era dates, ${summary.skipped.badValue} non-numeric values, ${summary.skipped.unknownSleepValue} unknown sleep values`,
+      `${summary.skipped.badDate} unreadable dates, ${summary.skipped.legacyDate} dates in the old iOS 8 form (20150101120000-0800), ${summary.skipped.badValue} non-numeric values, ${summary.skipped.unknownSleepValue} unknown sleep values`,
     ],
     ["time", `${summary.seconds.toFixed(2)} s, ${summary.megabytesPerSecond.toFixed(1)} MB/s`],
   ];

@@ -1,13 +1,15 @@
 #!/usr/bin/env node
-import { Command, InvalidArgumentError } from "commander";
+import { readFileSync } from "node:fs";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { loadEnvFile } from "../env-file.js";
 import { WellnessError } from "../errors.js";
-import { writeSyntheticExport } from "../health/synthetic/generator.js";
-import { chatCommand } from "./chat.js";
-import { importCommand } from "./import.js";
 import { memoryCommand } from "./memory.js";
-import { workerCommand } from "./worker.js";
-import { reindexCommand } from "./reindex.js";
-import { serve } from "./serve.js";
+import { formatBytes, parseDays, parseEndDate, parseSize } from "./options.js";
+
+/*
+ * Each command's action imports what it needs when it runs: parsing, --help and --version load
+ * only commander and this file, so they answer at once (see docs/benchmarks.md).
+ */
 
 function port(value: string): number {
   const parsed = Number(value);
@@ -17,9 +19,18 @@ function port(value: string): number {
   return parsed;
 }
 
+/** The package version, from the package.json beside src/ and dist/. */
+function version(): string {
+  const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
+  return manifest.version ?? "unknown";
+}
+
+const DEFAULT_EXPORT_BYTES = 10e6;
+
 const program = new Command()
   .name("wellness")
   .description("Talk with an agent about your Apple Health data; state and memory live in Redis.")
+  .version(version(), "-V, --version", "print the version")
   .showHelpAfterError();
 
 program
@@ -29,6 +40,7 @@ program
   .option("--host <host>", "address to bind (default: HOST or 127.0.0.1)")
   .option("--worker", "record turns through the learning stream and run a learning worker in this process")
   .action(async (options: { port?: number; host?: string; worker?: boolean }) => {
+    const { serve } = await import("./serve.js");
     await serve(options);
   });
 
@@ -36,6 +48,7 @@ program
   .command("worker")
   .description("process the learning stream into procedural memory and tool analytics")
   .action(async () => {
+    const { workerCommand } = await import("./worker.js");
     await workerCommand();
   });
 
@@ -46,6 +59,7 @@ program
   .option("-u, --user <id>", "user to import for (default: DEFAULT_USER_ID)")
   .option("--json", "print the summary as JSON")
   .action(async (path: string, options: { user?: string; json?: boolean }) => {
+    const { importCommand } = await import("./import.js");
     await importCommand(path, options);
   });
 
@@ -55,6 +69,7 @@ program
   .option("-u, --user <id>", "user to reindex (default: DEFAULT_USER_ID)")
   .option("--json", "print the counts as JSON")
   .action(async (options: { user?: string; json?: boolean }) => {
+    const { reindexCommand } = await import("./reindex.js");
     await reindexCommand(options);
   });
 
@@ -64,37 +79,38 @@ program
   .command("chat")
   .description("talk with the agent in the terminal (needs Ollama running OLLAMA_MODEL)")
   .option("-u, --user <id>", "user (default: DEFAULT_USER_ID)")
-  .option("-s, --session <id>", "continue this session (default: a new one)")
+  .option("-s, --session <id>", "continue one of this user's sessions (default: a new one)")
   .option("-m, --message <text>", "ask one question and exit")
   .option("--stateless", "use the baseline without memory or history")
   .action(async (options: { user?: string; session?: string; message?: string; stateless?: boolean }) => {
+    const { chatCommand } = await import("./chat.js");
     await chatCommand(options);
   });
-
-/** "100MB", "1.5GB", "500kB" or a byte count. */
-function size(value: string): number {
-  const match = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/iu.exec(value.trim());
-  if (!match) throw new InvalidArgumentError("expected a size such as 100MB, 1GB or 500000");
-  const factor = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9 }[(match[2] ?? "b").toLowerCase() as "b" | "kb" | "mb" | "gb"];
-  const bytes = Math.round(Number(match[1]) * factor);
-  if (bytes < 1 || bytes > 5e9) throw new InvalidArgumentError("expected a size from 1 byte to 5GB");
-  return bytes;
-}
 
 program
   .command("generate-export")
   .description("write a synthetic, deterministic Apple Health export.xml to try the app or benchmark it")
   .argument("<path>", "where to write the XML")
-  .option("-s, --size <size>", "approximate size, e.g. 10MB or 1GB", size, 10e6)
-  .option("--seed <n>", "random seed (same seed and size, same file)", (value) => Number.parseInt(value, 10), 1)
-  .action(async (path: string, options: { size: number; seed: number }) => {
-    const stats = await writeSyntheticExport(path, { bytes: options.size, seed: options.seed });
+  .addOption(new Option("-s, --size <size>", "approximate size, e.g. 10MB or 1GB").argParser(parseSize).default(DEFAULT_EXPORT_BYTES, formatBytes(DEFAULT_EXPORT_BYTES)))
+  .option("--days <n>", "exactly this many days of data (instead of --size)", parseDays)
+  .option("--end <YYYY-MM-DD>", "the last day of data (default: today)", parseEndDate)
+  .option("--seed <n>", "random seed (same seed, size and end, same file)", (value) => Number.parseInt(value, 10), 1)
+  .action(async (path: string, options: { size: number; days?: number; end?: string; seed: number }) => {
+    const [{ writeSyntheticExport }, { RECORD_COUNT_RULE }, { localToday }] = await Promise.all([
+      import("../health/synthetic/generator.js"),
+      import("../health/record-count.js"),
+      import("./options.js"),
+    ]);
+    const endDate = options.end ?? localToday();
+    const stats = await writeSyntheticExport(path, { bytes: options.size, seed: options.seed, endDate, ...(options.days ? { days: options.days } : {}) });
     process.stdout.write(
-      `Wrote ${path}: ${(stats.bytes / 1e6).toFixed(1)} MB, ${stats.records.toLocaleString("en-US")} records, ${stats.days} days (${stats.firstDate} to ${stats.lastDate}).\n`,
+      `Wrote ${path}: ${formatBytes(stats.bytes)}, ${stats.records.toLocaleString("en-US")} records, ${stats.days} days (${stats.firstDate} to ${stats.lastDate}).\n` +
+        `Records are counted as wellness import counts them: ${RECORD_COUNT_RULE}.\n`,
     );
   });
 
 try {
+  loadEnvFile();
   await program.parseAsync();
 } catch (error) {
   if (error instanceof WellnessError) {

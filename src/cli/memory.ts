@@ -1,13 +1,7 @@
 import { Command, InvalidArgumentError } from "commander";
-import { loadConfig } from "../config.js";
 import { ImportError, MemoryNotFoundError } from "../errors.js";
-import { KeySchema } from "../redis/keys.js";
-import { RedisLock } from "../redis/lock.js";
-import { createLogger } from "../logger.js";
 import { EPISODIC_TYPES, type EpisodicType } from "../memory/episodic.js";
-import { KNOWLEDGE_PACK } from "../memory/knowledge-pack.js";
-import { memoryFromConfig, type Memory } from "../memory/index.js";
-import { withRedis } from "./connection.js";
+import type { Memory } from "../memory/index.js";
 
 type Kind = EpisodicType | "procedure" | "semantic";
 const KINDS: readonly Kind[] = [...EPISODIC_TYPES, "procedure", "semantic"];
@@ -21,10 +15,39 @@ function print(value: unknown, json: boolean | undefined, text: () => string): v
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
 }
 
+/**
+ * Why an id that `memory list` shows for the shared facts or for procedures cannot be forgotten
+ * one by one; undefined for anything else (episodic ids are 19 characters).
+ */
+export function notEpisodic(id: string): string | undefined {
+  if (/^[0-9a-f]{16}$/u.test(id)) {
+    return `${id} looks like a shared health fact (memory list --type semantic). Facts belong to every user and are not forgotten one by one; memory forget deletes your own goals, preferences and health events (ids from memory list).`;
+  }
+  if (/^[0-9a-f]{12}$|^[0-9a-f]{32}$/u.test(id)) {
+    return `${id} looks like a procedure (memory list --type procedure). Procedures are learned from how questions were answered and expire on their own; memory forget deletes your own goals, preferences and health events (ids from memory list).`;
+  }
+  return undefined;
+}
+
+/**
+ * The modules the actions need, loaded when one runs: the embedding model and the vector index
+ * are heavy, and `wellness --help` should not wait for them.
+ */
+async function runtime() {
+  const [{ loadConfig }, { createLogger }, { memoryFromConfig }, { withRedis }] = await Promise.all([
+    import("../config.js"),
+    import("../logger.js"),
+    import("../memory/index.js"),
+    import("./connection.js"),
+  ]);
+  const config = loadConfig();
+  return { config, log: createLogger(config.logLevel), memoryFromConfig, withRedis };
+}
+
 /** Runs `action` with the configured memory on a fresh connection. */
 async function withMemory<T>(action: (memory: Memory, defaultUser: string) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  return withRedis(config, createLogger(config.logLevel), (client) => action(memoryFromConfig(client, config), config.defaultUserId));
+  const { config, log, memoryFromConfig, withRedis } = await runtime();
+  return withRedis(config, log, (client) => action(memoryFromConfig(client, config), config.defaultUserId));
 }
 
 /** `wellness memory list|search|forget|reindex|stats|load-knowledge`. */
@@ -88,10 +111,12 @@ export function memoryCommand(): Command {
 
   command
     .command("forget")
-    .description("delete one of a user's episodic memories by id")
-    .argument("<id>", "the memory id (from memory list)")
+    .description("delete one of a user's episodic memories (goal, preference, health event) by id")
+    .argument("<id>", "the memory id (from memory list; shared facts and procedures are not forgotten one by one)")
     .option("-u, --user <id>", "user (default: DEFAULT_USER_ID)")
     .action(async (id: string, options: { user?: string }) => {
+      const other = notEpisodic(id);
+      if (other) throw new MemoryNotFoundError(other);
       await withMemory(async (memory, defaultUser) => {
         const user = options.user ?? defaultUser;
         if (!(await memory.episodic.forget(user, id))) throw new MemoryNotFoundError(`User ${user} has no memory ${id}; see wellness memory list.`);
@@ -103,8 +128,9 @@ export function memoryCommand(): Command {
     .command("reindex")
     .description("re-embed every stored memory with the configured embedding model")
     .action(async () => {
-      const config = loadConfig();
-      await withRedis(config, createLogger(config.logLevel), async (client) => {
+      const { config, log, memoryFromConfig, withRedis } = await runtime();
+      const [{ KeySchema }, { RedisLock }] = await Promise.all([import("../redis/keys.js"), import("../redis/lock.js")]);
+      await withRedis(config, log, async (client) => {
         const memory = memoryFromConfig(client, config);
         const lock = await new RedisLock(client, new KeySchema(config.redis.keyPrefix)).acquire("reindex", "memory", 30 * 60_000);
         if (!lock) throw new ImportError("ERR_IMPORT_IN_PROGRESS", "A memory reindex is already running; wait for it to finish.");
@@ -123,6 +149,7 @@ export function memoryCommand(): Command {
     .command("load-knowledge")
     .description("load the built-in health knowledge pack into semantic memory (idempotent)")
     .action(async () => {
+      const { KNOWLEDGE_PACK } = await import("../memory/knowledge-pack.js");
       await withMemory(async (memory) => {
         const ids = await memory.semantic.load(KNOWLEDGE_PACK);
         process.stdout.write(`Loaded ${ids.length} facts.\n`);

@@ -6,13 +6,13 @@ import { CircuitBreaker } from "../redis/breaker.js";
 import { closeRedis, connectionOptionsFrom, connectRedis, isConnectionFailure, type RedisClient } from "../redis/client.js";
 import { checkRedisHealth, type RedisHealthReport } from "../redis/health.js";
 import { KeySchema } from "../redis/keys.js";
-import type { RedisServerProcess } from "../redis/server-process.js";
 import { createWellnessAgent } from "../agent/index.js";
 import { ollamaReachable } from "../agent/model.js";
 import { authentication } from "../server/auth.js";
 import { mountLangGraphApi } from "../server/langgraph-api.js";
 import { createApp } from "../server/app.js";
-import { startLocalRedis } from "./local-redis.js";
+import { adoptOrphanRedis, startLocalRedis, type LocalRedis } from "./local-redis.js";
+import { modelStatusLine } from "./model-status.js";
 import { startLearningWorker } from "./worker.js";
 
 export interface ServeOptions {
@@ -22,12 +22,22 @@ export interface ServeOptions {
   worker?: boolean;
 }
 
-/** Logs connection errors once per distinct message, so a long outage is not a wall of lines. */
-function connectionErrorLogger(log: Logger): (error: Error) => void {
+/**
+ * Logs connection errors once per distinct message, so a long outage is not a wall of lines, and
+ * only once a connection has been made: the first attempt's refusal is expected when serve starts
+ * its own Redis, and is reported by that step instead.
+ */
+function connectionErrorLogger(log: Logger): { onError: (error: Error) => void; connected: () => void } {
   let last = "";
-  return (error) => {
-    if (error.message !== last) log.warn(`Redis connection: ${error.message}`);
-    last = error.message;
+  let quiet = true;
+  return {
+    onError: (error) => {
+      if (!quiet && error.message !== last) log.warn(`Redis connection: ${error.message}`);
+      last = error.message;
+    },
+    connected: () => {
+      quiet = false;
+    },
   };
 }
 
@@ -50,10 +60,11 @@ export function describeHealth(report: RedisHealthReport, url: string): string {
 export async function serve(options: ServeOptions = {}): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
-  const connection = connectionOptionsFrom(config.redis, { onError: connectionErrorLogger(log), clientName: "wellness" });
+  const errors = connectionErrorLogger(log);
+  const connection = connectionOptionsFrom(config.redis, { onError: errors.onError, clientName: "wellness" });
   const shownUrl = config.redis.clusterNodes.length > 0 ? config.redis.clusterNodes.join(",") : redact(config.redis.url);
 
-  let localServer: RedisServerProcess | undefined;
+  let localServer: LocalRedis | undefined;
   let redis: RedisClient;
   try {
     redis = await connectRedis({ ...connection, reconnect: { ...connection.reconnect, connectAttempts: 1 } });
@@ -75,6 +86,12 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
     log.info(`No Redis answered at ${shownUrl}; started a local redis-server (pid ${localServer.pid}) with its data in ${localServer.dir} (AOF on).`);
     redis = await connectRedis(connection);
   }
+  errors.connected();
+  if (!localServer && config.redis.localAutostart && config.redis.clusterNodes.length === 0) {
+    const orphan = await adoptOrphanRedis(config.redis.url, config.redis.localDataDir);
+    if (orphan) log.info(orphan.message);
+    localServer = orphan?.adopted;
+  }
 
   const keys = new KeySchema(config.redis.keyPrefix);
   const breaker = new CircuitBreaker({
@@ -84,6 +101,7 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
     isFailure: isConnectionFailure,
   });
   log.info(describeHealth(await checkRedisHealth(redis, keys, breaker), shownUrl));
+  log.info(await modelStatusLine(config.ollama));
 
   const auth = authentication(config.server.apiTokens, config.defaultUserId);
   const agent = createWellnessAgent({ redis, config, log, breaker, learning: options.worker ? "queue" : "direct", currentUser: auth.currentUser });

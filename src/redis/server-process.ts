@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { RedisServerNotInstalledError, RedisUnavailableError } from "../errors.js";
 
 export interface RedisServerProcessOptions {
@@ -123,5 +123,73 @@ export class RedisServerProcess {
     const timer = setTimeout(() => this.child.kill("SIGKILL"), timeoutMs);
     await this.exited;
     clearTimeout(timer);
+  }
+}
+
+/** What the pid file of an app-started redis-server records. */
+export interface LocalRedisRecord {
+  /** The redis-server process. */
+  redisPid: number;
+  port: number;
+  /** The `wellness serve` process that started it and stops it on exit. */
+  ownerPid: number;
+}
+
+/** The pid file of the local redis-server that `wellness serve` starts, inside its data directory. */
+export function localRedisPidFile(dir: string): string {
+  return join(resolve(dir), "wellness-redis.pid");
+}
+
+/** Whether a process with this id exists (signal 0 checks without signalling). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Writes the pid file (JSON), replacing any previous one. */
+export function writeLocalRedisRecord(dir: string, record: LocalRedisRecord): void {
+  writeFileSync(localRedisPidFile(dir), `${JSON.stringify(record)}\n`);
+}
+
+/** The pid file's record, or undefined when there is none or it is not one this app wrote. */
+export function readLocalRedisRecord(dir: string): LocalRedisRecord | undefined {
+  let text: string;
+  try {
+    text = readFileSync(localRedisPidFile(dir), "utf8");
+  } catch {
+    return undefined;
+  }
+  try {
+    const value = JSON.parse(text) as Partial<LocalRedisRecord>;
+    const whole = (n: unknown): n is number => typeof n === "number" && Number.isInteger(n) && n > 0;
+    return whole(value.redisPid) && whole(value.port) && whole(value.ownerPid) ? { redisPid: value.redisPid, port: value.port, ownerPid: value.ownerPid } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Removes the pid file if it still names this redis-server (another process may have replaced it). */
+export function removeLocalRedisRecord(dir: string, redisPid: number): void {
+  if (readLocalRedisRecord(dir)?.redisPid === redisPid) rmSync(localRedisPidFile(dir), { force: true });
+}
+
+/**
+ * Stops a redis-server this process did not spawn (one adopted from a crashed `wellness serve`):
+ * SIGTERM, which makes Redis flush its AOF and exit, then SIGKILL if it is still there.
+ */
+export async function stopRedisPid(pid: number, timeoutMs = 10_000): Promise<void> {
+  if (!processAlive(pid)) return;
+  process.kill(pid, "SIGTERM");
+  const deadline = Date.now() + timeoutMs;
+  while (processAlive(pid)) {
+    if (Date.now() > deadline) {
+      process.kill(pid, "SIGKILL");
+      return;
+    }
+    await new Promise((wait) => setTimeout(wait, 50));
   }
 }

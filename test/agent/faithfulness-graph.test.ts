@@ -16,6 +16,26 @@ import { ScriptedChatModel, toolCall, type ModelCall } from "../support/scripted
 const NOW = () => new Date("2024-10-21T19:00:00Z");
 const TIME_ZONE = "America/Los_Angeles";
 
+/** What the graphs publish as output is the conversation; the check's result is check_answer's update. */
+interface Streamable {
+  stream(input: unknown, options: Record<string, unknown>): Promise<AsyncIterable<[string, unknown]>>;
+}
+
+/** Runs one turn, returning the final messages and the faithfulness result check_answer wrote. */
+async function runTurn(graph: unknown, input: { messages: BaseMessage[] }, config: { configurable: Record<string, string> }) {
+  let faithfulness: FaithfulnessResult | null | undefined;
+  let messages: BaseMessage[] = [];
+  for await (const [mode, chunk] of await (graph as Streamable).stream(input, { ...config, streamMode: ["updates", "values"] })) {
+    if (mode === "updates") {
+      const check = (chunk as { check_answer?: { faithfulness?: FaithfulnessResult | null } }).check_answer;
+      if (check?.faithfulness !== undefined) faithfulness = check.faithfulness;
+    } else {
+      messages = (chunk as { messages: BaseMessage[] }).messages;
+    }
+  }
+  return { messages, faithfulness };
+}
+
 function text(message: BaseMessage | undefined): string {
   return typeof message?.content === "string" ? message.content : JSON.stringify(message?.content ?? "");
 }
@@ -82,7 +102,7 @@ describe("check_answer in the graphs", () => {
       (average) => `You averaged ${average.toLocaleString("en-US")} steps a day last week.`,
     );
     const graph = stateful(model);
-    const result = await graph.invoke(...turn("How many steps did I walk last week?", "s-corrected"));
+    const result = await runTurn(graph, ...turn("How many steps did I walk last week?", "s-corrected"));
     expect(text(result.messages.at(-1))).toBe("You averaged 7,000 steps a day last week.");
     expect(result.faithfulness).toEqual({ status: "corrected", checked: 1, unsupported: ["9,412 steps"], flagged: [] } satisfies FaithfulnessResult);
     expect(model.calls).toHaveLength(3);
@@ -100,7 +120,7 @@ describe("check_answer in the graphs", () => {
       (average) => `From 2024-10-14 to 2024-10-20 (7 days) you averaged ${average} steps a day.`,
       () => "unused",
     );
-    const result = await stateful(model).invoke(...turn("How many steps did I walk last week?", "s-supported"));
+    const result = await runTurn(stateful(model), ...turn("How many steps did I walk last week?", "s-supported"));
     expect(result.faithfulness).toEqual({ status: "supported", checked: 4, unsupported: [], flagged: [] });
     expect(model.calls).toHaveLength(2);
     expect(text(result.messages.at(-1))).toBe("From 2024-10-14 to 2024-10-20 (7 days) you averaged 7000 steps a day.");
@@ -111,7 +131,7 @@ describe("check_answer in the graphs", () => {
       () => "You averaged 9,412 steps a day, 15% more than usual.",
       (average) => `You averaged ${average} steps a day, 15% more than usual.`,
     );
-    const result = await stateful(model).invoke(...turn("How many steps did I walk last week?", "s-flagged"));
+    const result = await runTurn(stateful(model), ...turn("How many steps did I walk last week?", "s-flagged"));
     expect(result.faithfulness).toEqual({ status: "flagged", checked: 2, unsupported: ["9,412 steps", "15%"], flagged: ["15%"] });
     expect(text(result.messages.at(-1))).toBe("You averaged 7000 steps a day, 15% [unverified] more than usual.");
     expect(model.calls).toHaveLength(3);
@@ -124,7 +144,7 @@ describe("check_answer in the graphs", () => {
         throw new Error("model went away");
       },
     );
-    const result = await stateful(model).invoke(...turn("How many steps did I walk last week?", "s-rewrite-fails"));
+    const result = await runTurn(stateful(model), ...turn("How many steps did I walk last week?", "s-rewrite-fails"));
     expect(result.faithfulness).toEqual({ status: "flagged", checked: 1, unsupported: ["9,412 steps"], flagged: ["9,412 steps"] });
     expect(text(result.messages.at(-1))).toBe("You averaged 9,412 steps [unverified] a day.");
   });
@@ -134,7 +154,7 @@ describe("check_answer in the graphs", () => {
       (average) => `You averaged ${average} steps, below the 7,500 you asked about.`,
       () => "unused",
     );
-    const result = await stateful(model).invoke(...turn("Did I average 7,500 steps last week?", "s-echo"));
+    const result = await runTurn(stateful(model), ...turn("Did I average 7,500 steps last week?", "s-echo"));
     expect(result.faithfulness?.status).toBe("supported");
   });
 
@@ -144,7 +164,7 @@ describe("check_answer in the graphs", () => {
       (average) => `You averaged ${average} steps.`,
     );
     const graph = createStatelessGraph({ model, tools: tools(), timeZone: TIME_ZONE, now: NOW });
-    const result = await graph.invoke({ messages: [new HumanMessage("Steps last week?")] }, { configurable: { userId: "ann" } });
+    const result = await runTurn(graph, { messages: [new HumanMessage("Steps last week?")] }, { configurable: { userId: "ann" } });
     expect(result.faithfulness).toMatchObject({ status: "corrected", unsupported: ["12,345 steps"] });
     expect(text(result.messages.at(-1))).toBe("You averaged 7000 steps.");
   });

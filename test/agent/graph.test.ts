@@ -268,6 +268,6 @@ describe("the default chat model", () => {
     const graph = createStatelessGraph({ model, tools: [], timeZone: TIME_ZONE, now: NOW });
     const attempt = graph.invoke({ messages: [new HumanMessage("hi")] }, { configurable: { userId: "u" } });
     await expect(attempt).rejects.toBeInstanceOf(ModelUnavailableError);
-    await expect(attempt).rejects.toThrow(/The chat model is not reachable .*ollama serve.*OLLAMA_BASE_URL/);
+    await expect(attempt).rejects.toThrow(/The chat model qwen2\.5:7b at http:\/\/127\.0\.0\.1:\d+ is not reachable .*ollama serve.*ollama pull qwen2\.5:7b\).*OLLAMA_BASE_URL/);
   });
 });

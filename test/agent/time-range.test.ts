@@ -35,6 +35,24 @@ describe("resolvePeriod", () => {
     ["from 2024-09-28 until 2024-10-02", "2024-09-28", "2024-10-02"],
     ["2024-10-01..2024-10-31", "2024-10-01", "2024-10-16"],
     ["since 2024-10-10", "2024-10-10", "2024-10-16"],
+    ["2017", "2017-01-01", "2017-12-31"],
+    ["in 2017", "2017-01-01", "2017-12-31"],
+    ["during the year 2017", "2017-01-01", "2017-12-31"],
+    ["2024", "2024-01-01", "2024-10-16"],
+    ["this quarter", "2024-10-01", "2024-10-16"],
+    ["last quarter", "2024-07-01", "2024-09-30"],
+    ["Q1 2017", "2017-01-01", "2017-03-31"],
+    ["in q2 of 2017", "2017-04-01", "2017-06-30"],
+    ["2017 Q4", "2017-10-01", "2017-12-31"],
+    ["the third quarter of 2017", "2017-07-01", "2017-09-30"],
+    ["Q4", "2024-10-01", "2024-10-16"],
+    ["q1", "2024-01-01", "2024-03-31"],
+    ["since March", "2024-03-01", "2024-10-16"],
+    ["since November", "2023-11-01", "2024-10-16"],
+    ["since March 2017", "2017-03-01", "2024-10-16"],
+    ["since the start of Sept", "2024-09-01", "2024-10-16"],
+    ["since 2023", "2023-01-01", "2024-10-16"],
+    ["last 2 years", "2022-10-17", "2024-10-16"],
   ])("reads %j as %s to %s", (phrase, from, to) => {
     expect(at(phrase)).toMatchObject({ from, to });
   });
@@ -49,11 +67,23 @@ describe("resolvePeriod", () => {
     expect(() => at("marching orders")).toThrow(/Cannot read the period "marching orders"/);
   });
 
-  it.each(["2024-11-01", "2025-01-01 to 2025-01-31", "since 2030-01-01", "November 2024"])("refuses the future period %j", (phrase) => {
+  it("labels quarters and years", () => {
+    expect(at("last quarter").label).toBe("last quarter (Q3 2024) (2024-07-01 to 2024-09-30)");
+    expect(at("in 2017").label).toBe("2017 (2017-01-01 to 2017-12-31)");
+    expect(at("since March").label).toBe("since March 2024 (2024-03-01 to 2024-10-16)");
+  });
+
+  it("lists example phrases when it cannot read one", () => {
+    expect(() => at("around the holidays")).toThrow(
+      /Cannot read the period "around the holidays"\. Use a phrase like today, .*Q3 2024, .*in 2017, .*since March, .*or 2024-10-01 to 2024-10-31\./,
+    );
+  });
+
+  it.each(["2024-11-01", "2025-01-01 to 2025-01-31", "since 2030-01-01", "November 2024", "2025", "Q1 2025"])("refuses the future period %j", (phrase) => {
     expect(() => at(phrase)).toThrow(/after today \(2024-10-16\): there is no data from the future/);
   });
 
-  it.each(["", "soonish", "2024-02-30", "2024-10-07 to 2024-10-01", "last 0 days"])("explains what it accepts for %j", (phrase) => {
+  it.each(["", "soonish", "2024-02-30", "2024-10-07 to 2024-10-01", "last 0 days", "Q5 2017", "since Marchember", "0999"])("explains what it accepts for %j", (phrase) => {
     const attempt = () => at(phrase);
     expect(attempt).toThrow(PeriodError);
     try {

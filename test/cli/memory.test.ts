@@ -52,10 +52,11 @@ describe("wellness chat", () => {
     const env = { REDIS_URL: inject("redisUrl"), REDIS_KEY_PREFIX: chatPrefix, OLLAMA_BASE_URL: "http://127.0.0.1:9" };
     const once = await wellness(["chat", "-m", "How did I sleep?"], env);
     expect(once.code).toBe(1);
-    expect(once.stderr).toMatch(/^The chat model is not reachable .*Start Ollama \(ollama serve\)/mu);
+    expect(once.stderr).toMatch(/^The chat model qwen2\.5:7b at http:\/\/127\.0\.0\.1:9 is not reachable .*Start Ollama \(ollama serve\), pull the model \(ollama pull qwen2\.5:7b\)/mu);
+    expect(once.stderr).not.toMatch(/<OLLAMA_MODEL>/u);
     const loop = await wellness(["chat", "--session", "cli-chat-1"], env, "How did I sleep?\n\nAnd last week?\n");
     expect(loop.code).toBe(0);
     expect(loop.stdout).toMatch(/^Session cli-chat-1 for default\./mu);
-    expect(loop.stderr.match(/The chat model is not reachable/gu)).toHaveLength(2);
+    expect(loop.stderr.match(/The chat model qwen2\.5:7b at http:\/\/127\.0\.0\.1:9 is not reachable/gu)).toHaveLength(2);
   });
 });

@@ -42,14 +42,42 @@ export function completedTurn(values: ChainValues, now = Date.now()): LearningEn
 export class TurnEndHandler extends BaseCallbackHandler {
   name = "turn_end";
   override awaitHandlers = true;
+  /** The full state the last node of each running turn started from, by the turn's (root) run id. */
+  private readonly finalStates = new Map<string, ChainValues>();
 
-  constructor(private readonly onTurnEnd: (turn: LearningEntry) => void) {
+  /**
+   * @param lastNode The node every answered turn ends with; its input is the turn's final state
+   *   (the graph's own output holds only what its output schema publishes).
+   */
+  constructor(
+    private readonly onTurnEnd: (turn: LearningEntry) => void,
+    private readonly lastNode = "check_answer",
+  ) {
     super();
   }
 
-  override handleChainEnd(outputs: ChainValues, _runId: string, parentRunId?: string): void {
+  override handleChainStart(
+    _chain: unknown,
+    inputs: ChainValues,
+    _runId: string,
+    parentRunId?: string,
+    _tags?: string[],
+    _metadata?: Record<string, unknown>,
+    _runType?: string,
+    runName?: string,
+  ): void {
+    if (parentRunId !== undefined && runName === this.lastNode) this.finalStates.set(parentRunId, inputs);
+  }
+
+  override handleChainEnd(_outputs: ChainValues, runId: string, parentRunId?: string): void {
     if (parentRunId !== undefined) return;
-    const turn = completedTurn(outputs);
+    const state = this.finalStates.get(runId);
+    this.finalStates.delete(runId);
+    const turn = state ? completedTurn(state) : undefined;
     if (turn) this.onTurnEnd(turn);
+  }
+
+  override handleChainError(_error: unknown, runId: string, parentRunId?: string): void {
+    if (parentRunId === undefined) this.finalStates.delete(runId);
   }
 }

@@ -9,13 +9,23 @@ import { lastHumanText, unansweredMessageIds, userAndSession } from "./turn.js";
 /** The user's current goals are always in context: there are few, and they frame every answer. */
 const MAX_GOALS = 5;
 
-/** Settles a memory lookup: on failure, a warning and nothing, never a failed turn. */
-async function orNothing<T>(what: string, log: Logger, run: () => Promise<T>): Promise<T | undefined> {
+/** Lookups that failed in one turn, by reason, so one cause (say a model switch) is one warning. */
+type Failures = Map<string, string[]>;
+
+/** Settles a memory lookup: on failure, nothing (and a note in `failures`), never a failed turn. */
+async function orNothing<T>(what: string, failures: Failures, run: () => Promise<T>): Promise<T | undefined> {
   try {
     return await run();
   } catch (error) {
-    log.warn(`retrieve_memory: ${what} unavailable (${(error as Error).message}); continuing without it`);
+    const reason = (error as Error).message;
+    failures.set(reason, [...(failures.get(reason) ?? []), what]);
     return undefined;
+  }
+}
+
+function warnFailures(log: Logger, failures: Failures): void {
+  for (const [reason, what] of failures) {
+    log.warn(`retrieve_memory: ${what.join(", ")} unavailable (${reason}); continuing without ${what.length > 1 ? "them" : "it"}`);
   }
 }
 
@@ -30,10 +40,12 @@ export function retrieveMemoryNode(memory: Memory, log: Logger, userContext?: Us
   return async (state: AgentStateType, config: RunnableConfig): Promise<AgentUpdate> => {
     const { userId, sessionId } = userAndSession(config, currentUser);
     const query = lastHumanText(state.messages);
+    const failures = new Map<string, string[]>();
     const [about, recalled] = await Promise.all([
-      userContext ? orNothing("user context", log, () => userContext.contextLine(userId)) : Promise.resolve(undefined),
-      orNothing("memory", log, () => memory.recall(userId, query, { goals: MAX_GOALS })),
+      userContext ? orNothing("user context", failures, () => userContext.contextLine(userId)) : Promise.resolve(undefined),
+      orNothing("memory", failures, () => memory.recall(userId, query, { goals: MAX_GOALS })),
     ]);
+    warnFailures(log, failures);
     const lines = [
       ...(about ? [`- ${about}`] : []),
       ...[...(recalled?.goals ?? []), ...(recalled?.episodic ?? [])].map((record) => `- (${record.type.replace("_", " ")}, ${record.timestamp.slice(0, 10)}) ${record.description}`),

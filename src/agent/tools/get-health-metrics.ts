@@ -1,9 +1,12 @@
 import { tool } from "@langchain/core/tools";
 import { z } from "zod";
 import { AGGREGATIONS, aggregate, buckets, type Granularity } from "./aggregate.js";
+import { describeEmptyPeriod, type EmptyPeriodNote } from "./data-range.js";
 import { cachedResult, guarded, period, result, userOf, type ToolDependencies } from "./context.js";
 import { readMetricSummary } from "../../health/store/indexes.js";
 import { resolveMetric } from "./metrics.js";
+import type { HealthManifest } from "../../health/types.js";
+import type { DateRange } from "../time-range.js";
 
 const MAX_BUCKETS = 92;
 
@@ -24,9 +27,13 @@ const schema = z.object({
     .describe("Bucket size. Default: day up to 31 days, week up to 6 months, month beyond"),
 });
 
-function noDataNote(summary: { firstDate: string | null; lastDate: string | null; days: number } | undefined): string {
-  if (!summary?.firstDate || !summary.lastDate) return "no data in this period";
-  return `no data in this period; this metric has ${summary.days} days of data from ${summary.firstDate} to ${summary.lastDate}`;
+type MetricSummary = { firstDate: string | null; lastDate: string | null; days: number } | undefined;
+
+/** Where the user's data lies (describeEmptyPeriod), and this metric's own days when its summary index knows them. */
+function emptyMetricNote(manifest: HealthManifest | undefined, metric: string, range: DateRange, summary: MetricSummary): EmptyPeriodNote {
+  const base = describeEmptyPeriod(manifest, metric, range);
+  if (!summary?.firstDate || !summary.lastDate) return base;
+  return { ...base, note: `${base.note}; ${metric} itself has ${summary.days} days of data from ${summary.firstDate} to ${summary.lastDate}` };
 }
 
 /** get_health_metrics: daily, weekly or monthly statistics of any imported metric over a period. */
@@ -66,7 +73,7 @@ export function getHealthMetricsTool(deps: ToolDependencies) {
                 overall: aggregate(kind, days, wanted),
                 buckets: all.slice(-MAX_BUCKETS),
                 ...(all.length > MAX_BUCKETS ? { note: `showing the last ${MAX_BUCKETS} of ${all.length} buckets; ask for a coarser granularity` } : {}),
-                ...(days.length === 0 ? { note: noDataNote(summaries[index]) } : {}),
+                ...(days.length === 0 ? emptyMetricNote(manifest, metric, range, summaries[index]) : {}),
               };
             }),
           });

@@ -1,5 +1,6 @@
 import { tool } from "@langchain/core/tools";
 import { z } from "zod";
+import { emptyPeriodNote } from "./data-range.js";
 import { cachedResult, guarded, period, result, round, userOf, type ToolDependencies } from "./context.js";
 
 const MAX_NIGHTS = 31;
@@ -39,7 +40,7 @@ export function getSleepAnalysisTool(deps: ToolDependencies) {
               wakeTime: night.wakeTime,
             })),
             ...(nights.length > MAX_NIGHTS ? { note: `per-night list shows the last ${MAX_NIGHTS} of ${nights.length} nights` } : {}),
-            ...(nights.length === 0 ? { note: "no sleep data in this period" } : {}),
+            ...(nights.length === 0 ? await emptyPeriodNote(deps, userId, "sleep", range) : {}),
           });
         });
       }),

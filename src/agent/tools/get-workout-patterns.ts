@@ -1,5 +1,6 @@
 import { tool } from "@langchain/core/tools";
 import { z } from "zod";
+import { emptyPeriodNote } from "./data-range.js";
 import { cachedResult, guarded, period, result, round, userOf, type ToolDependencies } from "./context.js";
 
 const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
@@ -64,6 +65,7 @@ export function getWorkoutPatternsTool(deps: ToolDependencies) {
             longestWeeklyStreak: longest,
             currentWeeklyStreak: current,
             allTimePerWeekday: Object.fromEntries(WEEKDAYS.map((day) => [day, Number(allTime[day] ?? 0)])),
+            ...(inRange.length === 0 ? await emptyPeriodNote(deps, userId, "workout", range) : {}),
           });
         });
       }),

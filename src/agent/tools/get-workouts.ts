@@ -1,5 +1,6 @@
 import { tool } from "@langchain/core/tools";
 import { z } from "zod";
+import { emptyPeriodNote } from "./data-range.js";
 import { cachedResult, guarded, period, result, round, userOf, type ToolDependencies } from "./context.js";
 
 const MAX_WORKOUTS = 50;
@@ -41,6 +42,7 @@ export function getWorkoutsTool(deps: ToolDependencies) {
               ...(w.maxHeartRate !== undefined ? { maxHeartRate: w.maxHeartRate } : {}),
             })),
             ...(workouts.length > MAX_WORKOUTS ? { note: `showing the last ${MAX_WORKOUTS} of ${workouts.length} workouts` } : {}),
+            ...(workouts.length === 0 ? await emptyPeriodNote(deps, userId, input.type ? `${input.type} workout` : "workout", range) : {}),
           });
         });
       }),

@@ -13,14 +13,17 @@ import { createWriteStream } from "node:fs";
 export interface SyntheticExportOptions {
   /** Same seed and size, same bytes. */
   seed: number;
-  /** Stop once the file has at least this many bytes (and whole days). */
+  /** Stop once the file has at least this many bytes (and whole days); ignored when `days` is set. */
   bytes: number;
-  /** The last day of data, YYYY-MM-DD. */
+  /** The last day of data, YYYY-MM-DD (default 2025-12-31, so a seed and size always give the same bytes). */
   endDate?: string;
+  /** Exactly this many days ending on `endDate`, whatever the size. */
+  days?: number;
 }
 
 export interface SyntheticExportStats {
   bytes: number;
+  /** Counted by RECORD_COUNT_RULE, as the importer counts them. */
   records: number;
   days: number;
   firstDate: string;
@@ -151,7 +154,8 @@ export async function writeSyntheticExport(path: string, options: SyntheticExpor
     }
   };
   const end = new Date(`${options.endDate ?? "2025-12-31"}T00:00:00Z`);
-  const plannedDays = Math.max(1, Math.ceil(options.bytes / BYTES_PER_DAY));
+  const plannedDays = options.days ?? Math.max(1, Math.ceil(options.bytes / BYTES_PER_DAY));
+  const more = () => (options.days === undefined ? bytes + buffer.length < options.bytes : days < plannedDays);
   const first = new Date(end.getTime() - (plannedDays - 1) * 86_400_000);
 
   await write(`<?xml version="1.0" encoding="UTF-8"?>\n${DTD}<HealthData locale="en_US">\n`);
@@ -172,7 +176,7 @@ export async function writeSyntheticExport(path: string, options: SyntheticExpor
 
   let days = 0;
   let lastDate = "";
-  for (let day = first; bytes + buffer.length < options.bytes || days === 0; day = new Date(day.getTime() + 86_400_000)) {
+  for (let day = first; more() || days === 0; day = new Date(day.getTime() + 86_400_000)) {
     days += 1;
     const dayIndex = Math.floor(day.getTime() / 86_400_000);
     const travelling = dayIndex % 97 < 6;
@@ -255,6 +259,7 @@ export async function writeSyntheticExport(path: string, options: SyntheticExpor
           " </Workout>\n",
       );
     }
+    records += 1;
     await write(
       ` <ActivitySummary dateComponents="${lastDate}" activeEnergyBurned="${(300 + rand() * 400).toFixed(3)}" activeEnergyBurnedGoal="500" activeEnergyBurnedUnit="kcal" ` +
         `appleMoveTime="0" appleMoveTimeGoal="0" appleExerciseTime="${Math.floor(rand() * 60)}" appleExerciseTimeGoal="30" appleStandHours="${8 + Math.floor(rand() * 6)}" appleStandHoursGoal="12"/>\n`,

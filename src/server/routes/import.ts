@@ -27,6 +27,11 @@ export function importRoutes({ client, keys, indexTtlSeconds, userOf }: ImportRo
   return new Hono().post("/", async (context) => {
     const body = context.req.raw.body;
     if (!body) throw new ValidationError("Send the export.zip or export.xml as the request body (curl --data-binary @export.zip).");
+    if (/^multipart\/form-data/iu.test(context.req.header("content-type") ?? "")) {
+      throw new ValidationError(
+        "The export came as a form upload (curl -F); send the file itself as the request body instead: curl --data-binary @export.zip -H 'Content-Type: application/zip' .../api/import",
+      );
+    }
     const userId = userOf(context);
     const dir = await mkdtemp(join(tmpdir(), "wellness-upload-"));
     try {

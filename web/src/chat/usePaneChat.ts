@@ -21,7 +21,11 @@ export interface PaneChat {
 interface AgentValues {
   messages: Message[];
   memoryContext?: string;
-  faithfulness?: Faithfulness | null;
+}
+
+/** The numeric check's result when an update event is check_answer's. */
+function checkOf(data: unknown): Faithfulness | undefined {
+  return (data as { check_answer?: { faithfulness?: Faithfulness | null } } | undefined)?.check_answer?.faithfulness ?? undefined;
 }
 
 interface Pending {
@@ -81,6 +85,7 @@ export function useStatefulChat(threadId: string | null, onThreadId: (id: string
   const { client } = useSession();
   const pendingRef = useRef<string | null>(null);
   const [memoryHits, setMemoryHits] = useState<Map<string, string[]>>(() => new Map());
+  const checkedRef = useRef<(faithfulness: Faithfulness) => void>(() => undefined);
   const stream = useStream<AgentValues>({
     client,
     assistantId: "stateful",
@@ -90,17 +95,19 @@ export function useStatefulChat(threadId: string | null, onThreadId: (id: string
       const context = (data as { retrieve_memory?: { memoryContext?: string } } | undefined)?.retrieve_memory?.memoryContext;
       const id = pendingRef.current;
       if (context !== undefined && id) setMemoryHits((current) => new Map(current).set(id, context.split("\n").filter(Boolean)));
+      const faithfulness = checkOf(data);
+      if (faithfulness) checkedRef.current(faithfulness);
     },
   });
   const messages = stream.messages;
-  const valuesRef = useRef<Partial<AgentValues>>(stream.values as Partial<AgentValues>);
-  valuesRef.current = stream.values;
-  const timer = useTurnTimer(messages, stream.isLoading, (pending) => {
+  const timer = useTurnTimer(messages, stream.isLoading, () => {
     pendingRef.current = null;
-    const faithfulness = valuesRef.current.faithfulness;
-    if (faithfulness) timer.update(pending.id, { faithfulness });
     onTurnDone();
   });
+  checkedRef.current = (faithfulness) => {
+    const id = pendingRef.current;
+    if (id) timer.update(id, { faithfulness });
+  };
   const turns = useMemo(() => turnsOf(messages), [messages]);
   const lastContext = stream.values.memoryContext;
   const metrics = useMemo(() => {
@@ -149,28 +156,35 @@ export function useStatelessChat(): PaneChat {
         },
         onRequest: (_url: string, init: RequestInit) => {
           const { input } = JSON.parse(typeof init.body === "string" ? init.body : "{}") as { input: unknown };
-          return { ...init, body: JSON.stringify({ assistant_id: "stateless", input, stream_mode: ["values", "messages-tuple"] }) };
+          return { ...init, body: JSON.stringify({ assistant_id: "stateless", input, stream_mode: ["values", "messages-tuple", "updates"] }) };
         },
       }),
     [token],
   );
-  const stream = useStream<AgentValues>({ transport });
+  const checkedRef = useRef<(faithfulness: Faithfulness) => void>(() => undefined);
+  const stream = useStream<AgentValues>({
+    transport,
+    onUpdateEvent: (data: unknown) => {
+      const faithfulness = checkOf(data);
+      if (faithfulness) checkedRef.current(faithfulness);
+    },
+  });
   const [done, setDone] = useState<Turn[]>([]);
   const messages = stream.messages;
   const current = useMemo(() => turnsOf(messages), [messages]);
   const currentRef = useRef(current);
   currentRef.current = current;
-  const valuesRef = useRef<Partial<AgentValues>>(stream.values as Partial<AgentValues>);
-  valuesRef.current = stream.values;
   const timer = useTurnTimer(messages, stream.isLoading, (pending) => {
-    const faithfulness = valuesRef.current.faithfulness;
-    if (faithfulness) timer.update(pending.id, { faithfulness });
     const answered = currentRef.current.find((turn) => turn.id === pending.id);
     if (answered) setDone((turns) => [...turns, answered]);
     else setDone((turns) => [...turns, { id: pending.id, question: pendingQuestion.current, answer: "", toolCalls: [], tokens: null }]);
   });
   const pendingQuestion = useRef("");
   const pendingId = timer.pending.current?.id ?? null;
+  checkedRef.current = (faithfulness) => {
+    const id = timer.pending.current?.id;
+    if (id) timer.update(id, { faithfulness });
+  };
   const turns = useMemo(() => (pendingId ? [...done, ...current.filter((turn) => turn.id === pendingId)] : done), [done, current, pendingId]);
 
   const send = (question: string) => {
