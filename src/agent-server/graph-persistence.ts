@@ -1,0 +1,74 @@
+import type { BaseCheckpointSaver, BaseStore } from "@langchain/langgraph";
+import { readFile } from "node:fs/promises";
+import { ServerStartError } from "../errors.js";
+
+/** The @langchain/langgraph-api version whose graph registry this adapter is written against. */
+export const SUPPORTED_API_VERSION = "2.0.0";
+
+export interface GraphPersistence {
+  checkpointer: BaseCheckpointSaver;
+  /** The store graphs see; without it they keep the server's own. */
+  store?: BaseStore;
+}
+
+type GraphLike = Record<PropertyKey, unknown>;
+type GraphEntry = GraphLike | ((config: unknown) => Promise<GraphLike> | GraphLike);
+
+/**
+ * A per-call view of a compiled graph whose `checkpointer` and `store` are the Redis ones. The
+ * official server's getGraph assigns its in-memory checkpointer (or null for a temporary run) and
+ * store to the graph it hands out; on this view an assigned checkpointer becomes the Redis saver,
+ * an assigned null/undefined stays "none" (temporary runs write nothing), and an assigned store
+ * becomes the Redis store when there is one. Every other property and method is the graph's own.
+ */
+export function persistentView<T extends object>(graph: T, persistence: GraphPersistence): T {
+  let checkpointer: BaseCheckpointSaver | undefined = persistence.checkpointer;
+  let store: unknown = persistence.store ?? (graph as GraphLike).store;
+  return new Proxy(graph, {
+    get(target, property, receiver) {
+      if (property === "checkpointer") return checkpointer;
+      if (property === "store") return store;
+      return Reflect.get(target, property, receiver) as unknown;
+    },
+    set(target, property, value, receiver) {
+      if (property === "checkpointer") {
+        checkpointer = value == null ? undefined : persistence.checkpointer;
+        return true;
+      }
+      if (property === "store") {
+        store = persistence.store ?? value;
+        return true;
+      }
+      return Reflect.set(target, property, value, receiver);
+    },
+  });
+}
+
+/**
+ * Makes every graph the official server registered run on Redis: each entry of its graph
+ * registry (`GRAPHS` in dist/graph/load.mjs, the module `@langchain/langgraph-api/graph`
+ * re-exports getGraph from) becomes a factory — which the registry supports for graphs exported
+ * as functions — returning a {@link persistentView}. Specs and schemas are untouched, so schema
+ * extraction still reads the original source. The registry is internal to the package, so the
+ * installed version is checked and anything unexpected stops the server.
+ */
+export async function bindGraphsToRedis(graphIds: readonly string[], persistence: GraphPersistence): Promise<void> {
+  const api = import.meta.resolve("@langchain/langgraph-api/graph");
+  const manifest = JSON.parse(await readFile(new URL("../../package.json", api), "utf8")) as { version?: string };
+  if (manifest.version !== SUPPORTED_API_VERSION) {
+    throw new ServerStartError(
+      `@langchain/langgraph-api ${manifest.version ?? "?"} is installed; wellness serve binds graphs to Redis through the registry of ${SUPPORTED_API_VERSION}. Install exactly @langchain/langgraph-api@${SUPPORTED_API_VERSION}.`,
+    );
+  }
+  const registry = ((await import(new URL("./load.mjs", api).href)) as { GRAPHS?: Record<string, GraphEntry> }).GRAPHS;
+  for (const graphId of graphIds) {
+    const original = registry?.[graphId];
+    if (!registry || original === undefined) {
+      throw new ServerStartError(`The Agent Server did not register graph "${graphId}"; cannot bind it to Redis.`);
+    }
+    registry[graphId] = async (config: unknown) => {
+      const compiled = typeof original === "function" ? await original(config) : original;
+      return persistentView(compiled, persistence);
+    };
+  }
+}
