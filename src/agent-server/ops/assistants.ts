@@ -1,4 +1,4 @@
-import type { Assistant, AssistantsRepo, AssistantVersion, Metadata, RunnableConfig } from "@langchain/langgraph-api/storage";
+import type { Assistant, AssistantsRepo, AssistantVersion, Metadata } from "@langchain/langgraph-api/storage";
 import { handleAuthEvent, isAuthMatching, type AuthContext } from "@langchain/langgraph-api/auth";
 import { HTTPException } from "hono/http-exception";
 import type { OpsContext } from "./context.js";

@@ -1,4 +1,3 @@
-import type { RedisClusterType } from "redis";
 import { isCluster, type RedisClient } from "../../redis/client.js";
 
 /**
