@@ -44,6 +44,28 @@ export function persistentView<T extends object>(graph: T, persistence: GraphPer
   });
 }
 
+/** The module URL of one of the package's internal files (next to its public graph entry). */
+async function internalModule(relative: string): Promise<unknown> {
+  const api = import.meta.resolve("@langchain/langgraph-api/graph");
+  const manifest = JSON.parse(await readFile(new URL("../../package.json", api), "utf8")) as { version?: string };
+  if (manifest.version !== SUPPORTED_API_VERSION) {
+    throw new ServerStartError(
+      `@langchain/langgraph-api ${manifest.version ?? "?"} is installed; wellness serve reaches into the internals of ${SUPPORTED_API_VERSION}. Install exactly @langchain/langgraph-api@${SUPPORTED_API_VERSION}.`,
+    );
+  }
+  return import(new URL(relative, api).href);
+}
+
+/**
+ * Empties the official server's own in-memory store, which its /store routes serve while the app
+ * has no Redis store of its own (truncation on test servers only).
+ */
+export async function clearBuiltInStore(): Promise<void> {
+  const { store } = (await internalModule("../storage/store.mjs")) as { store?: { clear?: () => Promise<void> } };
+  if (typeof store?.clear !== "function") throw new ServerStartError("The Agent Server's built-in store has no clear(); cannot truncate it.");
+  await store.clear();
+}
+
 /**
  * Makes every graph the official server registered run on Redis: each entry of its graph
  * registry (`GRAPHS` in dist/graph/load.mjs, the module `@langchain/langgraph-api/graph`
@@ -53,14 +75,7 @@ export function persistentView<T extends object>(graph: T, persistence: GraphPer
  * installed version is checked and anything unexpected stops the server.
  */
 export async function bindGraphsToRedis(graphIds: readonly string[], persistence: GraphPersistence): Promise<void> {
-  const api = import.meta.resolve("@langchain/langgraph-api/graph");
-  const manifest = JSON.parse(await readFile(new URL("../../package.json", api), "utf8")) as { version?: string };
-  if (manifest.version !== SUPPORTED_API_VERSION) {
-    throw new ServerStartError(
-      `@langchain/langgraph-api ${manifest.version ?? "?"} is installed; wellness serve binds graphs to Redis through the registry of ${SUPPORTED_API_VERSION}. Install exactly @langchain/langgraph-api@${SUPPORTED_API_VERSION}.`,
-    );
-  }
-  const registry = ((await import(new URL("./load.mjs", api).href)) as { GRAPHS?: Record<string, GraphEntry> }).GRAPHS;
+  const registry = ((await internalModule("./load.mjs")) as { GRAPHS?: Record<string, GraphEntry> }).GRAPHS;
   for (const graphId of graphIds) {
     const original = registry?.[graphId];
     if (!registry || original === undefined) {

@@ -2,7 +2,7 @@ import type { BaseCheckpointSaver, BaseStore } from "@langchain/langgraph";
 import type { Logger } from "../logger.js";
 import type { RedisClient } from "../redis/client.js";
 import type { KeySchema } from "../redis/keys.js";
-import { bindGraphsToRedis } from "./graph-persistence.js";
+import { bindGraphsToRedis, clearBuiltInStore } from "./graph-persistence.js";
 import { applyLangGraphEnv, type CorsConfig, type LoadedLangGraphConfig } from "./langgraph-config.js";
 import { RedisOps } from "./ops/index.js";
 
@@ -16,6 +16,8 @@ export interface AgentServerOptions {
    * routes serve the server's in-memory store.
    */
   store?: BaseStore;
+  /** Empties `store` for truncation on test servers (the Redis store's own clearing). */
+  clearStore?: () => Promise<void>;
   langgraph: LoadedLangGraphConfig;
   host: string;
   port: number;
@@ -59,6 +61,8 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
     threadTtlSeconds: options.threadTtlSeconds,
     allowTruncate: options.allowTruncate,
     onRefusedTruncate: () => log.warn("POST /internal/truncate refused: set WELLNESS_ALLOW_TRUNCATE=1 only on a test server."),
+    clearStore: options.clearStore ?? (options.store ? undefined : clearBuiltInStore),
+    onTruncateError: (error) => log.error(`Truncation failed: ${(error as Error).message}`),
   });
   let release: () => void = () => undefined;
   ops.runs.holdUntil(new Promise<void>((resolve) => (release = resolve)));

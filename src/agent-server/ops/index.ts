@@ -4,6 +4,7 @@ import { RedisAssistants } from "./assistants.js";
 import type { OpsContext } from "./context.js";
 import { RedisRuns } from "./runs.js";
 import { RedisThreads } from "./threads.js";
+import { afterTruncate } from "./after-truncate.js";
 import { deleteMatching } from "./truncate.js";
 import { Wakeups } from "./wake.js";
 
@@ -18,6 +19,10 @@ export interface RedisOpsOptions extends OpsContext {
   allowTruncate?: boolean;
   /** Told when a truncate request is refused. */
   onRefusedTruncate?: () => void;
+  /** Empties the store graphs and /store use, for truncate({ store: true }). */
+  clearStore?: () => Promise<void>;
+  /** Told when truncation fails (the server does not await it, so nothing else would see it). */
+  onTruncateError?: (error: unknown) => void;
 }
 
 /**
@@ -37,27 +42,42 @@ export class RedisOps implements Ops {
   readonly threads: RedisThreads;
   readonly runs: RedisRuns;
 
+  private truncating: Promise<void> = Promise.resolve();
+  /** The assistants repository itself, for truncation (the public one waits for truncation). */
+  private readonly storedAssistants: RedisAssistants;
+
   constructor(private readonly options: RedisOpsOptions) {
     const wakeups = new Wakeups();
-    this.assistants = new RedisAssistants(options);
-    this.threads = new RedisThreads(options);
-    this.runs = new RedisRuns(options, this.assistants, this.threads, wakeups);
-    this.assistants.onDeleteThreads = async (assistantId) => {
-      for await (const { thread } of this.threads.search({ metadata: { assistant_id: assistantId }, limit: Number.MAX_SAFE_INTEGER, offset: 0 }, undefined)) {
-        await this.threads.remove(thread.thread_id);
+    const assistants = new RedisAssistants(options);
+    const threads = new RedisThreads(options);
+    const runs = new RedisRuns(options, assistants, threads, wakeups);
+    assistants.onDeleteThreads = async (assistantId) => {
+      for await (const { thread } of threads.search({ metadata: { assistant_id: assistantId }, limit: Number.MAX_SAFE_INTEGER, offset: 0 }, undefined)) {
+        await threads.remove(thread.thread_id);
       }
     };
+    this.storedAssistants = assistants;
+    const pending = () => this.truncating;
+    this.assistants = options.allowTruncate ? afterTruncate(assistants, pending) : assistants;
+    this.threads = options.allowTruncate ? afterTruncate(threads, pending) : threads;
+    this.runs = options.allowTruncate ? afterTruncate(runs, pending) : runs;
   }
 
   /**
    * Empties storage between conformance tests. Refused (a no-op) unless allowTruncate: the
    * official server registers POST /internal/truncate unconditionally and before auth.
    */
-  async truncate(flags: { runs?: boolean; threads?: boolean; assistants?: boolean; checkpointer?: boolean; store?: boolean }): Promise<void> {
+  truncate(flags: { runs?: boolean; threads?: boolean; assistants?: boolean; checkpointer?: boolean; store?: boolean }): Promise<void> {
     if (!this.options.allowTruncate) {
       this.options.onRefusedTruncate?.();
-      return;
+      return Promise.resolve();
     }
+    this.truncating = this.truncating.then(() => this.deleteFlagged(flags)).catch((error: unknown) => this.options.onTruncateError?.(error));
+    return this.truncating;
+  }
+
+  private async deleteFlagged(flags: { runs?: boolean; threads?: boolean; assistants?: boolean; checkpointer?: boolean; store?: boolean }): Promise<void> {
+    if (flags.store) await this.options.clearStore?.();
     const { client, keys } = this.options;
     const root = keys.agentRoot();
     if (flags.runs || flags.threads) {
@@ -72,7 +92,7 @@ export class RedisOps implements Ops {
     if (flags.assistants) {
       const ids = await client.zRange(keys.agentAssistants(), 0, -1);
       for (const id of ids) {
-        const assistant = await this.assistants.find(id);
+        const assistant = await this.storedAssistants.find(id);
         if (assistant && assistant.metadata?.created_by === "system" && getAssistantId(assistant.graph_id) === id) continue;
         await Promise.all([client.unlink([keys.agentAssistant(id), keys.agentAssistantVersions(id)]), client.zRem(keys.agentAssistants(), id)]);
       }
