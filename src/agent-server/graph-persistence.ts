@@ -1,4 +1,6 @@
 import type { BaseCheckpointSaver, BaseStore } from "@langchain/langgraph";
+import type { ChannelVersions, Checkpoint, CheckpointMetadata } from "@langchain/langgraph-checkpoint";
+import type { RunnableConfig } from "@langchain/core/runnables";
 import { readFile } from "node:fs/promises";
 import { ServerStartError } from "../errors.js";
 
@@ -57,13 +59,39 @@ async function internalModule(relative: string): Promise<unknown> {
 }
 
 /**
- * Empties the official server's own in-memory store, which its /store routes serve while the app
- * has no Redis store of its own (truncation on test servers only).
+ * A function that empties the official server's own in-memory store, which its /store routes
+ * serve while the app has no Redis store of its own (truncation on test servers only). Resolved
+ * up front so that truncation starts clearing at once: the server does not await it.
  */
-export async function clearBuiltInStore(): Promise<void> {
+export async function builtInStoreClearer(): Promise<() => Promise<void>> {
   const { store } = (await internalModule("../storage/store.mjs")) as { store?: { clear?: () => Promise<void> } };
-  if (typeof store?.clear !== "function") throw new ServerStartError("The Agent Server's built-in store has no clear(); cannot truncate it.");
-  await store.clear();
+  if (!store || typeof store.clear !== "function") throw new ServerStartError("The Agent Server's built-in store has no clear(); cannot truncate it.");
+  return () => store.clear?.() ?? Promise.resolve();
+}
+
+/**
+ * The checkpointer as the official server's own saves checkpoints: each checkpoint's metadata also
+ * carries the run's configurable values (except internal `__` keys and the ids) and its config
+ * metadata, so history can be filtered by run metadata (POST /threads/:id/history).
+ */
+export function withRunMetadata<T extends BaseCheckpointSaver>(saver: T): T {
+  const excluded = new Set(["checkpoint_ns", "checkpoint_id", "run_id", "thread_id"]);
+  return new Proxy(saver, {
+    get(target, property, receiver) {
+      if (property !== "put") return Reflect.get(target, property, receiver) as unknown;
+      return (config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata, versions: ChannelVersions) =>
+        target.put(
+          config,
+          checkpoint,
+          {
+            ...Object.fromEntries(Object.entries(config.configurable ?? {}).filter(([key]) => !key.startsWith("__") && !excluded.has(key))),
+            ...config.metadata,
+            ...metadata,
+          },
+          versions,
+        );
+    },
+  });
 }
 
 /**
@@ -86,4 +114,15 @@ export async function bindGraphsToRedis(graphIds: readonly string[], persistence
       return persistentView(compiled, persistence);
     };
   }
+}
+
+/**
+ * Extracts the graphs' input/output schemas once, in the background, so the first
+ * GET /assistants/:id/schemas (LangGraph Studio asks at once) does not wait for the TypeScript
+ * compiler. Failures are left for that request to report.
+ */
+export async function warmGraphSchemas(graphIds: readonly string[]): Promise<void> {
+  const { getCachedStaticGraphSchema } = (await internalModule("./load.mjs")) as { getCachedStaticGraphSchema?: (graphId: string) => Promise<unknown> };
+  if (typeof getCachedStaticGraphSchema !== "function") return;
+  for (const graphId of graphIds) await getCachedStaticGraphSchema(graphId).catch(() => undefined);
 }

@@ -2,7 +2,7 @@ import type { BaseCheckpointSaver, BaseStore } from "@langchain/langgraph";
 import type { Logger } from "../logger.js";
 import type { RedisClient } from "../redis/client.js";
 import type { KeySchema } from "../redis/keys.js";
-import { bindGraphsToRedis, clearBuiltInStore } from "./graph-persistence.js";
+import { bindGraphsToRedis, builtInStoreClearer, warmGraphSchemas, withRunMetadata } from "./graph-persistence.js";
 import { applyLangGraphEnv, type CorsConfig, type LoadedLangGraphConfig } from "./langgraph-config.js";
 import { RedisOps } from "./ops/index.js";
 
@@ -53,15 +53,17 @@ export interface AgentServer {
 export async function startAgentServer(options: AgentServerOptions): Promise<AgentServer> {
   const { langgraph, log } = options;
   applyLangGraphEnv(langgraph);
+  const checkpointer = withRunMetadata(options.checkpointer);
+  const clearStore = options.clearStore ?? (options.store || !options.allowTruncate ? undefined : await builtInStoreClearer());
   const ops = new RedisOps({
     client: options.client,
     keys: options.keys,
-    checkpointer: options.checkpointer,
+    checkpointer,
     ...(options.store ? { store: options.store } : {}),
     threadTtlSeconds: options.threadTtlSeconds,
     allowTruncate: options.allowTruncate,
     onRefusedTruncate: () => log.warn("POST /internal/truncate refused: set WELLNESS_ALLOW_TRUNCATE=1 only on a test server."),
-    clearStore: options.clearStore ?? (options.store ? undefined : clearBuiltInStore),
+    ...(clearStore ? { clearStore } : {}),
     onTruncateError: (error) => log.error(`Truncation failed: ${(error as Error).message}`),
   });
   let release: () => void = () => undefined;
@@ -88,7 +90,8 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
     },
     { ops },
   );
-  await bindGraphsToRedis(Object.keys(langgraph.config.graphs), { checkpointer: options.checkpointer, ...(options.store ? { store: options.store } : {}) });
+  await bindGraphsToRedis(Object.keys(langgraph.config.graphs), { checkpointer, ...(options.store ? { store: options.store } : {}) });
   release();
+  warmGraphSchemas(Object.keys(langgraph.config.graphs)).catch((error: unknown) => log.debug(`Schema warm-up: ${(error as Error).message}`));
   return { ops, address: started.host, stop: () => ops.runs.close() };
 }

@@ -82,4 +82,16 @@ describe.skipIf(!existsSync(runScript))("official LangGraph API conformance suit
       await server.stop();
     }
   });
+
+  it("auth.test.mts: 46 of 46 pass with langgraph.auth.json", { timeout: 600_000 }, async () => {
+    const server = await serve(".conformance/langgraph-api/tests/graphs/langgraph.auth.json");
+    try {
+      const result = await runSuite("auth", server.url);
+      console.log(`auth.test.mts: ${result.passed} passed, ${result.failed.length} failed, ${result.skipped} skipped of ${result.total}`);
+      expect(result.failed).toEqual([]);
+      expect(result.passed).toBe(46);
+    } finally {
+      await server.stop();
+    }
+  });
 });

@@ -30,11 +30,11 @@ export async function startServe(config: string, env: Record<string, string>, ti
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`wellness serve exited (${child.exitCode}):\n${text}`);
-    const ok = await fetch(`${url}/ok`).then((response) => response.ok, () => false);
+    const ok = await fetch(`${url}/info`).then((response) => response.ok, () => false);
     if (ok) break;
     if (Date.now() > deadline) {
       child.kill("SIGKILL");
-      throw new Error(`wellness serve did not answer /ok within ${timeoutMs} ms:\n${text}`);
+      throw new Error(`wellness serve did not answer /info within ${timeoutMs} ms:\n${text}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }

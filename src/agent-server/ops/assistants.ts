@@ -57,6 +57,11 @@ export class RedisAssistants implements AssistantsRepo {
     return stored ? toAssistant(stored) : undefined;
   }
 
+  /** Whether a caller with these filters may read the assistant. */
+  private readable(assistant: { metadata: Metadata }, filters: Parameters<typeof isAuthMatching>[1]): boolean {
+    return (this.context.sharedSystemAssistants === true && assistant.metadata?.created_by === "system") || isAuthMatching(assistant.metadata, filters);
+  }
+
   private async all(): Promise<StoredAssistant[]> {
     const ids = await this.context.client.zRange(this.context.keys.agentAssistants(), 0, -1, { REV: true });
     const records = await Promise.all(ids.map((id) => this.load(id)));
@@ -69,7 +74,7 @@ export class RedisAssistants implements AssistantsRepo {
         (options.graph_id == null || assistant.graph_id === options.graph_id) &&
         (options.name == null || (assistant.name ?? "").toLowerCase().includes(options.name.toLowerCase())) &&
         (options.metadata == null || containsJson(assistant.metadata, options.metadata)) &&
-        isAuthMatching(assistant.metadata, filters as Parameters<typeof isAuthMatching>[1]),
+        this.readable(assistant, filters as Parameters<typeof isAuthMatching>[1]),
     );
   }
 
@@ -101,7 +106,7 @@ export class RedisAssistants implements AssistantsRepo {
   async get(assistantId: string, auth: AuthContext | undefined): Promise<Assistant> {
     const [filters] = await handleAuthEvent(auth, "assistants:read", { assistant_id: assistantId });
     const stored = await this.load(assistantId);
-    if (!stored || !isAuthMatching(stored.metadata, filters)) throw notFound("Assistant not found");
+    if (!stored || !this.readable(stored, filters)) throw notFound("Assistant not found");
     return toAssistant(stored);
   }
 
@@ -233,7 +238,7 @@ export class RedisAssistants implements AssistantsRepo {
     const raw = await this.context.client.hVals(this.context.keys.agentAssistantVersions(assistantId));
     return raw
       .map((text) => JSON.parse(text) as StoredVersion)
-      .filter((version) => (options.metadata == null || containsJson(version.metadata, options.metadata)) && isAuthMatching(version.metadata, filters))
+      .filter((version) => (options.metadata == null || containsJson(version.metadata, options.metadata)) && this.readable(version, filters))
       .sort((a, b) => b.version - a.version)
       .slice(options.offset, options.offset + options.limit)
       .map(toVersion);

@@ -13,4 +13,10 @@ export interface OpsContext {
   store?: BaseStore;
   /** Expiry of threads and their runs, refreshed on every write (0: none), like the checkpoints'. */
   threadTtlSeconds: number;
+  /**
+   * Assistants the server registers from langgraph.json (metadata.created_by "system") are
+   * readable by every caller whatever the auth filters, so each user can run the graphs; they
+   * stay unchangeable by anyone. Set when serving with owner filters (the app's token auth).
+   */
+  sharedSystemAssistants?: boolean;
 }

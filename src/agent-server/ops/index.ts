@@ -72,12 +72,14 @@ export class RedisOps implements Ops {
       this.options.onRefusedTruncate?.();
       return Promise.resolve();
     }
-    this.truncating = this.truncating.then(() => this.deleteFlagged(flags)).catch((error: unknown) => this.options.onTruncateError?.(error));
+    const store = flags.store ? this.options.clearStore?.() : undefined;
+    this.truncating = this.truncating
+      .then(() => Promise.all([store, this.deleteFlagged(flags)]))
+      .then(() => undefined).catch((error: unknown) => this.options.onTruncateError?.(error));
     return this.truncating;
   }
 
-  private async deleteFlagged(flags: { runs?: boolean; threads?: boolean; assistants?: boolean; checkpointer?: boolean; store?: boolean }): Promise<void> {
-    if (flags.store) await this.options.clearStore?.();
+  private async deleteFlagged(flags: { runs?: boolean; threads?: boolean; assistants?: boolean; checkpointer?: boolean }): Promise<void> {
     const { client, keys } = this.options;
     const root = keys.agentRoot();
     if (flags.runs || flags.threads) {

@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import type { RedisAssistants } from "./assistants.js";
 import type { OpsContext } from "./context.js";
 import { containsJson, dateOf, notFound } from "./records.js";
+import { rollbackCheckpoints } from "./rollback-checkpoints.js";
 import { RedisRunStream } from "./run-stream.js";
 import { CANCEL_RUN, CLAIM_RUN, INSERT_RUN, REFRESH_LEASE, SET_RUN_STATUS } from "./scripts.js";
 import type { RedisThreads } from "./threads.js";
@@ -296,6 +297,10 @@ export class RedisRuns implements RunsRepo {
     const { client, keys } = this.context;
     const threadId = await this.threadOf(runId);
     if (!threadId) throw new Error(`Run ${runId} not found`);
+    if (FINAL.has(status)) {
+      const [cancel, baseline] = await client.hmGet(keys.agentRun(threadId, runId), ["cancel", "baseline"]);
+      if (cancel === "rollback") await rollbackCheckpoints(this.context.checkpointer, threadId, baseline ?? undefined);
+    }
     const result = await SET_RUN_STATUS.run<[string, string] | null>(
       client,
       [keys.agentRun(threadId, runId), keys.agentThreadInflight(threadId), keys.agentThreadActive(threadId)],
@@ -330,6 +335,8 @@ export class RedisRuns implements RunsRepo {
         const run = await this.load(threadId, runId);
         if (!run) continue;
         claimed = true;
+        const baseline = await this.context.checkpointer.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: "" } });
+        if (baseline) await client.hSet(keys.agentRun(threadId, runId), "baseline", baseline.checkpoint.id);
         yield* this.execute(run, attempt);
       }
       if (!claimed) await this.wakeups.wait("queue", IDLE_MS);

@@ -4,7 +4,8 @@ import { RedisScript } from "../../redis/script.js";
  * Scripts of the run queue. Each touches only keys of one thread (`{t:<id>}`), so they are
  * cluster-safe; the queue ZSET and the run -> thread reference live elsewhere and are written
  * by separate commands after a script decides.
- *   run HASH: doc (JSON), status, updated_at, attempt, cancel
+ *   run HASH: doc (JSON), status, updated_at, attempt, cancel, baseline (the thread's newest
+ *   checkpoint id when the run started, for rollback)
  */
 
 /**
