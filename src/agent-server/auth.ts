@@ -3,6 +3,12 @@ import { createHash, timingSafeEqual } from "node:crypto";
 
 const digest = (text: string) => createHash("sha256").update(text).digest();
 
+/**
+ * Marks an Auth handler whose filters hide records of other owners: the server then lets every
+ * caller read the assistants it registers from langgraph.json (they have no owner).
+ */
+export const SHARES_SYSTEM_ASSISTANTS = Symbol.for("wellness.agent-server.sharesSystemAssistants");
+
 /** Metadata key that names the user who created a thread, run or assistant. */
 export const OWNER_KEY = "owner";
 
@@ -21,7 +27,7 @@ export const OWNER_KEY = "owner";
  */
 export function bearerTokenAuth(tokens: ReadonlyMap<string, string>, defaultUser: string): Auth {
   const known = [...tokens.entries()].map(([token, user]) => ({ hash: digest(token), user }));
-  return new Auth()
+  const auth = new Auth()
     .authenticate((request: Request) => {
       if (known.length === 0) return { identity: defaultUser, permissions: [], is_authenticated: true, display_name: defaultUser };
       const match = /^Bearer\s+(\S+)$/iu.exec(request.headers.get("authorization") ?? "");
@@ -47,4 +53,5 @@ export function bearerTokenAuth(tokens: ReadonlyMap<string, string>, defaultUser
       }
       return { [OWNER_KEY]: user.identity };
     });
+  return Object.assign(auth, { [SHARES_SYSTEM_ASSISTANTS]: true });
 }

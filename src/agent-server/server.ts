@@ -5,6 +5,9 @@ import type { KeySchema } from "../redis/keys.js";
 import { bindGraphsToRedis, builtInStoreClearer, warmGraphSchemas, withRunMetadata } from "./graph-persistence.js";
 import { applyLangGraphEnv, type CorsConfig, type LoadedLangGraphConfig } from "./langgraph-config.js";
 import { RedisOps } from "./ops/index.js";
+import { SHARES_SYSTEM_ASSISTANTS } from "./auth.js";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 
 export interface AgentServerOptions {
   client: RedisClient;
@@ -29,6 +32,16 @@ export interface AgentServerOptions {
   /** Origins allowed by CORS; a langgraph.json `http.cors` wins. None by default. */
   corsOrigins?: readonly string[];
   log: Logger;
+}
+
+/** Whether the langgraph.json's auth is the app's token auth, which shares the graphs' assistants. */
+async function sharesSystemAssistants(langgraph: LoadedLangGraphConfig): Promise<boolean> {
+  const path = langgraph.config.auth?.path;
+  if (!path) return false;
+  const [file = "", symbol = "default"] = path.split(":", 2);
+  const module = (await import(pathToFileURL(resolve(langgraph.cwd, file)).href)) as Record<string, unknown>;
+  const handler = module[symbol];
+  return typeof handler === "object" && handler !== null && (handler as Record<symbol, unknown>)[SHARES_SYSTEM_ASSISTANTS] === true;
 }
 
 export interface AgentServer {
@@ -56,6 +69,7 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
   const checkpointer = withRunMetadata(options.checkpointer);
   const clearStore = options.clearStore ?? (options.store || !options.allowTruncate ? undefined : await builtInStoreClearer());
   const ops = new RedisOps({
+    sharedSystemAssistants: await sharesSystemAssistants(langgraph),
     client: options.client,
     keys: options.keys,
     checkpointer,

@@ -143,9 +143,8 @@ export class RedisThreads implements ThreadsRepo {
     const created = await this.create(threadId, { metadata: (mutable?.metadata as Metadata | undefined) ?? {}, config: {}, status: "idle", now });
     const thread = await this.load(threadId);
     if (!thread) throw notFound(`Thread with ID ${threadId} not found`);
-    if (!created && (!isAuthMatching(thread.metadata, filters) || options.if_exists === "raise")) {
-      throw new HTTPException(409, { message: "Thread already exists" });
-    }
+    if (!created && !isAuthMatching(thread.metadata, filters)) throw notFound(`Thread with ID ${threadId} not found`);
+    if (!created && options.if_exists === "raise") throw new HTTPException(409, { message: "Thread already exists" });
     return thread;
   }
 
