@@ -55,6 +55,7 @@ describe("wellness serve --config: the Agent Server on Redis", () => {
     const alice = client(server, ALICE);
     const bob = client(server, BOB);
     expect((await fetch(`${server.url}/threads/search`, { method: "POST", body: "{}" })).status).toBe(401);
+    expect((await fetch(`${server.url}/threads/search`, { method: "POST", body: "{}", headers: { "x-auth-scheme": "langsmith" } })).status).toBe(401);
 
     const thread = await alice.threads.create({ metadata: { topic: "sleep" } });
     const run = await alice.runs.create(thread.thread_id, "echo", {
