@@ -56,6 +56,7 @@ export class RedisOps implements Ops {
         await threads.remove(thread.thread_id);
       }
     };
+    threads.onSettled = (threadId) => runs.closeFinished(threadId);
     this.storedAssistants = assistants;
     const pending = () => this.truncating;
     this.assistants = options.allowTruncate ? afterTruncate(assistants, pending) : assistants;

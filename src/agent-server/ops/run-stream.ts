@@ -12,6 +12,11 @@ const MAX_ENTRIES = 10_000;
 const LIVE_TTL_SECONDS = 24 * 3600;
 /** ...and this long after the run ended, long enough to join or reconnect to a finished run. */
 const DONE_TTL_SECONDS = 3600;
+/**
+ * A finished run whose stream was never closed (its process died) ends its readers this long
+ * after its last status change; normally the closing entry ends them first.
+ */
+const SETTLE_MS = 2_000;
 /** How often a reader looks for entries written by other processes. */
 const POLL_MS = 150;
 
@@ -100,7 +105,7 @@ export class RedisRunStream implements RunsStreamRepo {
         if (!options.ignore404) yield { event: "error", data: "Run not found" };
         break;
       }
-      if (run.status !== "pending" && run.status !== "running") {
+      if (run.status !== "pending" && run.status !== "running" && Date.now() - run.updated_at.getTime() > SETTLE_MS) {
         draining = true;
         continue;
       }

@@ -39,6 +39,8 @@ const FINAL: ReadonlySet<RunStatus> = new Set(["success", "error", "timeout", "i
 export class RedisRuns implements RunsRepo {
   readonly stream: RedisRunStream;
   private readonly executing = new Map<string, AbortController>();
+  /** Runs finished here whose thread status the worker has yet to write (thread id -> run ids). */
+  private readonly finishing = new Map<string, string[]>();
   private closed = false;
   private ready: Promise<void> = Promise.resolve();
 
@@ -310,9 +312,20 @@ export class RedisRuns implements RunsRepo {
     const [final, cancel] = result;
     if (FINAL.has(final as RunStatus)) {
       if (cancel === "rollback") await this.remove(threadId, runId);
-      await this.stream.close(runId);
+      if (this.executing.has(runId)) this.finishing.set(threadId, [...(this.finishing.get(threadId) ?? []), runId]);
+      else await this.stream.close(runId);
       this.wakeups.notify("queue");
     }
+  }
+
+  /**
+   * Closes the streams of runs this process finished on a thread, once the worker has written
+   * the thread's status too, so a client whose stream ends reads the thread's final status.
+   */
+  async closeFinished(threadId: string): Promise<void> {
+    const runIds = this.finishing.get(threadId) ?? [];
+    this.finishing.delete(threadId);
+    await Promise.all(runIds.map((runId) => this.stream.close(runId)));
   }
 
   /**

@@ -42,6 +42,9 @@ function toThread(fields: StoredThread): Thread {
 export class RedisThreads implements ThreadsRepo {
   readonly state: RedisThreadState;
 
+  /** Set by RedisOps: called once a thread's status or deletion after a run is written. */
+  onSettled?: (threadId: string) => Promise<void>;
+
   constructor(private readonly context: OpsContext) {
     this.state = new RedisThreadState(context, this);
   }
@@ -174,6 +177,7 @@ export class RedisThreads implements ThreadsRepo {
     }
     await this.write(threadId, fields);
     if (!checkpoint) await client.hDel(keys.agentThread(threadId), ["values", "interrupts"]);
+    await this.onSettled?.(threadId);
   }
 
   async delete(threadId: string, auth: AuthContext | undefined): Promise<string[]> {
@@ -200,6 +204,7 @@ export class RedisThreads implements ThreadsRepo {
       client.zRem(keys.agentThreads(), threadId),
       checkpointer.deleteThread(threadId),
     ]);
+    await this.onSettled?.(threadId);
   }
 
   async copy(threadId: string, auth: AuthContext | undefined): Promise<Thread> {
