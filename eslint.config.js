@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "coverage/", ".data/", ".langgraph_api/"] },
+  { ignores: ["dist/", "node_modules/", "coverage/", ".data/", ".langgraph_api/", ".conformance/", "**/.langgraph_api/"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

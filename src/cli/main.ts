@@ -39,7 +39,8 @@ program
   .option("-p, --port <port>", "HTTP port (default: PORT or 8000)", port)
   .option("--host <host>", "address to bind (default: HOST or 127.0.0.1)")
   .option("--worker", "record turns through the learning stream and run a learning worker in this process")
-  .action(async (options: { port?: number; host?: string; worker?: boolean }) => {
+  .option("--config <file>", "serve the graphs, auth and routes of this langgraph.json on the Agent Server")
+  .action(async (options: { port?: number; host?: string; worker?: boolean; config?: string }) => {
     const { serve } = await import("./serve.js");
     await serve(options);
   });

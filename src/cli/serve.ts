@@ -14,12 +14,60 @@ import { createApp } from "../server/app.js";
 import { adoptOrphanRedis, startLocalRedis, type LocalRedis } from "./local-redis.js";
 import { modelStatusLine } from "./model-status.js";
 import { startLearningWorker } from "./worker.js";
+import { checkpointerFromConfig } from "../checkpoint/index.js";
+import { loadLangGraphConfig, startAgentServer } from "../agent-server/index.js";
+import type { Config } from "../config.js";
+
+/** Resolves on the first SIGINT or SIGTERM. */
+function untilSignal(log: Logger): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const shutdown = (signal: NodeJS.Signals) => {
+      log.info(`${signal}: shutting down`);
+      resolve();
+    };
+    process.once("SIGINT", shutdown);
+    process.once("SIGTERM", shutdown);
+  });
+}
+
+/**
+ * `wellness serve --config langgraph.json`: the graphs, auth and routes of that file on the
+ * official Agent Server, with assistants, threads, runs and checkpoints in Redis.
+ */
+async function serveLangGraphConfig(
+  path: string,
+  context: { config: Config; log: Logger; redis: RedisClient; keys: KeySchema; host: string; port: number },
+): Promise<void> {
+  const { config, log, redis, keys } = context;
+  const langgraph = await loadLangGraphConfig(path);
+  const { checkpointer } = checkpointerFromConfig(redis, config);
+  const server = await startAgentServer({
+    client: redis,
+    keys,
+    checkpointer,
+    langgraph,
+    host: context.host,
+    port: context.port,
+    workers: 10,
+    threadTtlSeconds: config.memoryTtlSeconds,
+    allowTruncate: process.env.WELLNESS_ALLOW_TRUNCATE === "1",
+    log,
+  });
+  log.info(`Agent Server for ${path} listening on http://${server.address} (assistants, threads, runs and checkpoints in Redis)`);
+  await untilSignal(log);
+  server.stop();
+  await closeRedis(redis);
+  // The official server's HTTP listener and queue workers offer no way to stop; the process ends here.
+  process.exit(0);
+}
 
 export interface ServeOptions {
   port?: number;
   host?: string;
   /** Record turns through the learning stream and consume it in this process. */
   worker?: boolean;
+  /** A langgraph.json: serve its graphs, auth and routes on the Agent Server with Redis storage. */
+  config?: string;
 }
 
 /**
@@ -102,6 +150,11 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
   });
   log.info(describeHealth(await checkRedisHealth(redis, keys, breaker), shownUrl));
   log.info(await modelStatusLine(config.ollama));
+  if (options.config) {
+    await serveLangGraphConfig(options.config, { config, log, redis, keys, host: options.host ?? config.server.host, port: options.port ?? config.server.port });
+    await localServer?.stop();
+    return;
+  }
 
   const auth = authentication(config.server.apiTokens, config.defaultUserId);
   const agent = createWellnessAgent({ redis, config, log, breaker, learning: options.worker ? "queue" : "direct", currentUser: auth.currentUser });

@@ -381,6 +381,75 @@ export class KeySchema {
     return this.key("wellness", "capability_probe");
   }
 
+  // Agent Server (RedisOps): assistants, threads, runs, the run queue and run streams. Every key of
+  // one assistant carries `{a:<id>}`, of one thread (its runs included) `{t:<id>}`, of one run's
+  // stream `{r:<id>}`, so the scripts that touch several of them stay on one cluster slot.
+
+  /** Root of every Agent Server key (truncation in tests deletes under it). */
+  agentRoot(): string {
+    return this.key("lg", "");
+  }
+
+  /** An assistant (HASH: doc JSON, version). */
+  agentAssistant(assistantId: string): string {
+    return this.key("lg", "assistant", `{a:${encodeKeySegment(assistantId)}}`);
+  }
+
+  /** An assistant's versions (HASH: version -> JSON). */
+  agentAssistantVersions(assistantId: string): string {
+    return this.key("lg", "assistant", `{a:${encodeKeySegment(assistantId)}}`, "versions");
+  }
+
+  /** ZSET of every assistant id, score = creation time (ms). */
+  agentAssistants(): string {
+    return this.key("lg", "assistants");
+  }
+
+  /** A thread (HASH: thread_id, created_at, updated_at, metadata, config, status, values, interrupts). */
+  agentThread(threadId: string): string {
+    return this.key("lg", "thread", `{t:${encodeKeySegment(threadId)}}`);
+  }
+
+  /** ZSET of every thread id, score = creation time (ms). */
+  agentThreads(): string {
+    return this.key("lg", "threads");
+  }
+
+  /** ZSET of a thread's run ids, score = creation time (ms). */
+  agentThreadRuns(threadId: string): string {
+    return this.key("lg", "thread", `{t:${encodeKeySegment(threadId)}}`, "runs");
+  }
+
+  /** SET of a thread's pending and running run ids. */
+  agentThreadInflight(threadId: string): string {
+    return this.key("lg", "thread", `{t:${encodeKeySegment(threadId)}}`, "inflight");
+  }
+
+  /** The run executing on a thread (STRING run id with a lease expiry), so one run runs at a time. */
+  agentThreadActive(threadId: string): string {
+    return this.key("lg", "thread", `{t:${encodeKeySegment(threadId)}}`, "active");
+  }
+
+  /** A run (HASH: doc JSON, status, updated_at, attempt, cancel), in its thread's slot. */
+  agentRun(threadId: string, runId: string): string {
+    return this.key("lg", "thread", `{t:${encodeKeySegment(threadId)}}`, "run", encodeKeySegment(runId));
+  }
+
+  /** The thread a run belongs to (STRING), for calls that name only the run. */
+  agentRunThread(runId: string): string {
+    return this.key("lg", "run", `{r:${encodeKeySegment(runId)}}`, "thread");
+  }
+
+  /** A run's output (STREAM of event/data entries, trimmed, expiring after the run). */
+  agentRunStream(runId: string): string {
+    return this.key("lg", "run", `{r:${encodeKeySegment(runId)}}`, "stream");
+  }
+
+  /** The run queue: ZSET of JSON [thread id, run id], score = time the run may start (ms). */
+  agentRunQueue(): string {
+    return this.key("lg", "queue");
+  }
+
   // Learning stream.
 
   learningQueue(): string {

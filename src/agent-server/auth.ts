@@ -1,0 +1,85 @@
+import { Auth, HTTPException } from "@langchain/langgraph-sdk/auth";
+import { createHash, timingSafeEqual } from "node:crypto";
+
+const digest = (text: string) => createHash("sha256").update(text).digest();
+
+/**
+ * Marks an Auth handler whose filters hide records of other owners: the server then lets every
+ * caller read the assistants it registers from langgraph.json (they have no owner).
+ */
+export const SHARES_SYSTEM_ASSISTANTS = Symbol.for("wellness.agent-server.sharesSystemAssistants");
+
+/** Metadata key that names the user who created a thread, run or assistant. */
+export const OWNER_KEY = "owner";
+
+/**
+ * The app's bearer tokens (API_TOKENS: token -> user id) as the official `Auth` handler of the
+ * Agent Server. Every request is authenticated (in single-user mode, with no tokens, as
+ * `defaultUser`; `wellness serve` then binds to loopback only); every create stamps
+ * `metadata.owner` with the caller, and every read, search, update and delete returns the filter
+ * `{ owner: caller }`, which RedisOps applies where it reads and writes. Store items must live
+ * under a namespace that starts with the caller's id.
+ *
+ * @example
+ * ```ts
+ * export const auth = bearerTokenAuth(new Map([["s3cret", "alice"]]), "me");
+ * ```
+ */
+export function bearerTokenAuth(tokens: ReadonlyMap<string, string>, defaultUser: string): Auth {
+  return lazyBearerTokenAuth(() => ({ tokens, defaultUser }));
+}
+
+/** The tokens and the single-user default, as `bearerTokenAuth` takes them. */
+export interface TokenSettings {
+  tokens: ReadonlyMap<string, string>;
+  defaultUser: string;
+}
+
+/**
+ * `bearerTokenAuth` whose settings are read on the first request, not when the module that
+ * creates it is imported (langgraph.json's `auth` names an export, so its module must not read
+ * the environment at import time).
+ *
+ * @example
+ * ```ts
+ * export const auth = lazyBearerTokenAuth(() => ({ tokens: loadConfig().server.apiTokens, defaultUser: "me" }));
+ * ```
+ */
+export function lazyBearerTokenAuth(settings: () => TokenSettings): Auth {
+  let resolved: { known: { hash: Buffer; user: string }[]; defaultUser: string } | undefined;
+  const current = () => {
+    if (!resolved) {
+      const { tokens, defaultUser } = settings();
+      resolved = { known: [...tokens.entries()].map(([token, user]) => ({ hash: digest(token), user })), defaultUser };
+    }
+    return resolved;
+  };
+  const auth = new Auth()
+    .authenticate((request: Request) => {
+      const { known, defaultUser } = current();
+      if (known.length === 0) return { identity: defaultUser, permissions: [], is_authenticated: true, display_name: defaultUser };
+      const match = /^Bearer\s+(\S+)$/iu.exec(request.headers.get("authorization") ?? "");
+      if (!match) {
+        throw new HTTPException(401, { message: "Send Authorization: Bearer <token> with a token from API_TOKENS.", headers: { "WWW-Authenticate": "Bearer" } });
+      }
+      const presented = digest(match[1] ?? "");
+      let user: string | undefined;
+      for (const entry of known) if (timingSafeEqual(entry.hash, presented)) user = entry.user;
+      if (!user) throw new HTTPException(401, { message: "The API token is not valid.", headers: { "WWW-Authenticate": "Bearer" } });
+      return { identity: user, permissions: [], is_authenticated: true, display_name: user };
+    })
+    .on("store", ({ user, value }) => {
+      const namespace = (value as { namespace?: unknown }).namespace;
+      if (Array.isArray(namespace) && namespace[0] !== user.identity) {
+        throw new HTTPException(403, { message: `Store namespaces of this user start with "${user.identity}".` });
+      }
+    })
+    .on("*", ({ user, value, action }) => {
+      if (action === "create" || action === "create_run") {
+        const record = value as { metadata?: Record<string, unknown> | null };
+        record.metadata = { ...(record.metadata ?? {}), [OWNER_KEY]: user.identity };
+      }
+      return { [OWNER_KEY]: user.identity };
+    });
+  return Object.assign(auth, { [SHARES_SYSTEM_ASSISTANTS]: true });
+}

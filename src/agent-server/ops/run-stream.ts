@@ -1,0 +1,118 @@
+import type { RunsStreamRepo } from "@langchain/langgraph-api/storage";
+import { handleAuthEvent, isAuthMatching, type AuthContext } from "@langchain/langgraph-api/auth";
+import type { OpsContext } from "./context.js";
+import type { RedisRuns } from "./runs.js";
+import type { Wakeups } from "./wake.js";
+
+/** The entry that closes a run's stream (written when the run reaches a final status). */
+export const DONE_EVENT = "__done__";
+/** Entries kept per run stream (approximate trimming). */
+const MAX_ENTRIES = 10_000;
+/** A run's stream expires this long after its last entry... */
+const LIVE_TTL_SECONDS = 24 * 3600;
+/** ...and this long after the run ended, long enough to join or reconnect to a finished run. */
+const DONE_TTL_SECONDS = 3600;
+/**
+ * A finished run whose stream was never closed (its process died) ends its readers this long
+ * after its last status change; normally the closing entry ends them first.
+ */
+const SETTLE_MS = 2_000;
+/** How often a reader looks for entries written by other processes. */
+const POLL_MS = 150;
+
+/** JSON with LangChain messages as dicts ({ ...data, type }), as the official server sends them. */
+export function serializeEventData(data: unknown): string {
+  return JSON.stringify(data ?? null, function (this: Record<string, unknown>, key: string, value: unknown) {
+    const raw = this[key];
+    if (raw != null && typeof raw === "object" && "toDict" in raw && typeof raw.toDict === "function") {
+      const { type, data: fields } = (raw as { toDict: () => { type: string; data: Record<string, unknown> } }).toDict();
+      return { ...fields, type };
+    }
+    if (raw instanceof Error) return { error: raw.name, message: raw.message };
+    return value;
+  });
+}
+
+/**
+ * Run output carried through Redis: one STREAM per run (`{r:<id>}`), trimmed and expiring, so any
+ * process can join a run, and a client reconnecting with Last-Event-ID resumes after the entry
+ * it last saw, whichever process executes the run. Stream entry ids are the SSE event ids.
+ */
+export class RedisRunStream implements RunsStreamRepo {
+  constructor(
+    private readonly context: OpsContext,
+    private readonly runs: RedisRuns,
+    private readonly wakeups: Wakeups,
+  ) {}
+
+  async publish(payload: { runId: string; resumable: boolean; event: string; data: unknown }): Promise<void> {
+    const key = this.context.keys.agentRunStream(payload.runId);
+    await this.context.client
+      .multi()
+      .xAdd(key, "*", { event: payload.event, data: serializeEventData(payload.data) }, { TRIM: { strategy: "MAXLEN", strategyModifier: "~", threshold: MAX_ENTRIES } })
+      .expire(key, LIVE_TTL_SECONDS)
+      .exec();
+    this.wakeups.notify(`stream:${payload.runId}`);
+  }
+
+  /** Closes a run's stream: readers stop at this entry, and the stream expires an hour later. */
+  async close(runId: string): Promise<void> {
+    const key = this.context.keys.agentRunStream(runId);
+    await this.context.client.multi().xAdd(key, "*", { event: DONE_EVENT, data: "null" }).expire(key, DONE_TTL_SECONDS).exec();
+    this.wakeups.notify(`stream:${runId}`);
+  }
+
+  async *join(
+    runId: string,
+    threadId: string | undefined,
+    options: { ignore404?: boolean; cancelOnDisconnect?: AbortSignal; lastEventId: string | undefined },
+    auth: AuthContext | undefined,
+  ): AsyncGenerator<{ id?: string; event: string; data: unknown }> {
+    const signal = options.cancelOnDisconnect;
+    const [filters] = await handleAuthEvent(auth, "threads:read", { thread_id: threadId });
+    if (filters != null) {
+      const owner = threadId ?? (await this.runs.threadOf(runId));
+      const thread = owner ? await this.runs.threads.load(owner) : undefined;
+      if (!thread || !isAuthMatching(thread.metadata, filters)) {
+        yield { event: "error", data: { error: "Error", message: "404: Thread not found" } };
+        return;
+      }
+    }
+    const key = this.context.keys.agentRunStream(runId);
+    let cursor = options.lastEventId && options.lastEventId !== "-1" ? options.lastEventId : undefined;
+    let ended = false;
+    let draining = false;
+    while (!signal?.aborted) {
+      const entries = await this.context.client.xRange(key, cursor ? `(${cursor}` : "-", "+", { COUNT: 100 });
+      for (const entry of entries) {
+        cursor = entry.id;
+        const event = entry.message.event ?? "";
+        if (event === DONE_EVENT) {
+          ended = true;
+          break;
+        }
+        yield { id: entry.id, event, data: JSON.parse(entry.message.data ?? "null") as unknown };
+      }
+      if (ended || (draining && entries.length === 0)) break;
+      if (entries.length > 0) continue;
+      const run = await this.runs.get(runId, threadId, auth);
+      if (run == null) {
+        const rest = await this.context.client.xRange(key, cursor ? `(${cursor}` : "-", "+");
+        if (rest.length > 0) {
+          draining = true;
+          continue;
+        }
+        if (!options.ignore404) yield { event: "error", data: "Run not found" };
+        break;
+      }
+      if (run.status !== "pending" && run.status !== "running" && Date.now() - run.updated_at.getTime() > SETTLE_MS) {
+        draining = true;
+        continue;
+      }
+      await this.wakeups.wait(`stream:${runId}`, POLL_MS, signal);
+    }
+    if (signal?.aborted && threadId != null) {
+      await this.runs.cancel(threadId, [runId], { action: "interrupt" }, auth).catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,377 @@
+import type { Metadata, MultitaskStrategy, Run, RunKwargs, RunsRepo, RunStatus, Thread } from "@langchain/langgraph-api/storage";
+import { handleAuthEvent, isAuthMatching, type AuthContext } from "@langchain/langgraph-api/auth";
+import { HTTPException } from "hono/http-exception";
+import { randomUUID } from "node:crypto";
+import type { RedisAssistants } from "./assistants.js";
+import type { OpsContext } from "./context.js";
+import { containsJson, dateOf, notFound } from "./records.js";
+import { rollbackCheckpoints } from "./rollback-checkpoints.js";
+import { RedisRunStream } from "./run-stream.js";
+import { CANCEL_RUN, CLAIM_RUN, INSERT_RUN, REFRESH_LEASE, SET_RUN_STATUS } from "./scripts.js";
+import type { RedisThreads } from "./threads.js";
+import type { Wakeups } from "./wake.js";
+
+type StoredRun = Omit<Run, "status" | "updated_at" | "created_at"> & { created_at: number };
+
+/** How long a claimed run stays its thread's without its process renewing the claim. */
+const LEASE_MS = 15_000;
+/** How often an executing run renews its claim and looks for a cancel request from any process. */
+const RENEW_MS = 250;
+/** How long an idle worker waits before looking at the queue again (runs queued here wake it at once). */
+const IDLE_MS = 200;
+
+const FINAL: ReadonlySet<RunStatus> = new Set(["success", "error", "timeout", "interrupted"]);
+
+/**
+ * Runs and the run queue in Redis. A run is a HASH in its thread's slot; the thread's in-flight
+ * SET makes "reject" atomic (a script inserts only when nothing is in flight); the queue is a
+ * ZSET scored by start time that every process polls; a script claims a run only when it is
+ * still pending and its thread has no executing run (a lease key), so several processes share
+ * the queue and no run executes twice or two runs of a thread at once. Cancels are written on
+ * the run, and whichever process executes it sees them within {@link RENEW_MS}.
+ *
+ * @example
+ * ```ts
+ * const runs = new RedisRuns(context, assistants, threads, wakeups);
+ * for await (const { run, signal } of runs.next()) await execute(run, signal);
+ * ```
+ */
+export class RedisRuns implements RunsRepo {
+  readonly stream: RedisRunStream;
+  private readonly executing = new Map<string, AbortController>();
+  /** Runs finished here whose thread status the worker has yet to write (thread id -> run ids). */
+  private readonly finishing = new Map<string, string[]>();
+  private closed = false;
+  private ready: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly context: OpsContext,
+    private readonly assistants: RedisAssistants,
+    readonly threads: RedisThreads,
+    private readonly wakeups: Wakeups,
+  ) {
+    this.stream = new RedisRunStream(context, this, wakeups);
+  }
+
+  /** Holds the workers back until `gate` resolves (the server swaps in the Redis graphs first). */
+  holdUntil(gate: Promise<void>): void {
+    this.ready = gate;
+  }
+
+  /** Stops handing out runs; runs already executing finish. */
+  close(): void {
+    this.closed = true;
+    this.wakeups.notify("queue");
+  }
+
+  /** The thread a run belongs to, from the run's reference key. */
+  async threadOf(runId: string): Promise<string | undefined> {
+    return (await this.context.client.get(this.context.keys.agentRunThread(runId))) ?? undefined;
+  }
+
+  private async load(threadId: string, runId: string): Promise<Run | undefined> {
+    const fields = await this.context.client.hGetAll(this.context.keys.agentRun(threadId, runId));
+    if (!fields.doc) return undefined;
+    const stored = JSON.parse(fields.doc) as StoredRun;
+    return { ...stored, created_at: new Date(stored.created_at), status: (fields.status ?? "pending") as RunStatus, updated_at: dateOf(fields.updated_at) };
+  }
+
+  private queueMember(threadId: string, runId: string): string {
+    return JSON.stringify([threadId, runId]);
+  }
+
+  async put(
+    runId: string,
+    assistantId: string,
+    kwargs: RunKwargs,
+    options: Parameters<RunsRepo["put"]>[3],
+    auth: AuthContext | undefined,
+  ): Promise<Run[]> {
+    const { client, keys } = this.context;
+    const assistant = await this.assistants.find(assistantId);
+    if (!assistant) {
+      throw notFound(`No assistant found for "${assistantId}". Make sure the assistant ID is for a valid assistant or a valid graph ID.`);
+    }
+    const ifNotExists = options?.ifNotExists ?? "reject";
+    const multitaskStrategy: MultitaskStrategy = options?.multitaskStrategy ?? "reject";
+    const afterSeconds = options?.afterSeconds ?? 0;
+    const status = options?.status ?? "pending";
+    let threadId = options?.threadId;
+    const [filters, mutable] = await handleAuthEvent(auth, "threads:create_run", {
+      thread_id: threadId,
+      assistant_id: assistantId,
+      run_id: runId,
+      status,
+      metadata: options?.metadata ?? {},
+      prevent_insert_if_inflight: options?.preventInsertInInflight,
+      multitask_strategy: multitaskStrategy,
+      if_not_exists: ifNotExists,
+      after_seconds: afterSeconds,
+      kwargs,
+    });
+    const metadata = (mutable.metadata as Metadata | undefined) ?? {};
+    const config = kwargs.config ?? {};
+    const now = Date.now();
+    let existing: Thread | undefined = threadId ? await this.threads.load(threadId) : undefined;
+    if (existing && !isAuthMatching(existing.metadata, filters)) throw new HTTPException(404);
+    if (!existing && (threadId == null || ifNotExists === "create")) {
+      threadId ??= randomUUID();
+      const created = await this.threads.create(threadId, {
+        metadata: { graph_id: assistant.graph_id, assistant_id: assistantId, ...metadata },
+        config: { ...assistant.config, ...config, configurable: { ...assistant.config?.configurable, ...config.configurable } },
+        status: "busy",
+        now,
+      });
+      if (!created) {
+        existing = await this.threads.load(threadId);
+        if (!existing || !isAuthMatching(existing.metadata, filters)) throw new HTTPException(404);
+      }
+    } else if (existing && threadId) {
+      if (existing.status !== "busy") {
+        await this.threads.write(threadId, {
+          status: "busy",
+          metadata: JSON.stringify({ ...existing.metadata, graph_id: assistant.graph_id, assistant_id: assistantId }),
+          config: JSON.stringify({
+            ...assistant.config,
+            ...existing.config,
+            ...config,
+            configurable: { ...assistant.config?.configurable, ...existing.config?.configurable, ...config.configurable },
+          }),
+          updated_at: String(now),
+        });
+      }
+    } else {
+      return [];
+    }
+    if (!threadId) return [];
+    const configurable = {
+      ...assistant.config?.configurable,
+      ...existing?.config?.configurable,
+      ...config.configurable,
+      run_id: runId,
+      thread_id: threadId,
+      graph_id: assistant.graph_id,
+      assistant_id: assistantId,
+      user_id: config.configurable?.user_id ?? existing?.config?.configurable?.user_id ?? assistant.config?.configurable?.user_id ?? options?.userId,
+    };
+    const mergedMetadata = { ...assistant.metadata, ...existing?.metadata, ...metadata };
+    const stored: StoredRun = {
+      run_id: runId,
+      thread_id: threadId,
+      assistant_id: assistantId,
+      metadata: mergedMetadata,
+      kwargs: {
+        ...kwargs,
+        config: { ...assistant.config, ...config, configurable, metadata: mergedMetadata },
+        context:
+          typeof assistant.context !== "object" && assistant.context != null
+            ? assistant.context
+            : { ...(assistant.context as object | null), ...(kwargs.context as object | null | undefined) },
+      },
+      multitask_strategy: multitaskStrategy,
+      created_at: now + afterSeconds * 1000,
+    };
+    const [inserted, ...inflightIds] = await INSERT_RUN.run<[number, ...string[]]>(
+      client,
+      [keys.agentThreadInflight(threadId), keys.agentRun(threadId, runId), keys.agentThreadRuns(threadId)],
+      [runId, options?.preventInsertInInflight ? "1" : "0", JSON.stringify(stored), status, String(now)],
+    );
+    const inflight = (await Promise.all(inflightIds.map((id) => this.load(threadId, id)))).filter((run): run is Run => run !== undefined);
+    if (!inserted) return inflight;
+    const ttl = this.context.threadTtlSeconds;
+    await Promise.all([
+      ttl > 0 ? client.set(keys.agentRunThread(runId), threadId, { EX: ttl }) : client.set(keys.agentRunThread(runId), threadId),
+      ttl > 0 ? client.expire(keys.agentRun(threadId, runId), ttl) : undefined,
+      status === "pending" ? client.zAdd(keys.agentRunQueue(), { score: stored.created_at, value: this.queueMember(threadId, runId) }) : undefined,
+    ]);
+    this.wakeups.notify("queue");
+    const run: Run = { ...stored, created_at: new Date(stored.created_at), status, updated_at: new Date(now) };
+    return [run, ...inflight];
+  }
+
+  async get(runId: string, threadId: string | undefined, auth: AuthContext | undefined): Promise<Run | null> {
+    const [filters] = await handleAuthEvent(auth, "threads:read", { thread_id: threadId });
+    const owner = threadId ?? (await this.threadOf(runId));
+    if (!owner) return null;
+    const run = await this.load(owner, runId);
+    if (!run || (threadId != null && run.thread_id !== threadId)) return null;
+    if (filters != null) {
+      const thread = await this.threads.load(run.thread_id);
+      if (!thread || !isAuthMatching(thread.metadata, filters)) return null;
+    }
+    return run;
+  }
+
+  /** Deletes a run's records (no auth check). */
+  private async remove(threadId: string, runId: string): Promise<void> {
+    const { client, keys } = this.context;
+    await Promise.all([
+      client.unlink([keys.agentRun(threadId, runId)]),
+      client.zRem(keys.agentThreadRuns(threadId), runId),
+      client.sRem(keys.agentThreadInflight(threadId), runId),
+      client.unlink([keys.agentRunThread(runId)]),
+      client.zRem(keys.agentRunQueue(), this.queueMember(threadId, runId)),
+    ]);
+  }
+
+  async delete(runId: string, threadId: string | undefined, auth: AuthContext | undefined): Promise<string | null> {
+    const [filters] = await handleAuthEvent(auth, "threads:delete", { run_id: runId, thread_id: threadId });
+    const owner = threadId ?? (await this.threadOf(runId));
+    const run = owner ? await this.load(owner, runId) : undefined;
+    if (!run || (threadId != null && run.thread_id !== threadId)) throw notFound("Run not found");
+    if (filters != null) {
+      const thread = await this.threads.load(run.thread_id);
+      if (!thread || !isAuthMatching(thread.metadata, filters)) throw notFound("Run not found");
+    }
+    await this.remove(run.thread_id, runId);
+    await this.stream.close(runId);
+    return runId;
+  }
+
+  async wait(runId: string, threadId: string | undefined, auth: AuthContext | undefined): Promise<unknown> {
+    let last: unknown = null;
+    for await (const { event, data } of this.stream.join(runId, threadId, { ignore404: threadId == null, lastEventId: undefined }, auth)) {
+      if (event === "values") last = data;
+      else if (event === "error") last = { __error__: data };
+    }
+    return last;
+  }
+
+  async join(runId: string, threadId: string, auth: AuthContext | undefined): Promise<unknown> {
+    await this.threads.get(threadId, auth);
+    const last = await this.wait(runId, threadId, auth);
+    if (last != null) return last;
+    const thread = await this.threads.get(threadId, auth);
+    return thread.values ?? null;
+  }
+
+  async cancel(threadId: string | undefined, runIds: string[], options: { action?: "interrupt" | "rollback" }, auth: AuthContext | undefined): Promise<void> {
+    const action = options.action ?? "interrupt";
+    const [filters] = await handleAuthEvent(auth, "threads:update", { thread_id: threadId, action, metadata: { run_ids: runIds, status: "pending" } });
+    const { client, keys } = this.context;
+    let found = 0;
+    for (const runId of runIds) {
+      const owner = threadId ?? (await this.threadOf(runId));
+      const run = owner ? await this.load(owner, runId) : undefined;
+      if (!run || (threadId != null && run.thread_id !== threadId)) continue;
+      if (filters != null) {
+        const thread = await this.threads.load(run.thread_id);
+        if (!thread || !isAuthMatching(thread.metadata, filters)) continue;
+      }
+      found += 1;
+      const before = await CANCEL_RUN.run<string | null>(
+        client,
+        [keys.agentRun(run.thread_id, runId), keys.agentThreadInflight(run.thread_id), keys.agentThread(run.thread_id)],
+        [action, String(Date.now()), runId],
+      );
+      this.executing.get(runId)?.abort(action);
+      if (before === "pending") {
+        if (action === "rollback") await this.remove(run.thread_id, runId);
+        else await client.zRem(keys.agentRunQueue(), this.queueMember(run.thread_id, runId));
+        await this.stream.close(runId);
+      }
+    }
+    if (found !== runIds.length) throw notFound("Run not found");
+  }
+
+  async search(
+    threadId: string,
+    options: { limit?: number | null; offset?: number | null; status?: string | null; metadata?: Metadata | null },
+    auth: AuthContext | undefined,
+  ): Promise<Run[]> {
+    const [filters] = await handleAuthEvent(auth, "threads:search", { thread_id: threadId, metadata: options.metadata, status: options.status });
+    if (filters != null) {
+      const thread = await this.threads.load(threadId);
+      if (!thread || !isAuthMatching(thread.metadata, filters)) return [];
+    }
+    const ids = await this.context.client.zRange(this.context.keys.agentThreadRuns(threadId), 0, -1, { REV: true });
+    const runs = (await Promise.all(ids.map((id) => this.load(threadId, id)))).filter(
+      (run): run is Run =>
+        run !== undefined &&
+        (options.status == null || run.status === options.status) &&
+        (options.metadata == null || containsJson(run.metadata, options.metadata)),
+    );
+    const offset = options.offset ?? 0;
+    return runs.slice(offset, offset + (options.limit ?? 10));
+  }
+
+  async setStatus(runId: string, status: RunStatus): Promise<void> {
+    const { client, keys } = this.context;
+    const threadId = await this.threadOf(runId);
+    if (!threadId) throw new Error(`Run ${runId} not found`);
+    if (FINAL.has(status)) {
+      const [cancel, baseline] = await client.hmGet(keys.agentRun(threadId, runId), ["cancel", "baseline"]);
+      if (cancel === "rollback") await rollbackCheckpoints(this.context.checkpointer, threadId, baseline ?? undefined);
+    }
+    const result = await SET_RUN_STATUS.run<[string, string] | null>(
+      client,
+      [keys.agentRun(threadId, runId), keys.agentThreadInflight(threadId), keys.agentThreadActive(threadId)],
+      [status, String(Date.now()), runId],
+    );
+    if (!result) throw new Error(`Run ${runId} not found`);
+    const [final, cancel] = result;
+    if (FINAL.has(final as RunStatus)) {
+      if (cancel === "rollback") await this.remove(threadId, runId);
+      if (this.executing.has(runId)) this.finishing.set(threadId, [...(this.finishing.get(threadId) ?? []), runId]);
+      else await this.stream.close(runId);
+      this.wakeups.notify("queue");
+    }
+  }
+
+  /**
+   * Closes the streams of runs this process finished on a thread, once the worker has written
+   * the thread's status too, so a client whose stream ends reads the thread's final status.
+   */
+  async closeFinished(threadId: string): Promise<void> {
+    const runIds = this.finishing.get(threadId) ?? [];
+    this.finishing.delete(threadId);
+    await Promise.all(runIds.map((runId) => this.stream.close(runId)));
+  }
+
+  /**
+   * The queue as the official workers consume it: an endless sequence of claimed runs, each with
+   * a signal that aborts when any process cancels the run. Ends when {@link close} is called.
+   */
+  async *next(): AsyncGenerator<{ run: Run; attempt: number; signal: AbortSignal }> {
+    await this.ready;
+    const { client, keys } = this.context;
+    while (!this.closed) {
+      const members = await client.zRangeByScore(keys.agentRunQueue(), "-inf", Date.now(), { LIMIT: { offset: 0, count: 20 } });
+      let claimed = false;
+      for (const member of members) {
+        if (this.closed) return;
+        const [threadId, runId] = JSON.parse(member) as [string, string];
+        const attempt = await CLAIM_RUN.run<number>(client, [keys.agentRun(threadId, runId), keys.agentThreadActive(threadId)], [runId, String(LEASE_MS), String(Date.now())]);
+        if (attempt === 0) continue;
+        await client.zRem(keys.agentRunQueue(), member);
+        if (attempt < 0) continue;
+        const run = await this.load(threadId, runId);
+        if (!run) continue;
+        claimed = true;
+        const baseline = await this.context.checkpointer.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: "" } });
+        if (baseline) await client.hSet(keys.agentRun(threadId, runId), "baseline", baseline.checkpoint.id);
+        yield* this.execute(run, attempt);
+      }
+      if (!claimed) await this.wakeups.wait("queue", IDLE_MS);
+    }
+  }
+
+  private *execute(run: Run, attempt: number): Generator<{ run: Run; attempt: number; signal: AbortSignal }> {
+    const { client, keys } = this.context;
+    const controller = new AbortController();
+    this.executing.set(run.run_id, controller);
+    const renew = setInterval(() => {
+      REFRESH_LEASE.run<string>(client, [keys.agentThreadActive(run.thread_id), keys.agentRun(run.thread_id, run.run_id)], [run.run_id, String(LEASE_MS)])
+        .then((cancel) => {
+          if (cancel && !controller.signal.aborted) controller.abort(cancel);
+        })
+        .catch(() => undefined);
+    }, RENEW_MS);
+    try {
+      yield { run, attempt, signal: controller.signal };
+    } finally {
+      clearInterval(renew);
+      this.executing.delete(run.run_id);
+    }
+  }
+}

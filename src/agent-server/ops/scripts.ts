@@ -1,0 +1,85 @@
+import { RedisScript } from "../../redis/script.js";
+
+/*
+ * Scripts of the run queue. Each touches only keys of one thread (`{t:<id>}`), so they are
+ * cluster-safe; the queue ZSET and the run -> thread reference live elsewhere and are written
+ * by separate commands after a script decides.
+ *   run HASH: doc (JSON), status, updated_at, attempt, cancel, baseline (the thread's newest
+ *   checkpoint id when the run started, for rollback)
+ */
+
+/**
+ * Inserts a run unless the thread has runs in flight and the caller asked to be refused then.
+ * KEYS: inflight SET, run HASH, thread runs ZSET. ARGV: run id, prevent (1/0), doc, status, now ms.
+ * Returns {1 or 0 (inserted), ids of the runs that were in flight...}.
+ */
+export const INSERT_RUN = new RedisScript(`
+local inflight = redis.call('SMEMBERS', KEYS[1])
+if ARGV[2] == '1' and #inflight > 0 then
+  return {0, unpack(inflight)}
+end
+redis.call('HSET', KEYS[2], 'doc', ARGV[3], 'status', ARGV[4], 'updated_at', ARGV[5], 'attempt', '0')
+redis.call('ZADD', KEYS[3], ARGV[5], ARGV[1])
+if ARGV[4] == 'pending' or ARGV[4] == 'running' then redis.call('SADD', KEYS[1], ARGV[1]) end
+return {1, unpack(inflight)}
+`);
+
+/**
+ * Claims a pending run for execution when no other run of its thread is executing.
+ * KEYS: run HASH, thread active STRING. ARGV: run id, lease ms, now ms.
+ * Returns -1 (gone or no longer pending: drop it from the queue), 0 (thread busy: try later),
+ * or the attempt number.
+ */
+export const CLAIM_RUN = new RedisScript(`
+if redis.call('HGET', KEYS[1], 'status') ~= 'pending' then return -1 end
+if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) == false then return 0 end
+redis.call('HSET', KEYS[1], 'status', 'running', 'updated_at', ARGV[3])
+return redis.call('HINCRBY', KEYS[1], 'attempt', 1)
+`);
+
+/**
+ * Extends the lease of an executing run and returns any cancel request on it.
+ * KEYS: thread active STRING, run HASH. ARGV: run id, lease ms.
+ */
+export const REFRESH_LEASE = new RedisScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return redis.call('HGET', KEYS[2], 'cancel') or ''
+`);
+
+/**
+ * Sets a run's status; a run that was asked to stop by an interrupt ends "interrupted" whatever
+ * its worker reports. A finished run leaves the thread's in-flight set and releases the thread.
+ * KEYS: run HASH, inflight SET, thread active STRING. ARGV: status, now ms, run id.
+ * Returns {final status, cancel request} or nil when the run is gone.
+ */
+export const SET_RUN_STATUS = new RedisScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
+local cancel = redis.call('HGET', KEYS[1], 'cancel') or ''
+local status = ARGV[1]
+if cancel == 'interrupt' and (status == 'error' or status == 'success') then status = 'interrupted' end
+redis.call('HSET', KEYS[1], 'status', status, 'updated_at', ARGV[2])
+if status ~= 'pending' and status ~= 'running' then
+  redis.call('SREM', KEYS[2], ARGV[3])
+  if redis.call('GET', KEYS[3]) == ARGV[3] then redis.call('DEL', KEYS[3]) end
+end
+return {status, cancel}
+`);
+
+/**
+ * Records a cancel request; a run still pending ends at once ("interrupted"), and the thread turns
+ * idle when nothing else is in flight. KEYS: run HASH, inflight SET, thread HASH.
+ * ARGV: action, now ms, run id. Returns the run's status before, or nil when it is gone.
+ */
+export const CANCEL_RUN = new RedisScript(`
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return nil end
+redis.call('HSET', KEYS[1], 'cancel', ARGV[1])
+if status == 'pending' and ARGV[1] ~= 'rollback' then
+  redis.call('HSET', KEYS[1], 'status', 'interrupted', 'updated_at', ARGV[2])
+  redis.call('SREM', KEYS[2], ARGV[3])
+  if redis.call('SCARD', KEYS[2]) == 0 and redis.call('EXISTS', KEYS[3]) == 1 then
+    redis.call('HSET', KEYS[3], 'status', 'idle', 'updated_at', ARGV[2])
+  end
+end
+return status
+`);

@@ -1,0 +1,111 @@
+import type { BaseCheckpointSaver, BaseStore } from "@langchain/langgraph";
+import type { Logger } from "../logger.js";
+import type { RedisClient } from "../redis/client.js";
+import type { KeySchema } from "../redis/keys.js";
+import { bindGraphsToRedis, builtInStoreClearer, warmGraphSchemas, withRunMetadata } from "./graph-persistence.js";
+import { applyLangGraphEnv, type CorsConfig, type LoadedLangGraphConfig } from "./langgraph-config.js";
+import { RedisOps } from "./ops/index.js";
+import { SHARES_SYSTEM_ASSISTANTS } from "./auth.js";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+
+export interface AgentServerOptions {
+  client: RedisClient;
+  keys: KeySchema;
+  checkpointer: BaseCheckpointSaver;
+  /**
+   * The Redis store graphs see. With it, the official in-memory /store routes are disabled and
+   * the app mounts its own (src/server/routes/store.ts) in its http.app; without it the official
+   * routes serve the server's in-memory store.
+   */
+  store?: BaseStore;
+  /** Empties `store` for truncation on test servers (the Redis store's own clearing). */
+  clearStore?: () => Promise<void>;
+  langgraph: LoadedLangGraphConfig;
+  host: string;
+  port: number;
+  /** Concurrent runs this process executes (queue workers). */
+  workers: number;
+  threadTtlSeconds: number;
+  /** WELLNESS_ALLOW_TRUNCATE=1: POST /internal/truncate empties storage (conformance suites only). */
+  allowTruncate: boolean;
+  /** Origins allowed by CORS; a langgraph.json `http.cors` wins. None by default. */
+  corsOrigins?: readonly string[];
+  log: Logger;
+}
+
+/** Whether the langgraph.json's auth is the app's token auth, which shares the graphs' assistants. */
+async function sharesSystemAssistants(langgraph: LoadedLangGraphConfig): Promise<boolean> {
+  const path = langgraph.config.auth?.path;
+  if (!path) return false;
+  const [file = "", symbol = "default"] = path.split(":", 2);
+  const module = (await import(pathToFileURL(resolve(langgraph.cwd, file)).href)) as Record<string, unknown>;
+  const handler = module[symbol];
+  return typeof handler === "object" && handler !== null && (handler as Record<symbol, unknown>)[SHARES_SYSTEM_ASSISTANTS] === true;
+}
+
+export interface AgentServer {
+  ops: RedisOps;
+  /** host:port the server listens on. */
+  address: string;
+  /** Stops handing out queued runs (runs executing finish; the HTTP listener closes with the process). */
+  stop(): void;
+}
+
+/**
+ * LangGraph's own Agent Server (`startServer` of @langchain/langgraph-api) on Redis: storage is
+ * {@link RedisOps}, and every graph of the langgraph.json is bound to the Redis checkpointer (and
+ * store, when given) before any run executes. Auth, custom routes (`http.app`) and `env` come from
+ * the langgraph.json as with `langgraph dev`.
+ *
+ * @example
+ * ```ts
+ * const server = await startAgentServer({ client, keys, checkpointer, langgraph: await loadLangGraphConfig("langgraph.json"), host: "127.0.0.1", port: 8000, workers: 10, threadTtlSeconds: 0, allowTruncate: false, log });
+ * ```
+ */
+export async function startAgentServer(options: AgentServerOptions): Promise<AgentServer> {
+  const { langgraph, log } = options;
+  applyLangGraphEnv(langgraph);
+  const checkpointer = withRunMetadata(options.checkpointer);
+  const clearStore = options.clearStore ?? (options.store || !options.allowTruncate ? undefined : await builtInStoreClearer());
+  const ops = new RedisOps({
+    sharedSystemAssistants: await sharesSystemAssistants(langgraph),
+    client: options.client,
+    keys: options.keys,
+    checkpointer,
+    ...(options.store ? { store: options.store } : {}),
+    threadTtlSeconds: options.threadTtlSeconds,
+    allowTruncate: options.allowTruncate,
+    onRefusedTruncate: () => log.warn("POST /internal/truncate refused: set WELLNESS_ALLOW_TRUNCATE=1 only on a test server."),
+    ...(clearStore ? { clearStore } : {}),
+    onTruncateError: (error) => log.error(`Truncation failed: ${(error as Error).message}`),
+  });
+  let release: () => void = () => undefined;
+  ops.runs.holdUntil(new Promise<void>((resolve) => (release = resolve)));
+  const cors: CorsConfig = langgraph.config.http?.cors ?? { allow_origins: [...(options.corsOrigins ?? [])] };
+  const { startServer } = await import("@langchain/langgraph-api/server");
+  const started = await startServer(
+    {
+      port: options.port,
+      host: options.host,
+      nWorkers: options.workers,
+      cwd: langgraph.cwd,
+      graphs: langgraph.config.graphs,
+      ...(langgraph.config.auth ? { auth: { disable_studio_auth: false, ...langgraph.config.auth } } : {}),
+      http: {
+        disable_assistants: false,
+        disable_threads: false,
+        disable_runs: false,
+        disable_meta: false,
+        ...langgraph.config.http,
+        disable_store: options.store !== undefined || (langgraph.config.http?.disable_store ?? false),
+        cors,
+      },
+    },
+    { ops },
+  );
+  await bindGraphsToRedis(Object.keys(langgraph.config.graphs), { checkpointer, ...(options.store ? { store: options.store } : {}) });
+  release();
+  warmGraphSchemas(Object.keys(langgraph.config.graphs)).catch((error: unknown) => log.debug(`Schema warm-up: ${(error as Error).message}`));
+  return { ops, address: started.host, stop: () => ops.runs.close() };
+}
