@@ -17,8 +17,8 @@ export const OWNER_KEY = "owner";
  * Agent Server. Every request is authenticated (in single-user mode, with no tokens, as
  * `defaultUser`; `wellness serve` then binds to loopback only); every create stamps
  * `metadata.owner` with the caller, and every read, search, update and delete returns the filter
- * `{ owner: caller }`, which RedisOps applies where it reads and writes. Store items must live
- * under a namespace that starts with the caller's id.
+ * `{ owner: caller }` (with tokens; a single user gets no filter), which RedisOps applies where it
+ * reads and writes. Store items must live under a namespace that starts with the caller's id.
  *
  * @example
  * ```ts
@@ -79,6 +79,10 @@ export function lazyBearerTokenAuth(settings: () => TokenSettings): Auth {
         const record = value as { metadata?: Record<string, unknown> | null };
         record.metadata = { ...(record.metadata ?? {}), [OWNER_KEY]: user.identity };
       }
+      // With no tokens there is one user, who owns everything: no filter, so a server that does not
+      // know SHARES_SYSTEM_ASSISTANTS (LangGraph's in-memory dev server behind `npm run studio`)
+      // still lists the assistants it registered from langgraph.json.
+      if (current().known.length === 0) return undefined;
       return { [OWNER_KEY]: user.identity };
     });
   return Object.assign(auth, { [SHARES_SYSTEM_ASSISTANTS]: true });
