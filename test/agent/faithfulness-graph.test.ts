@@ -124,6 +124,9 @@ describe("check_answer in the graphs", () => {
     expect(result.faithfulness).toEqual({ status: "supported", checked: 4, unsupported: [], flagged: [] });
     expect(model.calls).toHaveLength(2);
     expect(text(result.messages.at(-1))).toBe("From 2024-10-14 to 2024-10-20 (7 days) you averaged 7000 steps a day.");
+    const metadata: Record<string, unknown> | undefined = result.messages.filter((message) => message.getType() === "ai").at(-1)?.response_metadata;
+    expect(metadata?.faithfulness).toEqual(result.faithfulness);
+    expect(result.messages.filter((message) => message.getType() === "human")).toHaveLength(1);
   });
 
   it("flags what is still unsupported after one regeneration, with a visible marker", async () => {

@@ -37,14 +37,27 @@ function thisTurn(messages: readonly BaseMessage[]): BaseMessage[] {
   return messages.slice(Math.max(0, start));
 }
 
+/** The answer (same id, so it replaces the draft) with the check on its response_metadata and, when rewritten, its new text. */
+function withCheck(answer: AIMessage, faithfulness: FaithfulnessResult, content?: string): AIMessage {
+  return new AIMessage({
+    content: content ?? answer.content,
+    ...(answer.id ? { id: answer.id } : {}),
+    ...(answer.name ? { name: answer.name } : {}),
+    ...(content === undefined && answer.usage_metadata ? { usage_metadata: answer.usage_metadata } : {}),
+    additional_kwargs: answer.additional_kwargs,
+    response_metadata: { ...answer.response_metadata, faithfulness },
+  });
+}
+
 /**
  * check_answer: checks every number the agent's final answer states against this turn's tool
  * results, its memory context, the question and today's date (see src/agent/faithfulness). When
  * all are supported it adds no model call. Otherwise the model is asked once, without tools, to
  * rewrite the answer with a note naming the unsupported numbers; the rewrite replaces the answer
  * when it is fully supported ("corrected"), else (also when that call fails: the turn still ends
- * with an answer) the answer is sent with the remaining numbers marked "[unverified]" ("flagged"). The result goes to state.faithfulness and, when the answer is
- * replaced, onto the answer's response_metadata.
+ * with an answer) the answer is sent with the remaining numbers marked "[unverified]" ("flagged").
+ * The result goes to state.faithfulness and onto the answer's response_metadata, so every stored
+ * turn keeps its own check.
  */
 export function checkAnswerNode(options: CheckAnswerOptions) {
   return async (state: AgentStateType): Promise<AgentUpdate> => {
@@ -60,7 +73,10 @@ export function checkAnswerNode(options: CheckAnswerOptions) {
     };
     const draft = textOf(answer);
     const first = checkNumbers(draft, sources);
-    if (first.unsupported.length === 0) return { faithfulness: { status: "supported", checked: first.stated.length, unsupported: [], flagged: [] } };
+    if (first.unsupported.length === 0) {
+      const faithfulness: FaithfulnessResult = { status: "supported", checked: first.stated.length, unsupported: [], flagged: [] };
+      return { ...(answer.id ? { messages: [withCheck(answer, faithfulness)] } : {}), faithfulness };
+    }
     const unsupported = first.unsupported.map((each) => each.text);
     const system = new SystemMessage(systemPrompt({ timeZone: options.timeZone, today, memoryContext: state.memoryContext, suggestedPlan: "", tools: false }));
     const revised = await callModel(options.model, [system, ...turn, new HumanMessage(correctionNote(unsupported))], undefined).then(
@@ -73,9 +89,6 @@ export function checkAnswerNode(options: CheckAnswerOptions) {
         ? { status: "corrected", checked: second.stated.length, unsupported, flagged: [] }
         : { status: "flagged", checked: second.stated.length, unsupported, flagged: second.unsupported.map((each) => each.text) };
     const content = faithfulness.status === "corrected" ? revised : markUnsupported(revised || draft, second.unsupported);
-    return {
-      messages: [new AIMessage({ content, ...(answer.id ? { id: answer.id } : {}), response_metadata: { ...answer.response_metadata, faithfulness } })],
-      faithfulness,
-    };
+    return { messages: [withCheck(answer, faithfulness, content)], faithfulness };
   };
 }
