@@ -21,16 +21,20 @@ async function main(): Promise<void> {
       mode: { type: "string", default: "both" },
       user: { type: "string", default: "eval" },
       model: { type: "string", default: "config" },
+      "model-module": { type: "string" },
     },
   });
   const mode = values.mode;
   if (mode !== "both" && mode !== "stateful" && mode !== "stateless") throw new WellnessError("ERR_USAGE", `--mode must be both, stateful or stateless, not "${mode}".`);
   if (!["config", "replay"].includes(values.model)) throw new WellnessError("ERR_USAGE", `--model must be config (the configured chat model) or replay (the scripted reference replay), not "${values.model}".`);
   const replay = values.model === "replay";
+  const modulePath = values["model-module"];
+  if (modulePath !== undefined && replay) throw new WellnessError("ERR_USAGE", "--model-module and --model replay each choose the model: give one of them.");
   const config = loadConfig();
-  if (!replay) await requireModel(config);
+  const chatModel = modulePath === undefined ? undefined : await (await import("./model-module.js")).loadChatModelModule(modulePath);
+  if (!replay && !chatModel) await requireModel(config);
   const { runEvalCommand } = await import("./run.js");
-  await runEvalCommand(config, { out: values.out, mode, user: values.user, replay });
+  await runEvalCommand(config, { out: values.out, mode, user: values.user, replay, ...(chatModel ? { chatModel } : {}) });
 }
 
 main().catch((error: unknown) => {

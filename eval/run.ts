@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem, type as osType, release } from "node:os";
 import { join } from "node:path";
 import { chatModelFromConfig } from "../src/agent/model.js";
+import type { ModuleChatModel } from "./model-module.js";
 import { withRedis } from "../src/cli/connection.js";
 import type { Config } from "../src/config.js";
 import { HealthStore } from "../src/health/store/health-store.js";
@@ -33,6 +34,8 @@ export interface EvalCommandOptions {
   user: string;
   /** The scripted reference replay instead of the configured chat model. */
   replay: boolean;
+  /** Any LangChain chat model (`--model-module`) instead of the configured one. */
+  chatModel?: ModuleChatModel;
 }
 
 /**
@@ -49,7 +52,7 @@ export async function runEvalCommand(config: Config, values: EvalCommandOptions)
       log.info(`Importing the evaluation export (seed ${EVAL_SEED}, ${EVAL_DAYS} days) for user ${values.user} ...`);
       const data = await prepareEvalData({ client, keys, userId: values.user, dir, indexTtlSeconds: config.memoryTtlSeconds });
       const cases = await buildEvalCases({ store: new HealthStore(client, keys), userId: values.user, timeZone: EVAL_TIME_ZONE, now: data.now });
-      const all = await buildEvalGraphs({ client, keys, model: replay ? new ReplayChatModel(cases, { inventEvery: REPLAY_INVENT_EVERY }) : chatModelFromConfig(config), embeddings: embeddingsFromConfig(config), timeZone: EVAL_TIME_ZONE, now: data.now, memoryTtlSeconds: config.memoryTtlSeconds });
+      const all = await buildEvalGraphs({ client, keys, model: replay ? new ReplayChatModel(cases, { inventEvery: REPLAY_INVENT_EVERY }) : (values.chatModel?.model ?? chatModelFromConfig(config)), embeddings: embeddingsFromConfig(config), timeZone: EVAL_TIME_ZONE, now: data.now, memoryTtlSeconds: config.memoryTtlSeconds });
       const graphs = values.mode === "both" ? all : { [values.mode]: all[values.mode] };
       const results = await runEvaluation({
         cases,
@@ -63,7 +66,7 @@ export async function runEvalCommand(config: Config, values: EvalCommandOptions)
       const report = renderReport(results, cases, {
         model: replay
           ? `scripted reference replay (not a language model): calls each question's reference tools, reads their results back, invents one number in every ${REPLAY_INVENT_EVERY}th draft`
-          : `ChatOllama ${config.ollama.model} at ${config.ollama.baseUrl} (temperature 0)`,
+          : (values.chatModel?.description ?? `ChatOllama ${config.ollama.model} at ${config.ollama.baseUrl} (temperature 0)`),
         machine: `${cpu[0]?.model ?? "unknown CPU"} x${cpu.length}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${osType()} ${release()}, Node ${process.version}, Redis ${redisVersion}`,
         date: new Date().toISOString().slice(0, 10),
         dataset: `synthetic export, seed ${EVAL_SEED}, ${data.stats.days} days ${data.stats.firstDate} to ${data.stats.lastDate}, questions asked at ${data.now.toISOString()} in ${EVAL_TIME_ZONE}; embeddings: ${config.embedding.provider} ${config.embedding.model}`,

@@ -1,18 +1,18 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { buildEvalCases, CATEGORIES, type EvalCase } from "../../eval/cases.js";
 import { EVAL_TIME_ZONE, prepareEvalData } from "../../eval/dataset.js";
 import { buildEvalGraphs } from "../../eval/graphs.js";
 import { runEvaluation, type QuestionResult } from "../../eval/harness.js";
 import { INVENTED, ReplayChatModel } from "../../eval/replay.js";
 import { renderReport, summarize } from "../../eval/report.js";
-import { HealthStore } from "../../src/index.js";
+import { closeRedis, connectRedis, HealthStore } from "../../src/index.js";
 import { HashingEmbeddings } from "../support/hashing-embeddings.js";
 import { freePort } from "../support/ports.js";
-import { connectTestRedis, type TestConnection } from "../support/redis.js";
+import { connectTestRedis, deletePrefix, uniquePrefix, type TestConnection } from "../support/redis.js";
 
 const INVENT_EVERY = 8;
 
@@ -103,4 +103,35 @@ describe("npm run eval", () => {
     expect(outcome.code).toBe(1);
     expect(outcome.stderr).toMatch(/npm run eval needs the chat model, and Ollama does not answer at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)\. Start Ollama \(ollama serve\)/);
   });
+
+  it("evaluates any LangChain chat model named with --model-module, and names it in the report", async () => {
+    const root = new URL("../../", import.meta.url).pathname;
+    const out = join(tmpdir(), `eval-module-${process.pid}.md`);
+    const prefix = uniquePrefix("eval-module");
+    const outcome = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ["--import", "tsx", "eval/main.ts", "--model-module", "test/fixtures/eval/declining-model.ts", "--mode", "stateless", "--out", out], {
+        cwd: root,
+        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", REDIS_URL: inject("redisUrl"), REDIS_KEY_PREFIX: prefix, LOG_LEVEL: "warn" },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      let stderr = "";
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      child.once("exit", (code) => resolve({ code, stderr }));
+    });
+    const cleanup = await connectRedis({ url: inject("redisUrl") });
+    try {
+      await deletePrefix(cleanup, prefix);
+    } finally {
+      await closeRedis(cleanup);
+    }
+    expect(outcome.stderr).toBe("");
+    expect(outcome.code).toBe(0);
+    const report = readFileSync(out, "utf8");
+    rmSync(out, { force: true });
+    expect(report).toContain("- Model: ScriptedChatModel from test/fixtures/eval/declining-model.ts");
+    const summary = report.split("\n").find((line) => line.startsWith("| stateless | 68 |"));
+    // The module's model never calls a tool: only questions that expect none can count as right.
+    const toolSelection = Number(/^\| stateless \| 68 \| ([\d.]+)% \|/u.exec(summary ?? "")?.[1]);
+    expect(toolSelection).toBeLessThan(10);
+  }, 120_000);
 });
