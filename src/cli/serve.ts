@@ -191,7 +191,7 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
     server = await new Promise((resolve, reject) => {
       const started = serveHttp({ fetch: app.fetch, hostname: host, port }, (info) => {
         log.info(
-          `Listening on http://${host.includes(":") ? `[${host}]` : host}:${info.port} (GET /health, /api/chat, /api/sessions, /api/memory, /api/import, LangGraph API /threads and /runs), ` +
+          `Listening on http://${host.includes(":") ? `[${host}]` : host}:${info.port} (web app at /; GET /health, /api/chat, /api/sessions, /api/memory, /api/import, LangGraph API /threads and /runs), ` +
             (auth.singleUser ? `single user ${config.defaultUserId}` : `${config.server.apiTokens.size} API tokens`),
         );
         resolve(started);
