@@ -1,35 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { HumanMessage, isAIMessage, isHumanMessage, type BaseMessage } from "@langchain/core/messages";
 import type { FaithfulnessResult } from "../src/agent/faithfulness/index.js";
+import { runTurn, type TurnStreamable } from "../src/agent/run-turn.js";
 import { ModelUnavailableError } from "../src/errors.js";
 import type { EvalCase, EvalCategory } from "./cases.js";
 import { scoreAnswer } from "./score.js";
 
 export type EvalMode = "stateful" | "stateless";
 
-/** What the harness needs of a compiled graph: its stream of updates and values. */
-export interface EvalGraph {
-  stream(input: { messages: BaseMessage[] }, options: { configurable: Record<string, string>; streamMode: ["updates", "values"] }): Promise<AsyncIterable<unknown>>;
-}
-
-/**
- * Runs one turn: the final messages (the graphs' output) and the numeric check's result, which
- * is check_answer's update rather than part of the published output.
- */
-async function runTurn(graph: EvalGraph, question: string, configurable: Record<string, string>) {
-  let faithfulness: FaithfulnessResult | null = null;
-  let messages: BaseMessage[] = [];
-  for await (const chunk of await graph.stream({ messages: [new HumanMessage(question)] }, { configurable, streamMode: ["updates", "values"] })) {
-    const [mode, payload] = chunk as [string, unknown];
-    if (mode === "updates") {
-      const check = (payload as { check_answer?: { faithfulness?: FaithfulnessResult | null } }).check_answer;
-      if (check?.faithfulness !== undefined) faithfulness = check.faithfulness;
-    } else {
-      messages = (payload as { messages: BaseMessage[] }).messages;
-    }
-  }
-  return { messages, faithfulness };
-}
+/** What the harness needs of a compiled graph: its stream of updates and values (see runTurn). */
+export type EvalGraph = TurnStreamable;
 
 /** One question answered by one graph. */
 export interface QuestionResult {
@@ -85,7 +65,7 @@ export async function runEvaluation(options: EvalRunOptions): Promise<QuestionRe
       const started = performance.now();
       let result: QuestionResult;
       try {
-        const state = await runTurn(graph, evalCase.question, { thread_id: sessionId, userId: options.userId });
+        const state = await runTurn(graph, { messages: [new HumanMessage(evalCase.question)] }, { thread_id: sessionId, userId: options.userId });
         const latencyMs = performance.now() - started;
         const answer = textOf(state.messages.at(-1));
         const toolsCalled = toolsOfTurn(state.messages);

@@ -25,6 +25,7 @@ export { createStatefulGraph, createStatelessGraph, type GraphOptions, type Stat
 export { callModel, chatModelFromConfig } from "./model.js";
 export { AgentState, type AgentStateType, type TurnToolCall } from "./state.js";
 export { checkNumbers, extractNumbers, isSupported, markUnsupported, type FaithfulnessResult, type FaithfulnessStatus, type StatedNumber } from "./faithfulness/index.js";
+export { runTurn, type TurnResult, type TurnStreamable } from "./run-turn.js";
 export { PeriodError, resolvePeriod, todayIn, type DateRange } from "./time-range.js";
 export { createHealthTools, createStatelessTools, resolveMetric, STATELESS_TOOL_NAMES, TOOL_NAMES, ToolContextError, UnknownMetricError, type ToolDependencies, type ToolName } from "./tools/index.js";
 

@@ -5,6 +5,7 @@ import { AIMessage, HumanMessage, isHumanMessage, isToolMessage, type BaseMessag
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStatefulGraph, createStatelessGraph } from "../../src/agent/graph.js";
 import type { FaithfulnessResult } from "../../src/agent/faithfulness/index.js";
+import { runTurn } from "../../src/agent/run-turn.js";
 import { createHealthTools } from "../../src/agent/tools/index.js";
 import { createWellnessAgent, HealthStore, importExport, loadConfig, Memory, RedisCheckpointSaver, silentLogger } from "../../src/index.js";
 import { chatRoutes } from "../../src/server/routes/chat.js";
@@ -15,26 +16,6 @@ import { ScriptedChatModel, toolCall, type ModelCall } from "../support/scripted
 
 const NOW = () => new Date("2024-10-21T19:00:00Z");
 const TIME_ZONE = "America/Los_Angeles";
-
-/** What the graphs publish as output is the conversation; the check's result is check_answer's update. */
-interface Streamable {
-  stream(input: unknown, options: Record<string, unknown>): Promise<AsyncIterable<[string, unknown]>>;
-}
-
-/** Runs one turn, returning the final messages and the faithfulness result check_answer wrote. */
-async function runTurn(graph: unknown, input: { messages: BaseMessage[] }, config: { configurable: Record<string, string> }) {
-  let faithfulness: FaithfulnessResult | null | undefined;
-  let messages: BaseMessage[] = [];
-  for await (const [mode, chunk] of await (graph as Streamable).stream(input, { ...config, streamMode: ["updates", "values"] })) {
-    if (mode === "updates") {
-      const check = (chunk as { check_answer?: { faithfulness?: FaithfulnessResult | null } }).check_answer;
-      if (check?.faithfulness !== undefined) faithfulness = check.faithfulness;
-    } else {
-      messages = (chunk as { messages: BaseMessage[] }).messages;
-    }
-  }
-  return { messages, faithfulness };
-}
 
 function text(message: BaseMessage | undefined): string {
   return typeof message?.content === "string" ? message.content : JSON.stringify(message?.content ?? "");
@@ -91,9 +72,9 @@ describe("check_answer in the graphs", () => {
     return createStatefulGraph({ checkpointer: new RedisCheckpointSaver(test.client, { keys: test.keys }), model, memory, tools: tools(), timeZone: TIME_ZONE, now: NOW });
   }
 
-  const turn = (message: string, sessionId: string): [{ messages: BaseMessage[] }, { configurable: Record<string, string> }] => [
+  const turn = (message: string, sessionId: string): [{ messages: BaseMessage[] }, Record<string, string>] => [
     { messages: [new HumanMessage(message)] },
-    { configurable: { thread_id: sessionId, userId: "ann" } },
+    { thread_id: sessionId, userId: "ann" },
   ];
 
   it("corrects an invented number: the model is asked once more, and the turn ends with the supported answer", async () => {
@@ -167,7 +148,7 @@ describe("check_answer in the graphs", () => {
       (average) => `You averaged ${average} steps.`,
     );
     const graph = createStatelessGraph({ model, tools: tools(), timeZone: TIME_ZONE, now: NOW });
-    const result = await runTurn(graph, { messages: [new HumanMessage("Steps last week?")] }, { configurable: { userId: "ann" } });
+    const result = await runTurn(graph, { messages: [new HumanMessage("Steps last week?")] }, { userId: "ann" });
     expect(result.faithfulness).toMatchObject({ status: "corrected", unsupported: ["12,345 steps"] });
     expect(text(result.messages.at(-1))).toBe("You averaged 7000 steps.");
   });
