@@ -6,33 +6,13 @@ import { afterAll, describe, expect, it } from "vitest";
 import { adoptOrphanRedis } from "../../src/cli/local-redis.js";
 import { answersPing } from "../../src/index.js";
 import { localRedisPidFile, processAlive, readLocalRedisRecord, RedisServerProcess, stopRedisPid, writeLocalRedisRecord } from "../../src/redis/server-process.js";
+import { startWellness } from "../support/cli.js";
 import { freePort } from "../support/ports.js";
 
 const root = new URL("../../", import.meta.url).pathname;
 
 /** `wellness serve` from source, its output collected. */
-function serve(env: Record<string, string>) {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve", "--port", "0"], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let text = "";
-  child.stdout.on("data", (chunk: Buffer) => (text += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (text += chunk.toString()));
-  const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const waitFor = async (pattern: RegExp, timeoutMs = 60_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const match = pattern.exec(text);
-      if (match) return match;
-      if (child.exitCode !== null) break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`output never matched ${pattern}:\n${text}`);
-  };
-  return { child, output: () => text, waitFor, exit };
-}
+const serve = (env: Record<string, string>) => startWellness(["serve", "--port", "0"], env, 60_000);
 
 /** The pid of a process that has already exited. */
 async function deadPid(): Promise<number> {

@@ -1,44 +1,15 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { answersPing } from "../../src/index.js";
+import { startWellness } from "../support/cli.js";
 import { freePort } from "../support/ports.js";
 import { connectTestRedis, deletePrefix } from "../support/redis.js";
 
-const root = new URL("../../", import.meta.url).pathname;
 
-interface RunningCli {
-  child: ChildProcess;
-  output: () => string;
-  waitFor: (pattern: RegExp, timeoutMs?: number) => Promise<RegExpExecArray>;
-  exit: Promise<number | null>;
-}
-
-/** Runs `wellness serve` from source with a controlled environment (nothing inherited but PATH). */
-function runCli(args: string[], env: Record<string, string>): RunningCli {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let text = "";
-  child.stdout.on("data", (chunk: Buffer) => (text += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (text += chunk.toString()));
-  const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const waitFor = async (pattern: RegExp, timeoutMs = 20_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const match = pattern.exec(text);
-      if (match) return match;
-      if (child.exitCode !== null) break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`output never matched ${pattern}:\n${text}`);
-  };
-  return { child, output: () => text, waitFor, exit };
-}
+const runCli = (args: string[], env: Record<string, string>) => startWellness(args, env);
 
 describe("wellness serve", () => {
   const dirs: string[] = [];

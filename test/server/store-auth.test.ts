@@ -1,8 +1,6 @@
-import type { AddressInfo } from "node:net";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { serve, type ServerType } from "@hono/node-server";
 import { authenticate, registerAuth, type AuthContext } from "@langchain/langgraph-api/auth";
 import { Client } from "@langchain/langgraph-sdk";
 import { Auth, HTTPException } from "@langchain/langgraph-sdk/auth";
@@ -11,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStoreRoutes } from "../../src/server/routes/store.js";
 import { RedisStore } from "../../src/store/index.js";
 import { connectTestRedis, type TestConnection } from "../support/redis.js";
+import { listen, type ListeningApp } from "../support/http.js";
 
 type Env = { Variables: { auth?: AuthContext } };
 
@@ -29,7 +28,7 @@ const storeAuth = new Auth()
 
 describe("store routes under an official LangGraph Auth handler", () => {
   let test: TestConnection;
-  let server: ServerType;
+  let server: ListeningApp;
   let apiUrl: string;
   let moduleDir: string;
   const clientFor = (token: string) => new Client({ apiUrl, defaultHeaders: { authorization: `Bearer ${token}` }, callerOptions: { maxRetries: 0 } });
@@ -58,14 +57,12 @@ describe("store routes under an official LangGraph Auth handler", () => {
         },
       }),
     );
-    await new Promise<void>((resolve) => {
-      server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve());
-    });
-    apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await listen(app);
+    apiUrl = server.url;
   });
 
   afterAll(async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server.close();
     await test.dispose();
     await rm(moduleDir, { recursive: true, force: true });
   });

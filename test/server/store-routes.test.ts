@@ -1,6 +1,4 @@
-import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { serve, type ServerType } from "@hono/node-server";
 import { Client } from "@langchain/langgraph-sdk";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,10 +9,11 @@ import { createStoreRoutes } from "../../src/server/routes/store.js";
 import { RedisStore } from "../../src/store/index.js";
 import { HashingEmbeddings } from "../support/hashing-embeddings.js";
 import { connectTestRedis, type TestConnection } from "../support/redis.js";
+import { listen, type ListeningApp } from "../support/http.js";
 
 describe("store routes, driven by the LangGraph SDK", () => {
   let test: TestConnection;
-  let server: ServerType;
+  let server: ListeningApp;
   let apiUrl: string;
   const tokens = new Map([
     ["token-alice", "alice"],
@@ -37,14 +36,12 @@ describe("store routes, driven by the LangGraph SDK", () => {
     app.use(auth.middleware);
     app.route("/", createStoreRoutes({ storeFor: (context) => store.forOwner(auth.userOf(context)) }));
     app.onError((error, context) => errorResponse(error, context, log));
-    await new Promise<void>((resolve) => {
-      server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve());
-    });
-    apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await listen(app);
+    apiUrl = server.url;
   });
 
   afterAll(async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server.close();
     await test.dispose();
   });
 

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 
@@ -31,4 +31,37 @@ export function wellness(args: string[], env: Record<string, string>, input = ""
     child.once("exit", (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(input);
   });
+}
+
+/** A long-running `wellness` command (such as `serve`) whose output is collected as it comes. */
+export interface RunningCli {
+  child: ChildProcess;
+  output: () => string;
+  /** Resolves with the first match of `pattern` in the output; throws if the process exits first or time runs out. */
+  waitFor: (pattern: RegExp, timeoutMs?: number) => Promise<RegExpExecArray>;
+  exit: Promise<number | null>;
+}
+
+/** Starts the `wellness` command from source with a controlled environment (nothing inherited but PATH and HOME). */
+export function startWellness(args: string[], env: Record<string, string>, defaultTimeoutMs = 20_000): RunningCli {
+  const child = spawn(process.execPath, ["--import", tsxLoader, join(root, "src/cli/main.ts"), ...args], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let text = "";
+  child.stdout.on("data", (chunk: Buffer) => (text += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (text += chunk.toString()));
+  const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const waitFor = async (pattern: RegExp, timeoutMs = defaultTimeoutMs) => {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const match = pattern.exec(text);
+      if (match) return match;
+      if (child.exitCode !== null) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`output never matched ${pattern}:\n${text}`);
+  };
+  return { child, output: () => text, waitFor, exit };
 }

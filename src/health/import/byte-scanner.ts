@@ -446,7 +446,7 @@ export class ByteXmlScanner {
   }
 
   /** Starts skipping a construct that opened at `open`; returns where scanning goes on. */
-  private skip(open: number, terminator: Skipping["terminator"], from: number): number {
+  private passOver(open: number, terminator: Skipping["terminator"], from: number): number {
     this.skipping = { terminator, line: 0, column: 0 };
     const end = this.skipEnd(from);
     if (end !== -1) {
@@ -489,10 +489,10 @@ export class ByteXmlScanner {
   private construct(open: number): number {
     const buffer = this.buffer;
     const next = buffer[open + 1];
-    if (next === 63 /* ? */) return this.skip(open, END_PI, open + 2);
+    if (next === 63 /* ? */) return this.passOver(open, END_PI, open + 2);
     if (next === 33 /* ! */) {
-      if (startsWith(buffer, open, PREFIX_COMMENT)) return this.skip(open, END_COMMENT, open + 2);
-      if (startsWith(buffer, open, PREFIX_CDATA)) return this.skip(open, END_CDATA, open + 2);
+      if (startsWith(buffer, open, PREFIX_COMMENT)) return this.passOver(open, END_COMMENT, open + 2);
+      if (startsWith(buffer, open, PREFIX_CDATA)) return this.passOver(open, END_CDATA, open + 2);
       if (buffer.length - open < 9) throw INCOMPLETE;
       if (startsWith(buffer, open, PREFIX_DOCTYPE)) return this.doctype(open);
       this.fail("unknown markup declaration", open);
@@ -516,7 +516,7 @@ export class ByteXmlScanner {
       }
       if (byte === 91 /* [ */) {
         this.work += cursor - open;
-        return this.skip(open, "doctype-subset", cursor);
+        return this.passOver(open, "doctype-subset", cursor);
       }
     }
     throw INCOMPLETE;
