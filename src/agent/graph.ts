@@ -10,10 +10,13 @@ import type { Memory } from "../memory/index.js";
 import { agentNode } from "./nodes/agent.js";
 import { checkAnswerNode } from "./nodes/check-answer.js";
 import { TurnEndHandler } from "./nodes/record.js";
+import type { CurrentUser } from "./caller.js";
 import { retrieveMemoryNode } from "./nodes/retrieve-memory.js";
 import { toolsNode } from "./nodes/tools.js";
 import { graphSchemas } from "./schemas.js";
-import { AgentState, type AgentStateType } from "./state.js";
+import { AgentState, type AgentStateType, type AgentUpdate } from "./state.js";
+import { userAndSession } from "./nodes/turn.js";
+import type { RunnableConfig } from "@langchain/core/runnables";
 
 export interface GraphOptions {
   /** The chat model (ChatOllama by default in the app; a scripted model in tests). */
@@ -47,8 +50,8 @@ export interface StatefulGraphOptions extends GraphOptions {
   durability?: "exit" | "async";
   /** The cached profile and context line put in the prompt. */
   userContext?: UserContext;
-  /** The authenticated caller of the request being served (see userAndSession). */
-  currentUser?: () => string | undefined;
+  /** Set by hosts that authenticate callers: configurable.userId is then ignored (see runUser). */
+  currentUser?: CurrentUser;
 }
 
 /** Tools when the model asked for them, otherwise the turn is done. */
@@ -74,6 +77,18 @@ function checkOptions(options: GraphOptions) {
 }
 
 /**
+ * The last node of a stateful turn, also reporting the user the run acts for (resolved from the
+ * run's configuration as every node does): TurnEndHandler learns for that user, never for the
+ * state's userId, which a client can overwrite between runs.
+ */
+function reportingUser(node: (state: AgentStateType) => Promise<AgentUpdate>, currentUser?: CurrentUser) {
+  return async (state: AgentStateType, config: RunnableConfig): Promise<AgentUpdate> => ({
+    ...(await node(state)),
+    userId: userAndSession(config, currentUser).userId,
+  });
+}
+
+/**
  * The StatefulRAGAgent: START -> retrieve_memory -> agent <-> tools, agent -> check_answer -> END.
  * The conversation persists in the checkpointer under thread_id (the session id), saved once when
  * the run ends (durability "exit", unless options.durability says otherwise); the user comes from
@@ -92,7 +107,7 @@ export function createStatefulGraph(options: StatefulGraphOptions) {
     .addNode("retrieve_memory", retrieveMemoryNode(options.memory, log, options.userContext, options.currentUser))
     .addNode("agent", agentNode(agentOptions(options)))
     .addNode("tools", toolsNode(options.tools))
-    .addNode("check_answer", checkAnswerNode(checkOptions(options)))
+    .addNode("check_answer", reportingUser(checkAnswerNode(checkOptions(options)), options.currentUser))
     .addEdge(START, "retrieve_memory")
     .addEdge("retrieve_memory", "agent")
     .addConditionalEdges("agent", afterAgent, { tools: "tools", done: "check_answer" })

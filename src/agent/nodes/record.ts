@@ -18,15 +18,18 @@ export function turnScore(state: Pick<AgentStateType, "turnToolCalls" | "message
   return Math.max(0, Math.min(1, Math.round(score * 1000) / 1000));
 }
 
-/** What a finished turn of the stateful graph teaches, from its final state (undefined if it is not one). */
-export function completedTurn(values: ChainValues, now = Date.now()): LearningEntry | undefined {
+/**
+ * What a finished turn of the stateful graph teaches, from its final state (undefined if it is
+ * not one), for `userId`: the run's user, never the state's, which a client can write.
+ */
+export function completedTurn(values: ChainValues, userId: string, now = Date.now()): LearningEntry | undefined {
   const state = values as Partial<AgentStateType>;
-  if (!Array.isArray(state.messages) || typeof state.userId !== "string" || state.userId === "" || !state.turnStartedAt) return undefined;
+  if (!Array.isArray(state.messages) || userId === "" || !state.turnStartedAt) return undefined;
   const full = { messages: state.messages, turnToolCalls: state.turnToolCalls ?? [], turnStartedAt: state.turnStartedAt };
   return {
     timestamp: now,
     sessionId: state.sessionId ?? "",
-    userId: state.userId,
+    userId,
     query: lastHumanText(full.messages),
     tools: full.turnToolCalls.map((call) => call.name),
     success: turnScore(full, now),
@@ -44,6 +47,10 @@ export class TurnEndHandler extends BaseCallbackHandler {
   override awaitHandlers = true;
   /** The full state the last node of each running turn started from, by the turn's (root) run id. */
   private readonly finalStates = new Map<string, ChainValues>();
+  /** The user each running turn acts for, as its last node reported it, by the turn's run id. */
+  private readonly users = new Map<string, string>();
+  /** Runs of the last node still going, with the turn each belongs to. */
+  private readonly lastNodeRuns = new Map<string, string>();
 
   /**
    * @param lastNode The node every answered turn ends with; its input is the turn's final state
@@ -59,25 +66,39 @@ export class TurnEndHandler extends BaseCallbackHandler {
   override handleChainStart(
     _chain: unknown,
     inputs: ChainValues,
-    _runId: string,
+    runId: string,
     parentRunId?: string,
     _tags?: string[],
     _metadata?: Record<string, unknown>,
     _runType?: string,
     runName?: string,
   ): void {
-    if (parentRunId !== undefined && runName === this.lastNode) this.finalStates.set(parentRunId, inputs);
+    if (parentRunId === undefined || runName !== this.lastNode) return;
+    this.finalStates.set(parentRunId, inputs);
+    this.lastNodeRuns.set(runId, parentRunId);
   }
 
-  override handleChainEnd(_outputs: ChainValues, runId: string, parentRunId?: string): void {
-    if (parentRunId !== undefined) return;
+  override handleChainEnd(outputs: ChainValues, runId: string, parentRunId?: string): void {
+    if (parentRunId !== undefined) {
+      const turn = this.lastNodeRuns.get(runId);
+      this.lastNodeRuns.delete(runId);
+      // The last node reports the user it resolved from the run's configuration (see TurnUser).
+      const user = (outputs as { userId?: unknown }).userId;
+      if (turn !== undefined && typeof user === "string") this.users.set(turn, user);
+      return;
+    }
     const state = this.finalStates.get(runId);
+    const user = this.users.get(runId);
     this.finalStates.delete(runId);
-    const turn = state ? completedTurn(state) : undefined;
+    this.users.delete(runId);
+    const turn = state && user !== undefined ? completedTurn(state, user) : undefined;
     if (turn) this.onTurnEnd(turn);
   }
 
   override handleChainError(_error: unknown, runId: string, parentRunId?: string): void {
-    if (parentRunId === undefined) this.finalStates.delete(runId);
+    this.lastNodeRuns.delete(runId);
+    if (parentRunId !== undefined) return;
+    this.finalStates.delete(runId);
+    this.users.delete(runId);
   }
 }

@@ -1,3 +1,4 @@
+import type { CurrentUser } from "../caller.js";
 import { RemoveMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import type { Logger } from "../../logger.js";
@@ -36,7 +37,7 @@ function warnFailures(log: Logger, failures: Failures): void {
  * the turn's bookkeeping, and drops earlier turns that failed before an answer (see
  * unansweredMessageIds), so the history the model gets has no dangling question.
  */
-export function retrieveMemoryNode(memory: Memory, log: Logger, userContext?: UserContext, currentUser?: () => string | undefined) {
+export function retrieveMemoryNode(memory: Memory, log: Logger, userContext?: UserContext, currentUser?: CurrentUser) {
   return async (state: AgentStateType, config: RunnableConfig): Promise<AgentUpdate> => {
     const { userId, sessionId } = userAndSession(config, currentUser);
     const query = lastHumanText(state.messages);

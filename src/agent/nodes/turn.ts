@@ -2,15 +2,12 @@ import { isAIMessage, isHumanMessage, type BaseMessage } from "@langchain/core/m
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { validateId } from "../../redis/ids.js";
 import { ToolContextError } from "../tools/context.js";
+import { runUser, type CurrentUser } from "../caller.js";
 
-/**
- * The user and session (thread_id) a turn runs for: configurable.userId, or the authenticated
- * caller of the request being served (the LangGraph API routes drop any configurable the client
- * sends, so the caller cannot be spoofed there).
- */
-export function userAndSession(config: RunnableConfig | undefined, currentUser?: () => string | undefined): { userId: string; sessionId: string } {
-  const userId: unknown = config?.configurable?.userId ?? currentUser?.();
-  if (typeof userId !== "string") {
+/** The user (see {@link runUser}) and session (thread_id) a turn runs for. */
+export function userAndSession(config: RunnableConfig | undefined, currentUser?: CurrentUser): { userId: string; sessionId: string } {
+  const userId = runUser(config?.configurable, currentUser);
+  if (userId === undefined) {
     throw new ToolContextError("Invoke the agent with { configurable: { userId, thread_id } }: the user id is missing.");
   }
   const sessionId: unknown = config?.configurable?.thread_id;

@@ -1,3 +1,4 @@
+import type { CurrentUser } from "../caller.js";
 import { tool } from "@langchain/core/tools";
 import { z } from "zod";
 import type { CacheAside } from "../../cache/cache.js";
@@ -7,7 +8,7 @@ import { guarded, result, userOf } from "./context.js";
 export interface CacheToolDependencies {
   cache: CacheAside;
   toolCache: ToolOutputCache;
-  currentUser?: () => string | undefined;
+  currentUser?: CurrentUser;
 }
 
 /** get_cache_stats: how well the caches work (shared counters of every instance). */

@@ -6,6 +6,7 @@ import type { RedisClient } from "../../redis/client.js";
 import { validateId } from "../../redis/ids.js";
 import type { KeySchema } from "../../redis/keys.js";
 import type { ToolOutputCache } from "../../cache/tool-cache.js";
+import { runUser, type CurrentUser } from "../caller.js";
 import { resolvePeriod, type DateRange } from "../time-range.js";
 
 /** What the tools read from: the user's permanent health data, its indexes, and memory. */
@@ -20,8 +21,8 @@ export interface ToolDependencies {
   now?: () => Date;
   /** Caches deterministic answers per user, input and data version; none means always compute. */
   toolCache?: ToolOutputCache;
-  /** The authenticated caller of the request being served, when configurable.userId is absent. */
-  currentUser?: () => string | undefined;
+  /** Set by hosts that authenticate callers: then configurable.userId is ignored (see runUser). */
+  currentUser?: CurrentUser;
 }
 
 /** A tool was called without a user (the graph passes configurable.userId). */
@@ -31,10 +32,10 @@ export class ToolContextError extends WellnessError {
   }
 }
 
-/** The user a tool call is for: configurable.userId, never anything the model wrote. */
-export function userOf(config: RunnableConfig | undefined, currentUser?: () => string | undefined): string {
-  const userId: unknown = config?.configurable?.userId ?? currentUser?.();
-  if (typeof userId !== "string") throw new ToolContextError("The tool call has no configurable.userId; invoke the graph with { configurable: { userId } }.");
+/** The user a tool call is for (see runUser), never anything the model wrote. */
+export function userOf(config: RunnableConfig | undefined, currentUser?: CurrentUser): string {
+  const userId = runUser(config?.configurable, currentUser);
+  if (userId === undefined) throw new ToolContextError("The tool call has no configurable.userId; invoke the graph with { configurable: { userId } }.");
   return validateId("user id", userId);
 }
 
