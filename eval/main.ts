@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   const modulePath = values["model-module"];
   if (modulePath !== undefined && replay) throw new WellnessError("ERR_USAGE", "--model-module and --model replay each choose the model: give one of them.");
   const config = loadConfig();
-  const chatModel = modulePath === undefined ? undefined : await (await import("./model-module.js")).loadChatModelModule(modulePath);
+  const chatModel = modulePath === undefined ? undefined : await (await import("../src/agent/model-module.js")).loadChatModelModule(modulePath);
   if (!replay && !chatModel) await requireModel(config);
   const { runEvalCommand } = await import("./run.js");
   await runEvalCommand(config, { out: values.out, mode, user: values.user, replay, ...(chatModel ? { chatModel } : {}) });

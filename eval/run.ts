@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem, type as osType, release } from "node:os";
 import { join } from "node:path";
 import { chatModelFromConfig } from "../src/agent/model.js";
-import type { ModuleChatModel } from "./model-module.js";
+import type { ModuleChatModel } from "../src/agent/model-module.js";
 import { withRedis } from "../src/cli/connection.js";
 import type { Config } from "../src/config.js";
 import { HealthStore } from "../src/health/store/health-store.js";

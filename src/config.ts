@@ -45,6 +45,10 @@ export interface Config {
     readonly port: number;
     /** Bearer token -> user id. Empty: single-user mode, loopback only. */
     readonly apiTokens: ReadonlyMap<string, string>;
+    /** Runs this process executes at once (the Agent Server's queue workers). */
+    readonly runWorkers: number;
+    /** Origins a browser page may call the API from (LangGraph Studio's); none by default. */
+    readonly corsOrigins: readonly string[];
   };
   readonly logLevel: LogLevel;
 }
@@ -188,6 +192,17 @@ const variables = {
     return tokens;
   }).default(new Map<string, string>()),
   PORT: integer(0, 65_535).default(8_000),
+  RUN_WORKERS: integer(1, 256).default(10),
+  CORS_ORIGINS: guarded((value) =>
+    value
+      .split(",")
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== "")
+      .map((entry) => {
+        if (entry !== "*" && !/^https?:\/\/[^/\s]+$/u.test(entry)) throw new Error(`expected origins such as https://smith.langchain.com, got '${entry}'`);
+        return entry;
+      }),
+  ).default([]),
   LOG_LEVEL: z
     .enum(["debug", "info", "warn", "error"], { message: "expected debug, info, warn or error" })
     .default("info"),
@@ -263,7 +278,7 @@ export function loadConfig(env: Environment = process.env): Config {
     },
     defaultUserId: v.DEFAULT_USER_ID,
     userTimezone: v.USER_TIMEZONE ?? systemTimeZone(),
-    server: { host: v.HOST, port: v.PORT, apiTokens: v.API_TOKENS },
+    server: { host: v.HOST, port: v.PORT, apiTokens: v.API_TOKENS, runWorkers: v.RUN_WORKERS, corsOrigins: v.CORS_ORIGINS },
     logLevel: v.LOG_LEVEL,
   });
 }

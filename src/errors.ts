@@ -172,3 +172,10 @@ export class UnauthorizedError extends WellnessError {
     super("ERR_UNAUTHORIZED", message);
   }
 }
+
+/** A turn was sent to a session that is still answering another; wait for it, or ask to enqueue. */
+export class SessionBusyError extends WellnessError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("ERR_SESSION_BUSY", message, options);
+  }
+}

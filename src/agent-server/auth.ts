@@ -9,6 +9,16 @@ const digest = (text: string) => createHash("sha256").update(text).digest();
  */
 export const SHARES_SYSTEM_ASSISTANTS = Symbol.for("wellness.agent-server.sharesSystemAssistants");
 
+/** The identity of an unauthenticated request for a public page; it owns nothing and reaches no API. */
+export const ANONYMOUS = "anonymous:public";
+
+/** Pages anyone may load without a token: the web app (which then asks for one), /health and /ok. */
+const PUBLIC_PATHS = /^\/(?:|index\.html|favicon\.svg|assets\/[^/]+|health|ok)$/u;
+
+function isPublic(request: Request): boolean {
+  return (request.method === "GET" || request.method === "HEAD") && PUBLIC_PATHS.test(new URL(request.url).pathname);
+}
+
 /** Metadata key that names the user who created a thread, run or assistant. */
 export const OWNER_KEY = "owner";
 
@@ -58,7 +68,9 @@ export function lazyBearerTokenAuth(settings: () => TokenSettings): Auth {
     .authenticate((request: Request) => {
       const { known, defaultUser } = current();
       if (known.length === 0) return { identity: defaultUser, permissions: [], is_authenticated: true, display_name: defaultUser };
-      const match = /^Bearer\s+(\S+)$/iu.exec(request.headers.get("authorization") ?? "");
+      const header = request.headers.get("authorization");
+      if (header === null && isPublic(request)) return { identity: ANONYMOUS, permissions: [], is_authenticated: false, display_name: ANONYMOUS };
+      const match = /^Bearer\s+(\S+)$/iu.exec(header ?? "");
       if (!match) {
         throw new HTTPException(401, { message: "Send Authorization: Bearer <token> with a token from API_TOKENS.", headers: { "WWW-Authenticate": "Bearer" } });
       }

@@ -98,11 +98,15 @@ export function withRunMetadata<T extends BaseCheckpointSaver>(saver: T): T {
  * Makes every graph the official server registered run on Redis: each entry of its graph
  * registry (`GRAPHS` in dist/graph/load.mjs, the module `@langchain/langgraph-api/graph`
  * re-exports getGraph from) becomes a factory — which the registry supports for graphs exported
- * as functions — returning a {@link persistentView}. Specs and schemas are untouched, so schema
+ * as functions — returning a {@link persistentView} (with the store of the run's user, when
+ * `storeFor` is given). Specs and schemas are untouched, so schema
  * extraction still reads the original source. The registry is internal to the package, so the
  * installed version is checked and anything unexpected stops the server.
  */
-export async function bindGraphsToRedis(graphIds: readonly string[], persistence: GraphPersistence): Promise<void> {
+export async function bindGraphsToRedis(
+  graphIds: readonly string[],
+  persistence: { checkpointer: BaseCheckpointSaver; storeFor?: (config: RunnableConfig | undefined) => BaseStore },
+): Promise<void> {
   const registry = ((await internalModule("./load.mjs")) as { GRAPHS?: Record<string, GraphEntry> }).GRAPHS;
   for (const graphId of graphIds) {
     const original = registry?.[graphId];
@@ -111,7 +115,8 @@ export async function bindGraphsToRedis(graphIds: readonly string[], persistence
     }
     registry[graphId] = async (config: unknown) => {
       const compiled = typeof original === "function" ? await original(config) : original;
-      return persistentView(compiled, persistence);
+      const store = persistence.storeFor?.(config as RunnableConfig | undefined);
+      return persistentView(compiled, { checkpointer: persistence.checkpointer, ...(store ? { store } : {}) });
     };
   }
 }

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { dirname, extname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { ValidationError } from "../errors.js";
 
@@ -72,4 +73,23 @@ export function applyLangGraphEnv(loaded: LoadedLangGraphConfig, env: NodeJS.Pro
     return;
   }
   for (const [key, value] of Object.entries(config.env)) env[key] ??= value;
+}
+
+/**
+ * The app's own langgraph.json, for `wellness serve` without --config: the graphs "stateful" and
+ * "stateless", the token auth and the app's routes of src/agent-server/entry.ts (the built file
+ * under dist/, or the source when run with tsx), with the official /store routes replaced by the
+ * app's Redis-backed ones. `npm run studio` reads the repository's langgraph.json instead.
+ */
+export function appLangGraphConfig(): LoadedLangGraphConfig {
+  const self = fileURLToPath(import.meta.url);
+  const entry = `./entry${extname(self)}`;
+  return {
+    cwd: dirname(self),
+    config: {
+      graphs: { stateful: `${entry}:stateful`, stateless: `${entry}:stateless` },
+      auth: { path: `${entry}:auth`, disable_studio_auth: true },
+      http: { app: `${entry}:app`, disable_store: true },
+    },
+  };
 }

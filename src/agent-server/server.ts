@@ -1,4 +1,7 @@
-import type { BaseCheckpointSaver, BaseStore } from "@langchain/langgraph";
+import type { RunnableConfig } from "@langchain/core/runnables";
+import type { BaseCheckpointSaver } from "@langchain/langgraph";
+import { runUser } from "../agent/caller.js";
+import type { RedisStore } from "../store/index.js";
 import type { Logger } from "../logger.js";
 import type { RedisClient } from "../redis/client.js";
 import type { KeySchema } from "../redis/keys.js";
@@ -14,11 +17,11 @@ export interface AgentServerOptions {
   keys: KeySchema;
   checkpointer: BaseCheckpointSaver;
   /**
-   * The Redis store graphs see. With it, the official in-memory /store routes are disabled and
-   * the app mounts its own (src/server/routes/store.ts) in its http.app; without it the official
-   * routes serve the server's in-memory store.
+   * The Redis store: graphs see the view of the run's authenticated user, the official in-memory
+   * /store routes are disabled, and the app's http.app serves /store on it (src/server/routes/
+   * store.ts). Without it the official routes serve the server's in-memory store.
    */
-  store?: BaseStore;
+  store?: RedisStore;
   /** Empties `store` for truncation on test servers (the Redis store's own clearing). */
   clearStore?: () => Promise<void>;
   langgraph: LoadedLangGraphConfig;
@@ -104,7 +107,11 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
     },
     { ops },
   );
-  await bindGraphsToRedis(Object.keys(langgraph.config.graphs), { checkpointer, ...(options.store ? { store: options.store } : {}) });
+  const store = options.store;
+  await bindGraphsToRedis(Object.keys(langgraph.config.graphs), {
+    checkpointer,
+    ...(store ? { storeFor: (config: RunnableConfig | undefined) => store.forOwner(runUser(config?.configurable, () => store.owner) ?? store.owner) } : {}),
+  });
   release();
   warmGraphSchemas(Object.keys(langgraph.config.graphs)).catch((error: unknown) => log.debug(`Schema warm-up: ${(error as Error).message}`));
   return { ops, address: started.host, stop: () => ops.runs.close() };

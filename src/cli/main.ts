@@ -40,7 +40,8 @@ program
   .option("--host <host>", "address to bind (default: HOST or 127.0.0.1)")
   .option("--worker", "record turns through the learning stream and run a learning worker in this process")
   .option("--config <file>", "serve the graphs, auth and routes of this langgraph.json on the Agent Server")
-  .action(async (options: { port?: number; host?: string; worker?: boolean; config?: string }) => {
+  .option("--model-module <file>", "a module exporting the chat model for the app's graphs (default: Ollama at OLLAMA_BASE_URL)")
+  .action(async (options: { port?: number; host?: string; worker?: boolean; config?: string; modelModule?: string }) => {
     const { serve } = await import("./serve.js");
     await serve(options);
   });

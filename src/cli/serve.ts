@@ -1,4 +1,3 @@
-import { serve as serveHttp, type ServerType } from "@hono/node-server";
 import { loadConfig, redact } from "../config.js";
 import { RedisUnavailableError, ServerStartError } from "../errors.js";
 import { createLogger, type Logger } from "../logger.js";
@@ -6,17 +5,12 @@ import { CircuitBreaker } from "../redis/breaker.js";
 import { closeRedis, connectionOptionsFrom, connectRedis, isConnectionFailure, type RedisClient } from "../redis/client.js";
 import { checkRedisHealth, type RedisHealthReport } from "../redis/health.js";
 import { KeySchema } from "../redis/keys.js";
-import { createWellnessAgent } from "../agent/index.js";
-import { ollamaReachable } from "../agent/model.js";
-import { authentication } from "../server/auth.js";
-import { mountLangGraphApi } from "../server/langgraph-api.js";
-import { createApp } from "../server/app.js";
+import { loadChatModelModule } from "../agent/model-module.js";
+import { createRuntime, installServedRuntime, type WellnessRuntime } from "../runtime/index.js";
 import { adoptOrphanRedis, startLocalRedis, type LocalRedis } from "./local-redis.js";
 import { modelStatusLine } from "./model-status.js";
-import { startLearningWorker } from "./worker.js";
-import { checkpointerFromConfig } from "../checkpoint/index.js";
-import { loadLangGraphConfig, startAgentServer } from "../agent-server/index.js";
-import type { Config } from "../config.js";
+import { appLangGraphConfig, loadLangGraphConfig, startAgentServer, type AgentServer } from "../agent-server/index.js";
+import { createServer } from "node:net";
 
 /** Resolves on the first SIGINT or SIGTERM. */
 function untilSignal(log: Logger): Promise<void> {
@@ -30,44 +24,15 @@ function untilSignal(log: Logger): Promise<void> {
   });
 }
 
-/**
- * `wellness serve --config langgraph.json`: the graphs, auth and routes of that file on the
- * official Agent Server, with assistants, threads, runs and checkpoints in Redis.
- */
-async function serveLangGraphConfig(
-  path: string,
-  context: { config: Config; log: Logger; redis: RedisClient; keys: KeySchema; host: string; port: number },
-): Promise<void> {
-  const { config, log, redis, keys } = context;
-  const langgraph = await loadLangGraphConfig(path);
-  const { checkpointer } = checkpointerFromConfig(redis, config);
-  const server = await startAgentServer({
-    client: redis,
-    keys,
-    checkpointer,
-    langgraph,
-    host: context.host,
-    port: context.port,
-    workers: 10,
-    threadTtlSeconds: config.memoryTtlSeconds,
-    allowTruncate: process.env.WELLNESS_ALLOW_TRUNCATE === "1",
-    log,
-  });
-  log.info(`Agent Server for ${path} listening on http://${server.address} (assistants, threads, runs and checkpoints in Redis)`);
-  await untilSignal(log);
-  server.stop();
-  await closeRedis(redis);
-  // The official server's HTTP listener and queue workers offer no way to stop; the process ends here.
-  process.exit(0);
-}
-
 export interface ServeOptions {
   port?: number;
   host?: string;
   /** Record turns through the learning stream and consume it in this process. */
   worker?: boolean;
-  /** A langgraph.json: serve its graphs, auth and routes on the Agent Server with Redis storage. */
+  /** A langgraph.json: serve its graphs, auth and routes instead of the app's, with Redis storage. */
   config?: string;
+  /** A module exporting the chat model for the app's graphs (see loadChatModelModule); Ollama by default. */
+  modelModule?: string;
 }
 
 /**
@@ -101,9 +66,29 @@ export function describeHealth(report: RedisHealthReport, url: string): string {
   );
 }
 
+/** Fails with a clear message when host:port cannot be bound (the Agent Server's listener would crash the process instead). */
+async function assertPortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", (error: NodeJS.ErrnoException) =>
+      reject(
+        new ServerStartError(
+          error.code === "EADDRINUSE"
+            ? `Port ${port} on ${host} is already in use; stop what holds it or choose another with PORT or --port.`
+            : `Could not listen on ${host}:${port} (${error.message}); check HOST and PORT.`,
+          { cause: error },
+        ),
+      ),
+    );
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}
+
 /**
  * `wellness serve`: connects to Redis (starting a local server when none answers and one is
- * installed), prints a health summary and serves the HTTP app until SIGINT or SIGTERM.
+ * installed), prints a health summary and runs LangGraph's Agent Server on Redis until SIGINT or
+ * SIGTERM: the app's graphs, auth and routes, or those of the langgraph.json given with --config.
  */
 export async function serve(options: ServeOptions = {}): Promise<void> {
   const config = loadConfig();
@@ -149,83 +134,66 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
     isFailure: isConnectionFailure,
   });
   log.info(describeHealth(await checkRedisHealth(redis, keys, breaker), shownUrl));
-  log.info(await modelStatusLine(config.ollama));
-  if (options.config) {
-    await serveLangGraphConfig(options.config, { config, log, redis, keys, host: options.host ?? config.server.host, port: options.port ?? config.server.port });
-    await localServer?.stop();
-    return;
-  }
-
-  const auth = authentication(config.server.apiTokens, config.defaultUserId);
-  const agent = createWellnessAgent({ redis, config, log, breaker, learning: options.worker ? "queue" : "direct", currentUser: auth.currentUser });
-  const stopWorker = options.worker ? await startLearningWorker(config, redis, log) : undefined;
-  try {
-    log.debug(`Knowledge pack: ${await agent.loadKnowledge()} facts in semantic memory.`);
-  } catch (error) {
-    log.warn(`Semantic memory is not ready (${(error as Error).message}); the agent answers without general knowledge.`);
-  }
-  const app = createApp({
-    redis,
-    keys,
-    breaker,
-    log,
-    memory: agent.memory,
-    agent,
-    auth,
-    indexTtlSeconds: config.memoryTtlSeconds,
-    modelHealth: () => ollamaReachable(config.ollama.baseUrl),
-  });
-  await mountLangGraphApi(app, { client: redis, keys, checkpointer: agent.checkpointer, graphs: agent.buildGraphs(), auth });
+  log.info(options.modelModule ? `Chat model from ${options.modelModule}.` : await modelStatusLine(config.ollama));
   const host = options.host ?? config.server.host;
-  if (auth.singleUser && !["127.0.0.1", "localhost", "::1"].includes(host)) {
-    await stopWorker?.();
+  const port = options.port ?? config.server.port;
+  const singleUser = config.server.apiTokens.size === 0;
+  const stopLocal = async () => {
     await closeRedis(redis);
     await localServer?.stop();
+  };
+  if (singleUser && !["127.0.0.1", "localhost", "::1"].includes(host)) {
+    await stopLocal();
     throw new ServerStartError(
       `Refusing to listen on ${host}: without API_TOKENS the API serves one user's health data unauthenticated, so it binds to loopback only. Set API_TOKENS (token:user pairs) to serve other addresses, or use HOST=127.0.0.1.`,
     );
   }
-  const port = options.port ?? config.server.port;
-  let server: ServerType;
+  let runtime: WellnessRuntime | undefined;
+  let server: AgentServer;
   try {
-    server = await new Promise((resolve, reject) => {
-      const started = serveHttp({ fetch: app.fetch, hostname: host, port }, (info) => {
-        log.info(
-          `Listening on http://${host.includes(":") ? `[${host}]` : host}:${info.port} (web app at /; GET /health, /api/chat, /api/sessions, /api/memory, /api/import, LangGraph API /threads and /runs), ` +
-            (auth.singleUser ? `single user ${config.defaultUserId}` : `${config.server.apiTokens.size} API tokens`),
-        );
-        resolve(started);
-      });
-      started.once("error", reject);
+    await assertPortFree(host, port);
+    const model = options.modelModule ? (await loadChatModelModule(options.modelModule)).model : undefined;
+    runtime = await createRuntime(config, { redis, log, ...(model ? { model } : {}), authenticatedCallers: { singleUser }, worker: options.worker ?? false });
+    installServedRuntime(runtime);
+    const langgraph = options.config ? await loadLangGraphConfig(options.config) : appLangGraphConfig();
+    if (!options.config) {
+      try {
+        log.debug(`Knowledge pack: ${await runtime.agent.loadKnowledge()} facts in semantic memory.`);
+      } catch (error) {
+        log.warn(`Semantic memory is not ready (${(error as Error).message}); the agent answers without general knowledge.`);
+      }
+    }
+    server = await startAgentServer({
+      client: redis,
+      keys,
+      checkpointer: runtime.agent.checkpointer,
+      ...(options.config ? {} : { store: runtime.store, clearStore: async () => void (await runtime?.store.clear()) }),
+      langgraph,
+      host,
+      port,
+      workers: config.server.runWorkers,
+      threadTtlSeconds: config.memoryTtlSeconds,
+      allowTruncate: process.env.WELLNESS_ALLOW_TRUNCATE === "1",
+      corsOrigins: config.server.corsOrigins,
+      log,
     });
   } catch (error) {
-    await stopWorker?.();
-    await closeRedis(redis);
-    await localServer?.stop();
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ServerStartError(
-      code === "EADDRINUSE"
-        ? `Port ${port} on ${host} is already in use; stop what holds it or choose another with PORT or --port.`
-        : `Could not listen on ${host}:${port} (${(error as Error).message}); check HOST and PORT.`,
-      { cause: error },
-    );
+    await runtime?.close();
+    await stopLocal();
+    throw error;
   }
-
-  await new Promise<void>((resolve) => {
-    const shutdown = (signal: NodeJS.Signals) => {
-      log.info(`${signal}: shutting down`);
-      resolve();
-    };
-    process.once("SIGINT", shutdown);
-    process.once("SIGTERM", shutdown);
-  });
-  // Stop accepting, let running answers (SSE streams) finish, and drop idle keep-alive connections.
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    if ("closeIdleConnections" in server) server.closeIdleConnections();
-  });
-  await agent.close();
-  await stopWorker?.();
-  await closeRedis(redis);
-  await localServer?.stop();
+  const shown = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  log.info(
+    options.config
+      ? `Agent Server for ${options.config} listening on ${shown} (assistants, threads, runs and checkpoints in Redis)`
+      : `Listening on ${shown} (web app at /; GET /health, /api/chat, /api/sessions, /api/memory, /api/import; LangGraph API /assistants, /threads, /runs, /store), ` +
+          (singleUser ? `single user ${config.defaultUserId}` : `${config.server.apiTokens.size} API tokens`),
+  );
+  await untilSignal(log);
+  // Stop taking queued runs, let the turns in flight finish their learning, then close.
+  server.stop();
+  await runtime.close();
+  await stopLocal();
+  // The official server's HTTP listener and queue workers offer no way to stop; the process ends here.
+  process.exit(0);
 }

@@ -1,33 +1,37 @@
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
+import type { Conversations } from "../agent-server/conversations.js";
 import type { Logger } from "../logger.js";
+import type { Memory } from "../memory/index.js";
 import type { CircuitBreaker } from "../redis/breaker.js";
 import type { RedisClient } from "../redis/client.js";
 import type { KeySchema } from "../redis/keys.js";
-import type { WellnessAgent } from "../agent/index.js";
-import type { Memory } from "../memory/index.js";
+import type { RedisStore } from "../store/index.js";
+import { callerOf, type AppEnv, type RequestAuth } from "./auth.js";
 import { errorResponse } from "./errors.js";
+import { chatRoutes } from "./routes/chat.js";
 import { healthRoutes } from "./routes/health.js";
 import { healthSeriesRoutes } from "./routes/health-series.js";
-import { meRoutes } from "./routes/me.js";
-import { webRoutes } from "./routes/web.js";
-import type { Authentication } from "./auth.js";
-import { chatRoutes } from "./routes/chat.js";
 import { importRoutes } from "./routes/import.js";
+import { meRoutes } from "./routes/me.js";
 import { memoryRoutes } from "./routes/memory.js";
 import { sessionRoutes } from "./routes/sessions.js";
+import { createStoreRoutes } from "./routes/store.js";
+import { webRoutes } from "./routes/web.js";
 
 export interface AppDependencies {
   redis: RedisClient;
   keys: KeySchema;
   breaker: CircuitBreaker;
   log: Logger;
+  /** Without API_TOKENS: one user, no sign-in (shown by /api/me). */
+  singleUser: boolean;
   /** Long-term memory; its routes are mounted at /api/memory when given. */
   memory?: Memory;
-  /** The agent; chat and session routes are mounted when given. */
-  agent?: WellnessAgent;
-  /** Who the caller is; /api/* routes are mounted only with it. */
-  auth?: Authentication;
-  /** TTL of the indexes an upload rebuilds (mounts /api/import when given with auth). */
+  /** The caller's conversations on the Agent Server; /api/chat and /api/sessions are mounted with it. */
+  conversationsFor?: (context: Context) => Conversations;
+  /** The LangGraph store; the /store routes are mounted with it, each caller seeing only their own items. */
+  store?: RedisStore;
+  /** TTL of the indexes an upload rebuilds (mounts /api/import when given). */
   indexTtlSeconds?: number;
   /** Extra health information, e.g. whether the chat model answers. */
   modelHealth?: () => Promise<{ ok: boolean; error?: string }>;
@@ -35,38 +39,48 @@ export interface AppDependencies {
   webRoot?: string | false;
 }
 
+/** Environment a host passes to `app.fetch`: the request's authentication, when it already ran. */
+export interface AppBindings {
+  auth?: RequestAuth;
+}
+
 /**
- * The HTTP app: one sub-app per resource, mounted here, with errors mapped to status codes in
- * one place. Takes its dependencies; creates no connections of its own.
+ * The app's HTTP routes (web page, /health, /api/*, /store): one sub-app per resource, mounted
+ * here, with errors mapped to status codes in one place. The caller comes from the Agent Server's
+ * authentication, which runs before these routes (`http.app` of langgraph.json) and is handed in
+ * as the `auth` binding or request variable. Takes its dependencies; creates no connections.
  *
  * @example
  * ```ts
- * const app = createApp({ redis, keys, breaker, log });
+ * const app = createApp({ redis, keys, breaker, log, singleUser: true });
  * const response = await app.request("/health");
  * ```
  */
-export function createApp(dependencies: AppDependencies): Hono {
-  const app = new Hono();
+export function createApp(dependencies: AppDependencies): Hono<AppEnv & { Bindings: AppBindings }> {
+  const app = new Hono<AppEnv & { Bindings: AppBindings }>();
+  app.use(async (context, next) => {
+    const bound = (context.env as AppBindings | undefined)?.auth;
+    if (bound && !context.get("auth")) context.set("auth", bound);
+    await next();
+  });
   app.route("/health", healthRoutes(dependencies));
-  const { auth, memory, agent } = dependencies;
-  if (auth) {
-    app.use("/api/*", auth.middleware);
-    const userOf = auth.userOf;
-    app.route("/api/me", meRoutes({ userOf, singleUser: auth.singleUser }));
-    app.route("/api/health", healthSeriesRoutes({ client: dependencies.redis, keys: dependencies.keys, userOf }));
-    if (memory) app.route("/api/memory", memoryRoutes({ memory, userOf }));
-    if (agent) {
-      app.route("/api/chat", chatRoutes({ agent, userOf, log: dependencies.log }));
-      app.route("/api/sessions", sessionRoutes({ agent, userOf }));
-    }
-    if (dependencies.indexTtlSeconds !== undefined) {
-      app.route("/api/import", importRoutes({ client: dependencies.redis, keys: dependencies.keys, indexTtlSeconds: dependencies.indexTtlSeconds, userOf }));
-    }
+  const { memory, conversationsFor, store, redis: client, keys } = dependencies;
+  const userOf = callerOf;
+  app.route("/api/me", meRoutes({ userOf, singleUser: dependencies.singleUser }));
+  app.route("/api/health", healthSeriesRoutes({ client, keys, userOf }));
+  if (memory) app.route("/api/memory", memoryRoutes({ memory, userOf }));
+  if (conversationsFor) {
+    app.route("/api/chat", chatRoutes({ conversationsFor, log: dependencies.log }));
+    app.route("/api/sessions", sessionRoutes({ conversationsFor }));
   }
+  if (dependencies.indexTtlSeconds !== undefined) {
+    app.route("/api/import", importRoutes({ client, keys, indexTtlSeconds: dependencies.indexTtlSeconds, userOf }));
+  }
+  if (store) app.route("/", createStoreRoutes({ storeFor: (context) => store.forOwner(userOf(context)) }));
   if (dependencies.webRoot !== false) app.route("/", webRoutes(dependencies.webRoot === undefined ? {} : { root: dependencies.webRoot }));
-  app.notFound((context) =>
+  app.all("/api/*", (context) =>
     context.json({ error: { code: "ERR_NOT_FOUND", message: `No route for ${context.req.method} ${context.req.path}` } }, 404),
   );
-  app.onError((error, context) => errorResponse(error, context, dependencies.log));
+  app.onError((error, context) => errorResponse(error, context as unknown as Context, dependencies.log));
   return app;
 }

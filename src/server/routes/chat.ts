@@ -1,19 +1,17 @@
 import { randomUUID } from "node:crypto";
-import { HumanMessage, type BaseMessage } from "@langchain/core/messages";
 import { Hono, type Context } from "hono";
 import { streamSSE, type SSEStreamingApi } from "hono/streaming";
 import { z } from "zod";
-import type { WellnessAgent } from "../../agent/index.js";
+import type { Conversations, RunEvent } from "../../agent-server/conversations.js";
 import type { FaithfulnessResult } from "../../agent/faithfulness/index.js";
 import type { TurnToolCall } from "../../agent/state.js";
-import { MemoryNotFoundError, WellnessError } from "../../errors.js";
+import { WellnessError } from "../../errors.js";
 import type { Logger } from "../../logger.js";
-import { isValidId } from "../../redis/ids.js";
 import { validate } from "../validate.js";
 
 export interface ChatRouteDependencies {
-  agent: WellnessAgent;
-  userOf: (context: Context) => string;
+  /** The caller's conversations on the Agent Server (threads and runs under the caller's auth). */
+  conversationsFor: (context: Context) => Conversations;
   log: Logger;
 }
 
@@ -21,39 +19,61 @@ const statelessBody = z.object({
   message: z.string().trim().min(1, "write a message").max(4_000).describe("the user's message"),
 });
 const statefulBody = statelessBody.extend({
-  session_id: z.string().refine(isValidId, "1-128 characters without control characters or { } * ? [ ] \\").optional().describe("continue this session; omit to start one"),
+  session_id: z.uuid("a session id is a UUID, as /api/sessions and /threads list them").optional().describe("continue this session (a thread id); omit to start one"),
+  when_busy: z.enum(["reject", "enqueue"]).default("reject").describe("if the session is still answering: refuse with 409 (default) or queue this turn behind it"),
 });
 
-function text(chunk: BaseMessage): string {
-  return typeof chunk.content === "string" ? chunk.content : chunk.content.map((part) => ("text" in part && typeof part.text === "string" ? part.text : "")).join("");
+interface SerializedMessage {
+  type?: string;
+  content?: unknown;
 }
 
-/** Streams one turn as server-sent events: token, then done (or error), all JSON. */
-async function streamTurn(
-  sse: SSEStreamingApi,
-  run: () => Promise<AsyncIterable<unknown>>,
-  extra: Record<string, unknown>,
-  log: Logger,
-): Promise<void> {
+function text(message: SerializedMessage | undefined): string {
+  const content = message?.content;
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return "";
+  return content.map((part: unknown) => (typeof part === "object" && part !== null && typeof (part as { text?: unknown }).text === "string" ? (part as { text: string }).text : "")).join("");
+}
+
+type NodeUpdates = Record<string, { memoryContext?: string; turnToolCalls?: TurnToolCall[]; faithfulness?: FaithfulnessResult; messages?: SerializedMessage[] } | null | undefined>;
+
+/** A run's failure as the API streams it (`event: error`), as one of our errors for the client. */
+function runFailure(data: unknown): { code: string; message: string } {
+  const { error, message } = (data ?? {}) as { error?: unknown; message?: unknown };
+  const text = typeof message === "string" ? message : "";
+  if (error === "ModelUnavailableError") return { code: "ERR_MODEL_UNAVAILABLE", message: text };
+  if (error === "EmbeddingUnavailableError") return { code: "ERR_EMBEDDING_UNAVAILABLE", message: text };
+  return { code: "ERR_INTERNAL", message: "The turn failed; see the server log." };
+}
+
+/**
+ * Streams one turn (a run of the Agent Server) as the app's server-sent events: `token` pieces of
+ * the answer, `tool` calls, then `done` (answer, tools, memory hits, latency, numeric check) or
+ * `error` with a code.
+ */
+async function streamTurn(sse: SSEStreamingApi, events: AsyncIterable<RunEvent>, extra: Record<string, unknown>, log: Logger): Promise<void> {
   const started = Date.now();
   let answer = "";
   let memoryHits = 0;
   const tools: string[] = [];
   let faithfulness: FaithfulnessResult | null = null;
   try {
-    for await (const item of await run()) {
-      const [mode, payload] = item as [string, unknown];
-      if (mode === "messages") {
-        const [chunk, metadata] = payload as [BaseMessage, { langgraph_node?: string }];
-        if (metadata.langgraph_node === "agent" && chunk.getType() === "ai") {
+    for await (const { event, data } of events) {
+      if (event === "error") {
+        await sse.writeSSE({ event: "error", data: JSON.stringify(runFailure(data)) });
+        return;
+      }
+      if (event === "messages") {
+        const [chunk, metadata] = data as [SerializedMessage, { langgraph_node?: string }];
+        if (metadata.langgraph_node === "agent" && (chunk.type === "AIMessageChunk" || chunk.type === "ai")) {
           const piece = text(chunk);
           if (piece) {
             answer += piece;
             await sse.writeSSE({ event: "token", data: JSON.stringify({ text: piece }) });
           }
         }
-      } else if (mode === "updates") {
-        const updates = payload as Record<string, { memoryContext?: string; turnToolCalls?: TurnToolCall[]; faithfulness?: FaithfulnessResult; messages?: BaseMessage[] } | undefined>;
+      } else if (event === "updates") {
+        const updates = data as NodeUpdates;
         const checked = updates.check_answer;
         if (checked?.faithfulness) faithfulness = checked.faithfulness;
         const replaced = checked?.messages?.at(-1);
@@ -80,25 +100,37 @@ async function streamTurn(
   }
 }
 
-/** /api/chat: a turn of the stateful agent (in a session) or of the stateless baseline, streamed. */
-export function chatRoutes({ agent, userOf, log }: ChatRouteDependencies): Hono {
+/**
+ * Takes the first event before answering, so that a refused run (another user's session: 404; a
+ * busy one: 409) is an HTTP error rather than an event in a 200 stream.
+ */
+async function started(events: AsyncIterable<RunEvent>): Promise<AsyncIterable<RunEvent>> {
+  const iterator = events[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  return {
+    async *[Symbol.asyncIterator]() {
+      if (first.done) return;
+      yield first.value;
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+    },
+  };
+}
+
+/**
+ * /api/chat: a turn of the stateful agent (a run on the session's thread, which is created on
+ * first use) or of the stateless baseline (a temporary run), streamed.
+ */
+export function chatRoutes({ conversationsFor, log }: ChatRouteDependencies): Hono {
   return new Hono()
     .post("/stateful/stream", async (context) => {
       const body = validate(statefulBody, await context.req.json().catch(() => undefined), "body");
-      const userId = userOf(context);
       const sessionId = body.session_id ?? randomUUID();
-      const owner = await agent.sessions.ownerOf(sessionId);
-      if (owner !== undefined && owner !== userId) throw new MemoryNotFoundError(`No session ${sessionId} for this user.`);
-      const config = { configurable: { thread_id: sessionId, userId }, streamMode: ["messages", "updates"] as ("messages" | "updates")[] };
-      return streamSSE(context, (sse) =>
-        streamTurn(sse, () => agent.graph.stream({ messages: [new HumanMessage(body.message)] }, config), { session_id: sessionId }, log),
-      );
+      const events = await started(conversationsFor(context).streamTurn({ threadId: sessionId, graph: "stateful", message: body.message, whenBusy: body.when_busy }));
+      return streamSSE(context, (sse) => streamTurn(sse, events, { session_id: sessionId }, log));
     })
     .post("/stateless/stream", async (context) => {
       const body = validate(statelessBody, await context.req.json().catch(() => undefined), "body");
-      const config = { configurable: { userId: userOf(context) }, streamMode: ["messages", "updates"] as ("messages" | "updates")[] };
-      return streamSSE(context, (sse) =>
-        streamTurn(sse, () => agent.statelessGraph.stream({ messages: [new HumanMessage(body.message)] }, config), {}, log),
-      );
+      const events = await started(conversationsFor(context).streamTurn({ graph: "stateless", message: body.message, whenBusy: "reject" }));
+      return streamSSE(context, (sse) => streamTurn(sse, events, {}, log));
     });
 }

@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import { WellnessError } from "../src/errors.js";
+import { WellnessError } from "../errors.js";
 
 /** A chat model named on the command line, and how the report names it. */
 export interface ModuleChatModel {
@@ -14,7 +14,7 @@ function isChatModel(value: unknown): value is BaseChatModel {
 }
 
 /**
- * Loads any LangChain chat model for `npm run eval -- --model-module FILE`: the module's default
+ * Loads any LangChain chat model for `--model-module FILE` (`wellness serve`, `npm run eval`): the module's default
  * export (or its `model` export) is a chat model, or a function, possibly async, that returns one.
  * The model must support tool calling (`bindTools`), as the agent binds its tools.
  *

@@ -1,0 +1,104 @@
+import { Client } from "@langchain/langgraph-sdk";
+import { MemoryNotFoundError, ValidationError, ServerStartError, SessionBusyError, WellnessError } from "../errors.js";
+
+/** The official server binds its own app here so custom routes can call it in-process (loopback.mjs). */
+const LOOPBACK = Symbol.for("langgraph_api:fetch");
+
+/** One event of a run's stream, as the LangGraph API sends it. */
+export interface RunEvent {
+  event: string;
+  data: unknown;
+}
+
+export interface TurnRequest {
+  /** The session (thread) to continue or create; none for the stateless baseline's temporary run. */
+  threadId?: string;
+  graph: "stateful" | "stateless";
+  message: string;
+  /** A second turn on a busy session: refused (409) by default, or queued behind the running one. */
+  whenBusy: "reject" | "enqueue";
+}
+
+export interface ConversationSummary {
+  threadId: string;
+  updatedAt: string;
+  createdAt: string;
+}
+
+/** What the app's chat and session routes need from the Agent Server, for one caller. */
+export interface Conversations {
+  streamTurn(request: TurnRequest): AsyncIterable<RunEvent>;
+  list(limit: number): Promise<ConversationSummary[]>;
+  delete(threadId: string): Promise<void>;
+}
+
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { status?: unknown }).status;
+  return typeof status === "number" ? status : undefined;
+}
+
+function translate(error: unknown, threadId: string | undefined): unknown {
+  if (error instanceof WellnessError) return error;
+  const status = statusOf(error);
+  if (status === 400 || status === 413) return new ValidationError(`The Agent Server refused the turn: ${(error as Error).message}`, { cause: error });
+  if (status === 404) return new MemoryNotFoundError(`No session ${threadId ?? ""} for this user.`);
+  if (status === 409 || status === 422) {
+    return new SessionBusyError(`Session ${threadId ?? ""} is still answering another question; wait for it, or send "when_busy": "enqueue" to queue this one.`, { cause: error });
+  }
+  return error;
+}
+
+/**
+ * The caller's conversations as LangGraph threads of graph "stateful": the app's chat and session
+ * routes call the Agent Server's own thread and run API in-process (its loopback fetch) with the
+ * caller's own credentials, so ownership, multitask strategies and the run queue are exactly those
+ * of /threads and /runs, enforced in RedisOps, and a chat session shows up in /threads/search.
+ *
+ * @example
+ * ```ts
+ * const conversations = loopbackConversations(context.req.raw.headers);
+ * for await (const { event, data } of conversations.streamTurn({ threadId, graph: "stateful", message, whenBusy: "reject" })) { ... }
+ * ```
+ */
+export function loopbackConversations(headers: Headers): Conversations {
+  const fetch = (globalThis as { [LOOPBACK]?: (url: string, init?: RequestInit) => Promise<Response> })[LOOPBACK];
+  if (!fetch) throw new ServerStartError("The Agent Server is not running in this process; chat routes need it (wellness serve).");
+  const forwarded: Record<string, string> = {};
+  const authorization = headers.get("authorization");
+  if (authorization) forwarded.authorization = authorization;
+  const client = new Client({
+    apiUrl: "http://loopback.invalid",
+    apiKey: null,
+    defaultHeaders: forwarded,
+    callerOptions: { fetch: (url: string | URL, init?: RequestInit) => fetch(String(url), init), maxRetries: 0 },
+  });
+  return {
+    async *streamTurn(request) {
+      const input = { messages: [{ role: "user", content: request.message }] };
+      const stream =
+        request.threadId === undefined
+          ? client.runs.stream(null, request.graph, { input, streamMode: ["messages-tuple", "updates"] })
+          : client.runs.stream(request.threadId, request.graph, {
+              input,
+              streamMode: ["messages-tuple", "updates"],
+              ifNotExists: "create",
+              multitaskStrategy: request.whenBusy,
+              metadata: { source: "chat" },
+            });
+      try {
+        for await (const part of stream) yield { event: part.event, data: part.data as unknown };
+      } catch (error) {
+        throw translate(error, request.threadId);
+      }
+    },
+    async list(limit) {
+      const threads = await client.threads.search({ metadata: { graph_id: "stateful" }, limit, sortBy: "updated_at", sortOrder: "desc" });
+      return threads.map((thread) => ({ threadId: thread.thread_id, updatedAt: thread.updated_at, createdAt: thread.created_at }));
+    },
+    async delete(threadId) {
+      await client.threads.delete(threadId).catch((error: unknown) => {
+        throw translate(error, threadId);
+      });
+    },
+  };
+}

@@ -1,0 +1,48 @@
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import { hostname } from "node:os";
+import type { Config } from "../config.js";
+import { chatModelFromConfig } from "../agent/model.js";
+import { TurnLearner } from "../learning/turn-learner.js";
+import { LearningWorker } from "../learning/worker.js";
+import type { Logger } from "../logger.js";
+import { memoryFromConfig } from "../memory/index.js";
+import { closeRedis, connectionOptionsFrom, connectRedis, type RedisClient } from "../redis/client.js";
+import { KeySchema } from "../redis/keys.js";
+
+export interface LearningWorkerOptions {
+  config: Config;
+  /** The connection learning writes with (memory, analytics); the caller owns it. */
+  client: RedisClient;
+  log: Logger;
+  /** The chat model that extracts stated goals; the configured one by default. */
+  model?: BaseChatModel | undefined;
+}
+
+/**
+ * Starts a learning worker (with the chat model, to extract stated goals) on a connection of its
+ * own: XREADGROUP BLOCK holds a connection, so it has no command timeout. Returns a function that
+ * stops it and closes that connection.
+ */
+export async function startLearningWorker({ config, client, log, model }: LearningWorkerOptions): Promise<() => Promise<void>> {
+  const blocking = await connectRedis({
+    ...connectionOptionsFrom(config.redis, { clientName: "wellness-worker", onError: (error) => log.warn(`Redis (worker): ${error.message}`) }),
+    commandTimeoutMs: 0,
+  });
+  const consumer = `${hostname()}-${process.pid}`;
+  const keys = new KeySchema(config.redis.keyPrefix);
+  const learner = new TurnLearner({ memory: memoryFromConfig(client, config), client, keys, model: model ?? chatModelFromConfig(config) });
+  const worker = new LearningWorker(blocking, keys, learner, { consumer, log });
+  try {
+    await worker.ensureGroup();
+  } catch (error) {
+    await closeRedis(blocking);
+    throw error;
+  }
+  const running = worker.start();
+  log.info(`Learning worker ${consumer} is consuming the learning stream.`);
+  return async () => {
+    await worker.stop();
+    await running;
+    await closeRedis(blocking);
+  };
+}
