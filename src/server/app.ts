@@ -78,7 +78,7 @@ export function createApp(dependencies: AppDependencies): Hono<AppEnv & { Bindin
   }
   if (store) app.route("/", createStoreRoutes({ storeFor: (context) => store.forOwner(userOf(context)) }));
   if (dependencies.webRoot !== false) app.route("/", webRoutes(dependencies.webRoot === undefined ? {} : { root: dependencies.webRoot }));
-  app.all("/api/*", (context) =>
+  app.notFound((context) =>
     context.json({ error: { code: "ERR_NOT_FOUND", message: `No route for ${context.req.method} ${context.req.path}` } }, 404),
   );
   app.onError((error, context) => errorResponse(error, context as unknown as Context, dependencies.log));

@@ -1,13 +1,12 @@
 import { readFileSync } from "node:fs";
-import { AIMessage, isToolMessage } from "@langchain/core/messages";
+import { Client } from "@langchain/langgraph-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CircuitBreaker, createApp, createWellnessAgent, LocalEmbeddings, loadConfig, ModelUnavailableError, silentLogger } from "../../src/index.js";
-import { authentication } from "../../src/server/auth.js";
+import { startServe, type RunningServe } from "../support/agent-server.js";
 import { connectTestRedis, type TestConnection } from "../support/redis.js";
-import { ScriptedChatModel, toolCall } from "../support/scripted-model.js";
 
 const AMY = "amy-token-0123456789";
 const BOB = "bob-token-0123456789";
+const MODEL = "test/fixtures/models/chat-model.ts";
 
 interface SseEvent {
   event: string;
@@ -30,93 +29,128 @@ async function events(response: Response): Promise<SseEvent[]> {
     });
 }
 
-describe("HTTP chat, sessions and import", () => {
-  let test: TestConnection;
-  let app: ReturnType<typeof createApp>;
-  let failing = false;
+/** The texts of a thread's messages, in order. */
+function contents(values: unknown): string[] {
+  return ((values as { messages?: { content: unknown }[] }).messages ?? []).map((message) => String(message.content));
+}
 
-  beforeAll(async () => {
-    test = await connectTestRedis({ label: "http-chat" });
-    const model = new ScriptedChatModel((call) => {
-      if (failing) throw new ModelUnavailableError("The chat model is not reachable (test). Start Ollama.");
-      const last = call.messages.at(-1);
-      return last && isToolMessage(last) ? new AIMessage("No workouts this week.") : toolCall("get_workouts", { period: "this week" });
-    });
-    const config = loadConfig({ REDIS_KEY_PREFIX: test.prefix, USER_TIMEZONE: "Europe/Berlin" });
-    const agent = createWellnessAgent({ redis: test.client, config, model, embeddings: new LocalEmbeddings() });
-    app = createApp({
-      redis: test.client,
-      keys: test.keys,
-      breaker: new CircuitBreaker({ failureThreshold: 5, cooldownMs: 1000 }),
-      log: silentLogger,
-      memory: agent.memory,
-      agent,
-      auth: authentication(
-        new Map([
-          [AMY, "amy"],
-          [BOB, "bob"],
-        ]),
-        "unused",
-      ),
-      indexTtlSeconds: 3600,
-      modelHealth: () => Promise.resolve({ ok: false, error: "ECONNREFUSED" }),
-    });
-  });
-
-  afterAll(async () => {
-    await test.dispose();
-  });
-
+describe("wellness serve: the app's chat, sessions and import on the Agent Server", () => {
+  let redis: TestConnection;
+  let server: RunningServe;
+  const sdk = (token: string) => new Client({ apiUrl: server.url, apiKey: null, defaultHeaders: { authorization: `Bearer ${token}` }, callerOptions: { maxRetries: 0 } });
   const post = (path: string, token: string | undefined, body: unknown) =>
-    app.request(path, {
+    fetch(`${server.url}${path}`, {
       method: "POST",
       headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: JSON.stringify(body),
     });
+  const get = (path: string, token: string) => fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  const turn = async (token: string, body: Record<string, unknown>) => events(await post("/api/chat/stateful/stream", token, body));
 
-  it("refuses requests without a valid token", async () => {
-    const none = await post("/api/chat/stateless/stream", undefined, { message: "hi" });
-    expect(none.status).toBe(401);
-    expect(await none.json()).toEqual({ error: { code: "ERR_UNAUTHORIZED", message: "Send Authorization: Bearer <token> with a token from API_TOKENS." } });
-    expect((await post("/api/chat/stateless/stream", "wrong-token-0123456789", { message: "hi" })).status).toBe(401);
-    expect((await app.request("/api/sessions")).status).toBe(401);
+  beforeAll(async () => {
+    redis = await connectTestRedis({ label: "http-chat" });
+    server = await startServe(
+      undefined,
+      { REDIS_URL: redis.url, REDIS_KEY_PREFIX: redis.prefix, USER_TIMEZONE: "Europe/Berlin", API_TOKENS: `${AMY}:amy,${BOB}:bob`, EMBEDDING_PROVIDER: "local" },
+      90_000,
+      ["--model-module", MODEL],
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    await redis?.dispose();
   });
 
-  it("streams a stateful turn as JSON server-sent events and keeps the session per user", async () => {
-    const first = await events(await post("/api/chat/stateful/stream", AMY, { message: "What workouts did I do this week?" }));
-    expect(first.map((each) => each.event)).toEqual(["tool", "token", "done"]);
+  it("refuses requests without a valid token, and serves the page and /health without one", async () => {
+    expect((await post("/api/chat/stateless/stream", undefined, { message: "hi" })).status).toBe(401);
+    expect((await post("/api/chat/stateless/stream", "wrong-token-0123456789", { message: "hi" })).status).toBe(401);
+    expect((await fetch(`${server.url}/api/sessions`)).status).toBe(401);
+    expect((await fetch(`${server.url}/threads/search`, { method: "POST", body: "{}" })).status).toBe(401);
+    const health = await fetch(`${server.url}/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: "ok", model: { ok: true } });
+    expect(await (await get("/api/me", AMY)).json()).toEqual({ userId: "amy", tokens: true });
+  });
+
+  it("streams a stateful turn as a run on the session's thread, which belongs to the caller alone", { timeout: 60_000 }, async () => {
+    const first = await turn(AMY, { message: "What workouts did I do this week?" });
+    expect(first.map((each) => each.event)).toEqual(["tool", "token", "token", "token", "token", "done"]);
     expect(first[0]?.data).toEqual({ name: "get_workouts", failed: false });
-    expect(first[1]?.data).toEqual({ text: "No workouts this week." });
-    const done = first[2]?.data ?? {};
-    expect(done).toMatchObject({ answer: "No workouts this week.", tools_used: ["get_workouts"] });
-    expect(typeof done.session_id).toBe("string");
-    expect(done.latency_ms).toBeGreaterThanOrEqual(0);
+    const done = first.at(-1)?.data ?? {};
+    expect(done).toMatchObject({ answer: "No workouts this week.", tools_used: ["get_workouts"], faithfulness: { status: "supported" } });
     const sessionId = String(done.session_id);
 
-    const second = await events(await post("/api/chat/stateful/stream", AMY, { message: "And last week?", session_id: sessionId }));
-    expect(second.at(-1)).toMatchObject({ event: "done", data: { session_id: sessionId } });
+    const second = await turn(AMY, { message: "What did I ask you first?", session_id: sessionId });
+    expect(second.at(-1)).toMatchObject({ event: "done", data: { session_id: sessionId, answer: 'You first asked: "What workouts did I do this week?"' } });
 
-    const listed = (await (await app.request("/api/sessions", { headers: { authorization: `Bearer ${AMY}` } })).json()) as { sessions: { session_id: string }[] };
+    // One world: the session is a thread of graph "stateful", listed by both APIs, for its owner only.
+    const listed = (await (await get("/api/sessions", AMY)).json()) as { sessions: { session_id: string }[] };
     expect(listed.sessions.map((entry) => entry.session_id)).toEqual([sessionId]);
-    expect((await (await app.request("/api/sessions", { headers: { authorization: `Bearer ${BOB}` } })).json())).toEqual({ sessions: [] });
+    const threads = await sdk(AMY).threads.search({ metadata: { graph_id: "stateful" } });
+    expect(threads.map((thread) => thread.thread_id)).toEqual([sessionId]);
+    expect(contents((await sdk(AMY).threads.getState(sessionId)).values)).toEqual([
+      "What workouts did I do this week?",
+      "",
+      expect.stringContaining("[]") as unknown as string,
+      "No workouts this week.",
+      "What did I ask you first?",
+      'You first asked: "What workouts did I do this week?"',
+    ]);
+    expect(await (await get("/api/sessions", BOB)).json()).toEqual({ sessions: [] });
+    expect(await sdk(BOB).threads.search({})).toEqual([]);
 
     const hijack = await post("/api/chat/stateful/stream", BOB, { message: "show me", session_id: sessionId });
     expect(hijack.status).toBe(404);
-    expect((await app.request(`/api/sessions/${sessionId}`, { method: "DELETE", headers: { authorization: `Bearer ${BOB}` } })).status).toBe(404);
-    expect((await app.request(`/api/sessions/${sessionId}`, { method: "DELETE", headers: { authorization: `Bearer ${AMY}` } })).status).toBe(204);
-    expect((await (await app.request("/api/sessions", { headers: { authorization: `Bearer ${AMY}` } })).json())).toEqual({ sessions: [] });
+    expect(await hijack.json()).toMatchObject({ error: { code: "ERR_NOT_FOUND" } });
+    expect((await fetch(`${server.url}/api/sessions/${sessionId}`, { method: "DELETE", headers: { authorization: `Bearer ${BOB}` } })).status).toBe(404);
+    expect((await fetch(`${server.url}/api/sessions/${sessionId}`, { method: "DELETE", headers: { authorization: `Bearer ${AMY}` } })).status).toBe(204);
+    expect(await (await get("/api/sessions", AMY)).json()).toEqual({ sessions: [] });
   });
 
-  it("streams the stateless baseline, and turns a model failure into an error event", async () => {
+  it("refuses a second concurrent turn on one session with 409 ERR_SESSION_BUSY, and queues it when asked", { timeout: 60_000 }, async () => {
+    const first = await turn(AMY, { message: "Start one" });
+    const sessionId = String(first.at(-1)?.data.session_id);
+    const slow = post("/api/chat/stateful/stream", AMY, { message: "Be slow please", session_id: sessionId });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const busy = await post("/api/chat/stateful/stream", AMY, { message: "Me too", session_id: sessionId });
+    expect(busy.status).toBe(409);
+    expect(await busy.json()).toMatchObject({ error: { code: "ERR_SESSION_BUSY" } });
+    const queued = post("/api/chat/stateful/stream", AMY, { message: "Queued after", session_id: sessionId, when_busy: "enqueue" });
+    const [slowEvents, queuedEvents] = await Promise.all([slow.then(events), queued.then(events)]);
+    expect(slowEvents.at(-1)?.event).toBe("done");
+    expect(queuedEvents.at(-1)).toMatchObject({ event: "done", data: { answer: "Questions so far: Start one | Be slow please | Queued after" } });
+    const history = contents((await sdk(AMY).threads.getState(sessionId)).values);
+    expect(history.filter((text) => ["Start one", "Be slow please", "Queued after", "Me too"].includes(text))).toEqual(["Start one", "Be slow please", "Queued after"]);
+  });
+
+  it("acts for the authenticated caller only: configurable.userId and state written by the client change nothing", { timeout: 60_000 }, async () => {
+    const bob = sdk(BOB);
+    const thread = await bob.threads.create();
+    await bob.runs.wait(thread.thread_id, "stateful", {
+      input: { messages: [{ role: "user", content: "My goal is 9000 steps a day" }] },
+      config: { configurable: { userId: "amy", langgraph_auth_user_id: "amy" } },
+    });
+    await bob.threads.updateState(thread.thread_id, { values: { userId: "amy" } });
+    await bob.runs.wait(thread.thread_id, "stateful", { input: { messages: [{ role: "user", content: "My goal is 9500 steps a day" }] } });
+    const goals = async (token: string) => {
+      for (let attempt = 0; attempt < 50; attempt += 1) {
+        const body = (await (await get("/api/memory?type=goal", token)).json()) as { memories: { description: string }[] };
+        if (token === AMY || body.memories.length >= 2) return body.memories.map((memory) => memory.description).sort();
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new Error("bob's goals were not learned");
+    };
+    expect(await goals(BOB)).toEqual(["walk 9000 steps a day", "walk 9500 steps a day"]);
+    expect(await goals(AMY)).toEqual([]);
+  });
+
+  it("streams the stateless baseline as a temporary run, and turns a model failure into an error event", { timeout: 60_000 }, async () => {
     const stateless = await events(await post("/api/chat/stateless/stream", BOB, { message: "workouts?" }));
     expect(stateless.at(-1)).toMatchObject({ event: "done", data: { answer: "No workouts this week." } });
-    failing = true;
-    try {
-      const failed = await events(await post("/api/chat/stateless/stream", BOB, { message: "workouts?" }));
-      expect(failed.at(-1)).toEqual({ event: "error", data: { code: "ERR_MODEL_UNAVAILABLE", message: "The chat model is not reachable (test). Start Ollama." } });
-    } finally {
-      failing = false;
-    }
+    expect(await sdk(BOB).threads.search({ metadata: { graph_id: "stateless" } })).toEqual([]);
+    const failed = await events(await post("/api/chat/stateless/stream", BOB, { message: "please fail" }));
+    expect(failed.at(-1)).toEqual({ event: "error", data: { code: "ERR_MODEL_UNAVAILABLE", message: "The chat model is not reachable (test). Start Ollama." } });
   });
 
   it("validates chat bodies", async () => {
@@ -124,21 +158,16 @@ describe("HTTP chat, sessions and import", () => {
     expect(empty.status).toBe(400);
     expect(await empty.json()).toMatchObject({ error: { code: "ERR_VALIDATION", message: expect.stringMatching(/message: write a message/u) as string } });
     expect((await post("/api/chat/stateful/stream", AMY, { message: "hi", session_id: "a*b" })).status).toBe(400);
+    expect((await post("/api/chat/stateful/stream", AMY, { message: "hi", when_busy: "sometimes" })).status).toBe(400);
   });
 
-  it("imports an uploaded export for the caller, and rejects what is not one", async () => {
+  it("imports an uploaded export for the caller, and rejects what is not one", { timeout: 60_000 }, async () => {
     const xml = readFileSync(new URL("../fixtures/apple-health/healthkit-to-sqlite/tests_export.xml", import.meta.url));
-    const ok = await app.request("/api/import", { method: "POST", headers: { authorization: `Bearer ${AMY}` }, body: xml });
+    const ok = await fetch(`${server.url}/api/import`, { method: "POST", headers: { authorization: `Bearer ${AMY}`, "content-type": "application/xml" }, body: xml });
     expect(ok.status).toBe(200);
     expect(await ok.json()).toMatchObject({ userId: "amy", workouts: 1, records: 5 });
-    const bad = await app.request("/api/import", { method: "POST", headers: { authorization: `Bearer ${AMY}` }, body: "hello" });
+    const bad = await fetch(`${server.url}/api/import`, { method: "POST", headers: { authorization: `Bearer ${AMY}`, "content-type": "application/xml" }, body: "hello" });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: { code: "ERR_IMPORT_NOT_AN_EXPORT" } });
-  });
-
-  it("reports the chat model in /health without failing it", async () => {
-    const response = await app.request("/health");
-    expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ status: "ok", model: { ok: false, error: "ECONNREFUSED" } });
   });
 });

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CircuitBreaker, createApp, importExport, silentLogger } from "../../src/index.js";
-import { authentication } from "../../src/server/auth.js";
+import { bearerAuth } from "../support/auth.js";
+import { Hono } from "hono";
 import { bucketOf } from "../../src/server/routes/health-series.js";
 import { twoWeeks } from "../support/health-fixture.js";
 import { connectTestRedis, type TestConnection } from "../support/redis.js";
@@ -13,7 +14,7 @@ const BOB = "bob-token-0123456789";
 
 describe("GET /api/health (the dashboard's series)", () => {
   let test: TestConnection;
-  let app: ReturnType<typeof createApp>;
+  let app: Hono;
   const dir = mkdtempSync(join(tmpdir(), "wellness-series-"));
 
   beforeAll(async () => {
@@ -21,14 +22,11 @@ describe("GET /api/health (the dashboard's series)", () => {
     const path = join(dir, "export.xml");
     writeFileSync(path, twoWeeks());
     await importExport({ client: test.client, keys: test.keys, userId: "amy", path, indexTtlSeconds: 3600 });
-    const auth = authentication(
-      new Map([
-        [AMY, "amy"],
-        [BOB, "bob"],
-      ]),
-      "unused",
-    );
-    app = createApp({ redis: test.client, keys: test.keys, breaker: new CircuitBreaker({ failureThreshold: 5, cooldownMs: 1000 }), log: silentLogger, auth, webRoot: false });
+    const tokens = new Map([
+      [AMY, "amy"],
+      [BOB, "bob"],
+    ]);
+    app = new Hono().use(bearerAuth(tokens)).route("/", createApp({ redis: test.client, keys: test.keys, breaker: new CircuitBreaker({ failureThreshold: 5, cooldownMs: 1000 }), log: silentLogger, singleUser: false, webRoot: false }) as unknown as Hono);
   });
 
   afterAll(async () => {

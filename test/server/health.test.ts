@@ -15,7 +15,7 @@ describe("GET /health", () => {
 
   it("answers 200 with Redis version, capabilities and the breaker's state", async () => {
     const breaker = new CircuitBreaker({ failureThreshold: 5, cooldownMs: 1_000, isFailure: isConnectionFailure });
-    const app = createApp({ redis: test.client, keys: test.keys, breaker, log: silentLogger });
+    const app = createApp({ redis: test.client, keys: test.keys, breaker, log: silentLogger, singleUser: true });
     const response = await app.request("/health");
     expect(response.status).toBe(200);
     const body = (await response.json()) as { redis: { capabilities: Record<string, unknown> } };
@@ -27,7 +27,7 @@ describe("GET /health", () => {
   it("answers 503 with the reason while the circuit is open", async () => {
     const breaker = new CircuitBreaker({ failureThreshold: 1, cooldownMs: 60_000 });
     await expect(breaker.execute(() => Promise.reject(new Error("down")))).rejects.toThrow();
-    const app = createApp({ redis: test.client, keys: test.keys, breaker, log: silentLogger });
+    const app = createApp({ redis: test.client, keys: test.keys, breaker, log: silentLogger, singleUser: true });
     const response = await app.request("/health");
     expect(response.status).toBe(503);
     expect(await response.json()).toMatchObject({ status: "unavailable", redis: { ok: false }, breaker: { state: "open" } });
@@ -35,7 +35,7 @@ describe("GET /health", () => {
 
   it("answers unknown routes with a JSON 404", async () => {
     const breaker = new CircuitBreaker({ failureThreshold: 1, cooldownMs: 1 });
-    const app = createApp({ redis: test.client, keys: test.keys, breaker, log: silentLogger });
+    const app = createApp({ redis: test.client, keys: test.keys, breaker, log: silentLogger, singleUser: true });
     const response = await app.request("/nope");
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({ error: { code: "ERR_NOT_FOUND", message: "No route for GET /nope" } });

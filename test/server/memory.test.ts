@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CircuitBreaker, createApp, LocalEmbeddings, Memory, silentLogger } from "../../src/index.js";
-import { authentication } from "../../src/server/auth.js";
+import { as } from "../support/auth.js";
 import { connectTestRedis, type TestConnection } from "../support/redis.js";
 
 describe("/api/memory", () => {
@@ -12,7 +12,9 @@ describe("/api/memory", () => {
     test = await connectTestRedis({ label: "http-memory" });
     memory = new Memory({ client: test.client, keys: test.keys, embeddings: new LocalEmbeddings(), ttlSeconds: 3600, embeddingCacheTtlSeconds: 60 });
     const breaker = new CircuitBreaker({ failureThreshold: 5, cooldownMs: 1000 });
-    app = createApp({ redis: test.client, keys: test.keys, breaker, log: silentLogger, memory, auth: authentication(new Map(), "web-user") });
+    app = createApp({ redis: test.client, keys: test.keys, breaker, log: silentLogger, memory, singleUser: true });
+    const request = app.request.bind(app);
+    app = Object.assign(app, { request: (path: string, init?: RequestInit) => request(path, init, as("web-user")) });
   });
 
   afterAll(async () => {

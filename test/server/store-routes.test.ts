@@ -3,7 +3,8 @@ import { Client } from "@langchain/langgraph-sdk";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/logger.js";
-import { authentication } from "../../src/server/auth.js";
+import { bearerAuth } from "../support/auth.js";
+import { callerOf } from "../../src/server/auth.js";
 import { errorResponse } from "../../src/server/errors.js";
 import { createStoreRoutes } from "../../src/server/routes/store.js";
 import { RedisStore } from "../../src/store/index.js";
@@ -30,11 +31,10 @@ describe("store routes, driven by the LangGraph SDK", () => {
   beforeAll(async () => {
     test = await connectTestRedis({ label: "store-http" });
     const store = new RedisStore({ client: test.client, keys: test.keys, owner: "nobody", index: { embeddings: new HashingEmbeddings(128), dims: 128, fields: ["text"] } });
-    const auth = authentication(tokens, "default");
     const log = createLogger("error");
     const app = new Hono();
-    app.use(auth.middleware);
-    app.route("/", createStoreRoutes({ storeFor: (context) => store.forOwner(auth.userOf(context)) }));
+    app.use(bearerAuth(tokens));
+    app.route("/", createStoreRoutes({ storeFor: (context) => store.forOwner(callerOf(context)) }));
     app.onError((error, context) => errorResponse(error, context, log));
     server = await listen(app);
     apiUrl = server.url;

@@ -12,12 +12,13 @@ export interface RunningServe {
 }
 
 /**
- * Starts `wellness serve --config <file>` from source on a free port with a controlled
- * environment (nothing inherited but PATH and HOME) and waits until it listens.
+ * Starts `wellness serve` from source on a free port with a controlled environment (nothing
+ * inherited but PATH and HOME) and waits until it listens: with `--config <file>` when a
+ * langgraph.json is given, else the app itself (then `args` usually name a `--model-module`).
  */
-export async function startServe(config: string, env: Record<string, string>, timeoutMs = 60_000): Promise<RunningServe> {
+export async function startServe(config: string | undefined, env: Record<string, string>, timeoutMs = 60_000, args: string[] = []): Promise<RunningServe> {
   const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve", "--config", config], {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve", ...(config === undefined ? [] : ["--config", config]), ...args], {
     cwd: root,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", PORT: String(port), REDIS_LOCAL_AUTOSTART: "false", LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],
