@@ -12,7 +12,6 @@ import { join } from "node:path";
 import { CircuitBreaker, closeRedis, connectRedis, createApp, HealthStore, KeySchema, RedisServerProcess, silentLogger, type SeriesDay } from "../src/index.js";
 import type { HealthManifest, SleepNight, Workout } from "../src/health/types.js";
 import { serverInfo } from "../src/redis/health.js";
-import { authentication } from "../src/server/auth.js";
 import { machineDescription, writeBenchmarkSection } from "./report.js";
 
 const DAYS = 4 * 365 + 1;
@@ -106,11 +105,12 @@ async function main(): Promise<void> {
       keys,
       breaker: new CircuitBreaker({ failureThreshold: 5, cooldownMs: 1000 }),
       log: silentLogger,
-      auth: authentication(new Map(), USER),
+      singleUser: true,
       webRoot: false,
     });
+    const caller = { auth: { user: { identity: USER, is_authenticated: true }, scopes: [] } };
     const route = (path: string) => async () => {
-      const response = await app.request(path);
+      const response = await app.request(path, undefined, caller);
       if (response.status !== 200) throw new Error(`${path}: ${response.status}`);
       return response.json();
     };

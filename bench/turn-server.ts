@@ -1,21 +1,17 @@
 /**
- * The server side of `npm run bench:turn`: the app's real HTTP server (createApp, the same routes
- * `wellness serve` mounts) with the shaped stand-in model, run in its own process so its CPU time
- * can be read with process.cpuUsage. The benchmark drives it over HTTP and over IPC (model shape,
+ * The server side of `npm run bench:turn`: the app's real server (the Agent Server with the app's
+ * graphs, auth and routes, as `wellness serve` runs it) with the shaped stand-in model, run in its
+ * own process so its CPU time can be read with process.cpuUsage. The benchmark drives it over HTTP and over IPC (model shape,
  * CPU readings, draining after-turn work, checking histories).
  */
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
-import { serve } from "@hono/node-server";
 import type { BaseMessage } from "@langchain/core/messages";
-import { createWellnessAgent } from "../src/agent/index.js";
+import { appLangGraphConfig, startAgentServer } from "../src/agent-server/index.js";
 import { loadConfig } from "../src/config.js";
 import { silentLogger } from "../src/logger.js";
-import { CircuitBreaker } from "../src/redis/breaker.js";
-import { closeRedis, connectRedis, isConnectionFailure } from "../src/redis/client.js";
-import { KeySchema } from "../src/redis/keys.js";
-import { authentication } from "../src/server/auth.js";
-import { createApp } from "../src/server/app.js";
+import { closeRedis, connectRedis } from "../src/redis/client.js";
+import { createRuntime, installServedRuntime } from "../src/runtime/index.js";
 import { ShapedChatModel, type ModelShape } from "./shaped-model.js";
 
 type Request =
@@ -31,13 +27,25 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const redis = await connectRedis({ url: config.redis.url });
   const model = new ShapedChatModel({ firstChunkMs: 0, chunkMs: 0, answerChunks: 20 });
-  const agent = createWellnessAgent({ redis, config, model });
+  const runtime = await createRuntime(config, { redis, model, log: silentLogger, authenticatedCallers: { singleUser: true } });
+  const { agent } = runtime;
   await agent.loadKnowledge();
-  const keys = new KeySchema(config.redis.keyPrefix);
-  const breaker = new CircuitBreaker({ name: "redis", failureThreshold: 5, cooldownMs: 1000, isFailure: isConnectionFailure });
-  const auth = authentication(new Map(), config.defaultUserId);
-  const app = createApp({ redis, keys, breaker, log: silentLogger, memory: agent.memory, agent, auth });
-  const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, (info) => process.send?.({ type: "ready", port: info.port }));
+  installServedRuntime(runtime);
+  const port = Number(process.env.BENCH_SERVER_PORT);
+  const server = await startAgentServer({
+    client: redis,
+    keys: runtime.keys,
+    checkpointer: agent.checkpointer,
+    store: runtime.store,
+    langgraph: appLangGraphConfig(),
+    host: "127.0.0.1",
+    port,
+    workers: config.server.runWorkers,
+    threadTtlSeconds: config.memoryTtlSeconds,
+    allowTruncate: false,
+    log: silentLogger,
+  });
+  process.send?.({ type: "ready", port });
   const inspector = new Session();
   process.on("message", (message: Request) => {
     void (async () => {
@@ -70,8 +78,8 @@ async function main(): Promise<void> {
         return;
       }
       if (message.type === "stop") {
-        await agent.close();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        server.stop();
+        await runtime.close();
         await closeRedis(redis);
         process.send?.({ type: "stopped" });
         process.disconnect();

@@ -1,5 +1,5 @@
 /**
- * Turn benchmark: the agent through the real HTTP server (createApp's /api/chat routes, as
+ * Turn benchmark: the agent through the real HTTP server (the Agent Server's /api/chat routes, as
  * `wellness serve` mounts them, in a child process) with a stand-in model shaped like a local
  * one. Stateful and stateless turns interleaved in one run: latency p50/p95 with a model of
  * BENCH_FIRST_CHUNK_MS (300) to the first chunk and BENCH_CHUNK_MS (10) per chunk; server CPU
@@ -13,6 +13,7 @@
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { createServer, type AddressInfo } from "node:net";
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -45,8 +46,14 @@ class ServerProcess {
   ) {}
 
   static async start(env: Record<string, string>): Promise<ServerProcess> {
+    const free = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
     const child = fork(new URL("./turn-server.ts", import.meta.url).pathname, [], {
-      env: { ...process.env, ...env },
+      env: { ...process.env, ...env, BENCH_SERVER_PORT: String(free) },
       execArgv: ["--import", "tsx"],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });

@@ -49,6 +49,8 @@ export interface Config {
     readonly runWorkers: number;
     /** Origins a browser page may call the API from (LangGraph Studio's); none by default. */
     readonly corsOrigins: readonly string[];
+    /** The built web app served at `/`; dist/web of the package when unset. */
+    readonly webRoot: string | undefined;
   };
   readonly logLevel: LogLevel;
 }
@@ -193,6 +195,7 @@ const variables = {
   }).default(new Map<string, string>()),
   PORT: integer(0, 65_535).default(8_000),
   RUN_WORKERS: integer(1, 256).default(10),
+  WEB_ROOT: z.string().min(1, "expected the directory of a built web app (vite build output)").optional(),
   CORS_ORIGINS: guarded((value) =>
     value
       .split(",")
@@ -278,7 +281,7 @@ export function loadConfig(env: Environment = process.env): Config {
     },
     defaultUserId: v.DEFAULT_USER_ID,
     userTimezone: v.USER_TIMEZONE ?? systemTimeZone(),
-    server: { host: v.HOST, port: v.PORT, apiTokens: v.API_TOKENS, runWorkers: v.RUN_WORKERS, corsOrigins: v.CORS_ORIGINS },
+    server: { host: v.HOST, port: v.PORT, apiTokens: v.API_TOKENS, runWorkers: v.RUN_WORKERS, corsOrigins: v.CORS_ORIGINS, webRoot: v.WEB_ROOT },
     logLevel: v.LOG_LEVEL,
   });
 }

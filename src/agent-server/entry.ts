@@ -41,6 +41,7 @@ async function buildServedApp(): Promise<Hono<{ Bindings: AppBindings }>> {
     store: runtime.store,
     indexTtlSeconds: config.memoryTtlSeconds,
     modelHealth: () => runtime.modelHealth(),
+    ...(config.server.webRoot === undefined ? {} : { webRoot: config.server.webRoot }),
   }) as unknown as Hono<{ Bindings: AppBindings }>;
 }
 

@@ -7,8 +7,7 @@ import { createStatefulGraph, createStatelessGraph } from "../../src/agent/graph
 import type { FaithfulnessResult } from "../../src/agent/faithfulness/index.js";
 import { runTurn } from "../../src/agent/run-turn.js";
 import { createHealthTools } from "../../src/agent/tools/index.js";
-import { createWellnessAgent, HealthStore, importExport, loadConfig, Memory, RedisCheckpointSaver, silentLogger } from "../../src/index.js";
-import { chatRoutes } from "../../src/server/routes/chat.js";
+import { HealthStore, importExport, Memory, RedisCheckpointSaver } from "../../src/index.js";
 import { HashingEmbeddings } from "../support/hashing-embeddings.js";
 import { twoWeeks } from "../support/health-fixture.js";
 import { connectTestRedis, type TestConnection } from "../support/redis.js";
@@ -151,24 +150,5 @@ describe("check_answer in the graphs", () => {
     const result = await runTurn(graph, { messages: [new HumanMessage("Steps last week?")] }, { userId: "ann" });
     expect(result.faithfulness).toMatchObject({ status: "corrected", unsupported: ["12,345 steps"] });
     expect(text(result.messages.at(-1))).toBe("You averaged 7000 steps.");
-  });
-
-  it("sends the check's result, and the answer sent, in the chat route's done event", async () => {
-    const model = stepsModel(
-      () => "You averaged 9,412 steps a day that week.",
-      (average) => `You averaged ${average} steps a day that week.`,
-      "2024-10-14 to 2024-10-20",
-    );
-    const agent = createWellnessAgent({ redis: test.client, config: loadConfig({ REDIS_KEY_PREFIX: test.prefix, USER_TIMEZONE: TIME_ZONE }), model, embeddings: new HashingEmbeddings() });
-    const routes = chatRoutes({ agent, userOf: () => "ann", log: silentLogger });
-    const response = await routes.request("/stateless/stream", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ message: "Steps that week?" }) });
-    const done = (await response.text())
-      .split("\n\n")
-      .find((block) => block.startsWith("event: done"))
-      ?.split("\n")
-      .find((line) => line.startsWith("data:"));
-    const data = JSON.parse(done?.slice(5) ?? "{}") as { answer?: string; faithfulness?: FaithfulnessResult };
-    expect(data.answer).toBe("You averaged 7000 steps a day that week.");
-    expect(data.faithfulness).toEqual({ status: "corrected", checked: 1, unsupported: ["9,412 steps"], flagged: [] });
   });
 });

@@ -153,6 +153,15 @@ describe("wellness serve: the app's chat, sessions and import on the Agent Serve
     expect(failed.at(-1)).toEqual({ event: "error", data: { code: "ERR_MODEL_UNAVAILABLE", message: "The chat model is not reachable (test). Start Ollama." } });
   });
 
+  it("sends the numeric check of the answer, and the answer as checked, in the done event", { timeout: 60_000 }, async () => {
+    const done = (await turn(AMY, { message: "How far did I run last week?" })).at(-1);
+    expect(done?.event).toBe("done");
+    const { answer, faithfulness } = done?.data as { answer: string; faithfulness: { status: string; unsupported: string[] } };
+    expect(faithfulness.unsupported).toEqual(["12,345 km"]);
+    expect(["corrected", "flagged"]).toContain(faithfulness.status);
+    expect(answer).not.toBe("You ran 12,345 km last week.");
+  });
+
   it("validates chat bodies", async () => {
     const empty = await post("/api/chat/stateful/stream", AMY, { message: "  " });
     expect(empty.status).toBe(400);

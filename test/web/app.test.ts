@@ -1,64 +1,18 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { serve, type ServerType } from "@hono/node-server";
-import { AIMessage, isHumanMessage, isToolMessage, type BaseMessage } from "@langchain/core/messages";
 import type { Page } from "playwright-core";
 import { build } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CircuitBreaker, createApp, createWellnessAgent, loadConfig, ModelUnavailableError, silentLogger } from "../../src/index.js";
 import { writeSyntheticExport } from "../../src/health/synthetic/generator.js";
-import { authentication } from "../../src/server/auth.js";
-import { mountLangGraphApi } from "../../src/server/langgraph-api.js";
-import { HashingEmbeddings } from "../support/hashing-embeddings.js";
+import { BREAK, FIRST, FOLLOW_UP, GOAL, HTML } from "../fixtures/models/web-model.js";
+import { startServe, type RunningServe } from "../support/agent-server.js";
 import { connectTestRedis, type TestConnection } from "../support/redis.js";
-import { toolCall } from "../support/scripted-model.js";
 import { launchChromium, type TestBrowser } from "./browser.js";
 import type { PageCanvas, PageGlobals } from "./page-globals.js";
-import { StreamingScriptedModel } from "./streaming-model.js";
 
 const root = new URL("../../", import.meta.url).pathname;
 const TOKEN = "web-test-token-0123456789";
-const FIRST = "How many steps do I walk a day?";
-const FOLLOW_UP = "What did I ask you first?";
-const GOAL = "My goal is 12000 steps a day";
-const HTML = "Show me some HTML";
-const BREAK = "Are you there?";
-const MODEL_DOWN = "The chat model at http://127.0.0.1:11434 is not reachable. Start Ollama.";
-const XSS = `Here it is: <img src=x onerror="window.__xss = 'img'"> and <script>window.__xss = 'script'</script> done.`;
-
-const text = (message: BaseMessage | undefined) => (typeof message?.content === "string" ? message.content : "");
-
-/** The script: a tool call for the steps question, memory of the first question only when the history is there. */
-function respond(messages: BaseMessage[]): AIMessage {
-  const humans = messages.filter((message) => isHumanMessage(message));
-  const question = text(humans.at(-1));
-  const last = messages.at(-1);
-  if (question === FIRST) {
-    if (last && isToolMessage(last)) return new AIMessage(`You walk about **${averageSteps(text(last))} steps** a day, a little more on weekends.`);
-    return toolCall("get_health_metrics", { metric_types: ["StepCount"], period: "2025-06-22 to 2025-06-30" });
-  }
-  if (question === FOLLOW_UP) {
-    return new AIMessage(humans.length >= 2 ? `You first asked: "${text(humans[0])}"` : "I do not know what you asked before: this is the first question I see.");
-  }
-  if (question === GOAL) return new AIMessage("Noted: 12,000 steps a day is your goal now.");
-  if (question === HTML) return new AIMessage(XSS);
-  if (question === BREAK) throw new ModelUnavailableError(MODEL_DOWN);
-  return new AIMessage("I can answer questions about your health data.");
-}
-
-/** The daily average the tool reported, as the answer writes it (so the numeric check finds it supported). */
-function averageSteps(toolResult: string): string {
-  const result = JSON.parse(toolResult) as { metrics: { overall: { avg?: number } }[] };
-  const avg = result.metrics[0]?.overall.avg;
-  if (avg === undefined) throw new Error(`the steps tool reported no average: ${toolResult}`);
-  return Math.round(avg).toLocaleString("en-US");
-}
-
-function extract(message: string): unknown {
-  if (message === GOAL) return { items: [{ type: "goal", description: "walk 12000 steps a day", metric: "StepCount", value: 12000, unit: "count" }] };
-  return { items: [] };
-}
 
 /** Counts the pixels of a canvas inside `selector` close to an RGB colour (what a series drew, not the axes). */
 async function pixelsOfColour(page: Page, selector: string, rgb: [number, number, number]): Promise<number> {
@@ -75,7 +29,7 @@ async function pixelsOfColour(page: Page, selector: string, rgb: [number, number
 
 describe("the web app in Chromium against a real server", () => {
   let test: TestConnection;
-  let server: ServerType;
+  let server: RunningServe;
   let url: string;
   let browser: TestBrowser;
   let page: Page;
@@ -91,35 +45,19 @@ describe("the web app in Chromium against a real server", () => {
     const [stats] = await Promise.all([writeSyntheticExport(exportPath, { seed: 11, bytes: shots ? 40_000_000 : 2_500_000, endDate: "2025-06-30" })]);
     expect(stats.days).toBeGreaterThan(3);
 
-    const config = loadConfig({ REDIS_KEY_PREFIX: test.prefix, USER_TIMEZONE: "Europe/Berlin", API_TOKENS: `${TOKEN}:webuser` });
-    const auth = authentication(config.server.apiTokens, config.defaultUserId);
-    const model = new StreamingScriptedModel(respond, extract, 30);
-    const agent = createWellnessAgent({ redis: test.client, config, model, embeddings: new HashingEmbeddings(), currentUser: auth.currentUser });
-    const app = createApp({
-      redis: test.client,
-      keys: test.keys,
-      breaker: new CircuitBreaker({ failureThreshold: 5, cooldownMs: 1000 }),
-      log: silentLogger,
-      memory: agent.memory,
-      agent,
-      auth,
-      indexTtlSeconds: 3600,
-      modelHealth: () => Promise.resolve({ ok: true }),
-      webRoot,
-    });
-    await mountLangGraphApi(app, { client: test.client, keys: test.keys, checkpointer: agent.checkpointer, graphs: agent.buildGraphs(), auth });
-    await new Promise<void>((resolve) => {
-      server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, (info) => {
-        url = `http://127.0.0.1:${info.port}`;
-        resolve();
-      });
-    });
+    server = await startServe(
+      undefined,
+      { REDIS_URL: test.url, REDIS_KEY_PREFIX: test.prefix, USER_TIMEZONE: "Europe/Berlin", API_TOKENS: `${TOKEN}:webuser`, WEB_ROOT: webRoot },
+      90_000,
+      ["--model-module", "test/fixtures/models/web-model.ts"],
+    );
+    url = server.url;
     page = await browser.context.newPage();
   }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server?.stop();
     await test?.dispose();
     rmSync(dir, { recursive: true, force: true });
   });
