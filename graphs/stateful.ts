@@ -1,4 +1,2 @@
-import { studioAgent } from "./runtime.js";
-
-/** The memory-aware agent, for LangGraph Studio and the LangGraph server (langgraph.json: "stateful"). */
-export const graph = async () => (await studioAgent()).graph;
+/** The memory-aware agent, for LangGraph Studio and any LangGraph server (langgraph.json: "stateful"). */
+export { stateful as graph } from "../src/agent-server/entry.js";

@@ -1,4 +1,2 @@
-import { studioAgent } from "./runtime.js";
-
 /** The baseline without memory or history (langgraph.json: "stateless"). */
-export const graph = async () => (await studioAgent()).statelessGraph;
+export { stateless as graph } from "../src/agent-server/entry.js";

@@ -21,6 +21,7 @@ export {
   RedisServerNotInstalledError,
   RedisUnavailableError,
   ServerStartError,
+  SessionBusyError,
   UnauthorizedError,
   ValidationError,
   WellnessError,
@@ -34,3 +35,6 @@ export * from "./memory/index.js";
 export { createLogger, silentLogger, type Logger } from "./logger.js";
 export * from "./redis/index.js";
 export { createApp, type AppDependencies } from "./server/index.js";
+export { createRuntime, closeServedRuntime, installServedRuntime, servedRuntime, type RuntimeOptions, type WellnessRuntime } from "./runtime/index.js";
+export { startAgentServer, appLangGraphConfig, loadLangGraphConfig, type AgentServer, type AgentServerOptions } from "./agent-server/index.js";
+export { RedisStore, type RedisStoreOptions } from "./store/index.js";

@@ -86,7 +86,7 @@ export function loopbackConversations(headers: Headers): Conversations {
               metadata: { source: "chat" },
             });
       try {
-        for await (const part of stream) yield { event: part.event, data: part.data as unknown };
+        for await (const part of stream) yield { event: part.event, data: part.data };
       } catch (error) {
         throw translate(error, request.threadId);
       }

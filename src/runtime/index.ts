@@ -1,3 +1,3 @@
 export { createRuntime, type RuntimeOptions, type WellnessRuntime } from "./runtime.js";
 export { startLearningWorker, type LearningWorkerOptions } from "./learning-worker.js";
-export { installServedRuntime, servedConfig, servedRuntime } from "./served.js";
+export { closeServedRuntime, installServedRuntime, servedConfig, servedRuntime } from "./served.js";

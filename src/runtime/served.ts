@@ -49,3 +49,12 @@ export function servedRuntime(): Promise<WellnessRuntime> {
   })();
   return current.runtime;
 }
+
+/** Closes the served runtime, if one was built or installed, and forgets it (hosts that stop, tests). */
+export async function closeServedRuntime(): Promise<void> {
+  const current = slot();
+  const runtime = current.runtime;
+  current.runtime = undefined;
+  current.config = undefined;
+  if (runtime) await (await runtime).close();
+}

@@ -81,6 +81,6 @@ export function createApp(dependencies: AppDependencies): Hono<AppEnv & { Bindin
   app.notFound((context) =>
     context.json({ error: { code: "ERR_NOT_FOUND", message: `No route for ${context.req.method} ${context.req.path}` } }, 404),
   );
-  app.onError((error, context) => errorResponse(error, context as unknown as Context, dependencies.log));
+  app.onError((error, context) => errorResponse(error, context, dependencies.log));
   return app;
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { AIMessage, isToolMessage } from "@langchain/core/messages";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { closeRedis, connectRedis, createWellnessAgent, KNOWLEDGE_PACK, LearningWorker, LocalEmbeddings, loadConfig, TurnLearner } from "../../src/index.js";
+import { closeRedis, connectRedis, createWellnessAgent, KNOWLEDGE_PACK, LearningWorker, LocalEmbeddings, loadConfig, RedisCheckpointSaver, TurnLearner } from "../../src/index.js";
 import { connectTestRedis, type TestConnection } from "../support/redis.js";
 import { ScriptedChatModel, toolCall } from "../support/scripted-model.js";
 
@@ -44,20 +44,22 @@ describe("the LangGraph entry points", () => {
   const prefix = `test:graphs:${Date.now().toString(36)}:`;
 
   afterAll(async () => {
-    const { closeStudioAgent } = await import("../../graphs/runtime.js");
-    await closeStudioAgent();
+    const { closeServedRuntime } = await import("../../src/runtime/index.js");
+    await closeServedRuntime();
   });
 
-  it("langgraph.json names graphs/stateful.ts and graphs/stateless.ts, which build the graphs on first use", async () => {
-    const manifest = JSON.parse(readFileSync(new URL("../../langgraph.json", import.meta.url), "utf8")) as { graphs: Record<string, string> };
+  it("langgraph.json names graphs/*.ts, which build the graphs, auth and routes on first use", async () => {
+    const manifest = JSON.parse(readFileSync(new URL("../../langgraph.json", import.meta.url), "utf8")) as { graphs: Record<string, string>; auth: unknown; http: unknown };
     expect(manifest.graphs).toEqual({ stateful: "./graphs/stateful.ts:graph", stateless: "./graphs/stateless.ts:graph" });
+    expect(manifest.auth).toEqual({ path: "./graphs/auth.ts:auth", disable_studio_auth: true });
+    expect(manifest.http).toEqual({ app: "./graphs/app.ts:app", disable_store: true });
     process.env.REDIS_URL = inject("redisUrl");
     process.env.REDIS_KEY_PREFIX = prefix;
     const stateful = await (await import("../../graphs/stateful.js")).graph();
     const stateless = await (await import("../../graphs/stateless.js")).graph();
     expect(Object.keys(stateful.nodes).sort()).toEqual(["__start__", "agent", "check_answer", "retrieve_memory", "tools"]);
     expect(Object.keys(stateless.nodes).sort()).toEqual(["__start__", "agent", "check_answer", "tools"]);
-    expect(stateful.checkpointer).toBeUndefined();
+    expect(stateful.checkpointer).toBeInstanceOf(RedisCheckpointSaver);
   });
 });
 
