@@ -23,6 +23,8 @@ export function completedTurn(values: ChainValues, now = Date.now()): LearningEn
   const state = values as Partial<AgentStateType>;
   if (!Array.isArray(state.messages) || typeof state.userId !== "string" || state.userId === "" || !state.turnStartedAt) return undefined;
   const full = { messages: state.messages, turnToolCalls: state.turnToolCalls ?? [], turnStartedAt: state.turnStartedAt };
+  const last = full.messages.at(-1);
+  const answer = last && isAIMessage(last) && typeof last.content === "string" ? last.content : "";
   return {
     timestamp: now,
     sessionId: state.sessionId ?? "",
@@ -31,6 +33,7 @@ export function completedTurn(values: ChainValues, now = Date.now()): LearningEn
     tools: full.turnToolCalls.map((call) => call.name),
     success: turnScore(full, now),
     durationMs: Math.max(0, now - full.turnStartedAt),
+    ...(answer ? { answer } : {}),
   };
 }
 
