@@ -62,7 +62,7 @@ const FOLLOWED_YES = new RegExp(
 );
 
 /** Words that make it worth asking whether a message talks about past advice at all. */
-const CUES = /\b(?:tried|try|trying|did|didn|done|follow|followed|stuck|stick|skipped|gave up|worked|work|helped|help|difference|better|worse|managed|advice|suggestion|tip)\b/iu;
+const CUES = /\b(?:tried|trying|didn|did (?:it|that|this)|done (?:it|that)|followed|stuck|stick(?:ing)? (?:to|with)|skipped|gave (?:up|it a)|worked|works|helped|helps|helping|difference|managed|advice|suggestion|tip|forgot|never got)\b/iu;
 
 /** Whether a message may report on advice (cheap; gates the model's judgement). */
 export function mentionsAdvice(message: string): boolean {

@@ -125,7 +125,7 @@ export class AdviceLearner {
   }
 
   private async adherence(turn: AdviceTurn): Promise<Intervention[]> {
-    if (!mentionsAdvice(turn.query)) return [];
+    if (!mentionsAdvice(turn.query) && !readAdherence(turn.query)) return [];
     const since = dateOfDayNumber(todayIn(this.timeZone, this.now()) - RECENT_DAYS);
     const recent = (await this.options.interventions.list(turn.userId)).filter((each) => each.date >= since);
     if (recent.length === 0) return [];
