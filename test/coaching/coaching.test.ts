@@ -228,6 +228,15 @@ describe("coaching that learns what works", () => {
     expect(advice[0]).toMatchObject({ metric: "SleepDuration", suggestion: "Try going to bed 30 minutes earlier on weeknights.", source: "extraction", outcome: "pending" });
   });
 
+  it("carries the answer through the learning stream, so the worker extracts its advice", async () => {
+    const model = new ScriptedChatModel(() => new AIMessage("Noted."));
+    const { keys, memory, learner } = setup(model);
+    await new LearningQueue(test.client, keys).enqueue({ timestamp: Date.now(), sessionId: "gil-1", userId: "gil", query: "Any tips?", tools: [], success: 1, durationMs: 40, answer: "I'd suggest walking 1,500 more steps after lunch each day." });
+    const worker = new LearningWorker(await consumer(), keys, learner, { consumer: "queue", blockMs: 50 });
+    expect(await worker.runOnce()).toBe(1);
+    expect(await memory.interventions.list("gil")).toMatchObject([{ sessionId: "gil-1", metric: "StepCount", source: "extraction" }]);
+  });
+
   it("ranks advice that worked above advice that changed nothing at equal similarity, says so in the prompt, and never shows another user's advice", async () => {
     const model = new ScriptedChatModel(() => new AIMessage("Here you go."));
     const { memory, ask } = setup(model);
