@@ -29,6 +29,12 @@ export interface Config {
     readonly localDataDir: string;
   };
   readonly memoryTtlSeconds: number;
+  /** How long a piece of advice is kept once its outcome is known (INTERVENTION_TTL_SECONDS). */
+  readonly interventionTtlSeconds: number;
+  /** Days after a piece of advice before its outcome is measured (INTERVENTION_WINDOW_DAYS). */
+  readonly interventionWindowDays: number;
+  /** The worker's coaching pass: outcome checks and reflections on sessions idle this long. */
+  readonly coaching: { readonly intervalSeconds: number; readonly reflectionIdleMinutes: number };
   readonly toolCache: { readonly pastTtlSeconds: number; readonly todayTtlSeconds: number };
   readonly checkpoints: {
     readonly maxPerThread: number;
@@ -156,6 +162,10 @@ const variables = {
   REDIS_LOCAL_DATA_DIR: z.string().min(1).default(".data/redis"),
   MEMORY_TTL_SECONDS: integer(60, 10 * 365 * 24 * 60 * 60).default(DEFAULT_MEMORY_TTL_SECONDS),
   EMBEDDING_CACHE_TTL_SECONDS: integer(1, 30 * 24 * 60 * 60).default(3_600),
+  INTERVENTION_TTL_SECONDS: integer(60, 10 * 365 * 24 * 60 * 60).default(90 * 24 * 60 * 60),
+  INTERVENTION_WINDOW_DAYS: integer(1, 365).default(14),
+  COACHING_INTERVAL_SECONDS: integer(1, 24 * 60 * 60).default(60),
+  REFLECTION_IDLE_MINUTES: integer(1, 7 * 24 * 60).default(30),
   TOOL_CACHE_TTL_SECONDS: integer(0, 30 * 24 * 60 * 60).default(3_600),
   TOOL_CACHE_TODAY_TTL_SECONDS: integer(0, 24 * 60 * 60).default(300),
   CHECKPOINT_MAX_PER_THREAD: integer(0, 1_000_000).default(0),
@@ -267,6 +277,9 @@ export function loadConfig(env: Environment = process.env): Config {
       localDataDir: v.REDIS_LOCAL_DATA_DIR,
     },
     memoryTtlSeconds: v.MEMORY_TTL_SECONDS,
+    interventionTtlSeconds: v.INTERVENTION_TTL_SECONDS,
+    interventionWindowDays: v.INTERVENTION_WINDOW_DAYS,
+    coaching: { intervalSeconds: v.COACHING_INTERVAL_SECONDS, reflectionIdleMinutes: v.REFLECTION_IDLE_MINUTES },
     toolCache: { pastTtlSeconds: v.TOOL_CACHE_TTL_SECONDS, todayTtlSeconds: v.TOOL_CACHE_TODAY_TTL_SECONDS },
     checkpoints: {
       maxPerThread: v.CHECKPOINT_MAX_PER_THREAD,

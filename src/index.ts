@@ -29,6 +29,7 @@ export {
 } from "./errors.js";
 export * from "./agent/index.js";
 export * from "./cache/index.js";
+export * from "./coaching/index.js";
 export * from "./health/index.js";
 export * from "./learning/index.js";
 export * from "./memory/index.js";

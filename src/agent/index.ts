@@ -74,6 +74,7 @@ export function createWellnessAgent(options: WellnessAgentOptions) {
     embeddings: options.embeddings ?? embeddingsFromConfig(config),
     ttlSeconds: config.memoryTtlSeconds,
     embeddingCacheTtlSeconds: config.embeddingCacheTtlSeconds,
+    interventions: { ttlAfterResolveSeconds: config.interventionTtlSeconds, evaluationDays: config.interventionWindowDays },
   });
   const { checkpointer, sessions } = checkpointerFromConfig(client, config);
   const model = options.model ?? chatModelFromConfig(config);
@@ -92,7 +93,7 @@ export function createWellnessAgent(options: WellnessAgentOptions) {
   const stateless = { model, tools: createStatelessTools(toolDeps), timeZone: config.userTimezone, log, defaultUserId: config.defaultUserId };
   const learningQueue = options.learning === "queue" ? new LearningQueue(client, keys) : undefined;
   const afterTurn = new AfterTurnTasks({ log });
-  const learner = new TurnLearner({ memory, client, keys, model });
+  const learner = new TurnLearner({ memory, client, keys, model, timeZone: config.userTimezone });
   const onTurnEnd = (turn: LearningEntry) =>
     afterTurn.run(learningQueue ? "queue the turn for learning" : "learn from the turn", () => (learningQueue ? learningQueue.enqueue(turn) : learner.learn(turn)));
   const buildStateful = (durability: "exit" | "async" = "exit") =>

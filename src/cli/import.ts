@@ -1,7 +1,9 @@
 import { loadConfig } from "../config.js";
 import { importExport, type ImportProgress, type ImportSummary } from "../health/import/importer.js";
 import { RECORD_COUNT_RULE } from "../health/record-count.js";
-import { createLogger } from "../logger.js";
+import { LearningQueue } from "../learning/queue.js";
+import { createLogger, type Logger } from "../logger.js";
+import type { RedisClient } from "../redis/client.js";
 import { KeySchema } from "../redis/keys.js";
 import { withRedis } from "./connection.js";
 
@@ -54,22 +56,30 @@ export function summaryTable(summary: ImportSummary): string {
   ].join("\n");
 }
 
+/** Tells the learning worker that the user's data changed, so it checks their advice's outcomes; a failure only warns (the import stands, and the worker's schedule checks anyway). */
+async function announceImport(client: RedisClient, keys: KeySchema, userId: string, log: Logger): Promise<void> {
+  await new LearningQueue(client, keys).announceImport(userId).catch((error: unknown) => log.warn(`could not tell the learning worker about the import (${(error as Error).message}); its next scheduled pass checks advice outcomes anyway`));
+}
+
 /** `wellness import <path> [--user ID] [--json]`. */
 export async function importCommand(path: string, options: ImportCommandOptions): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
   const userId = options.user ?? config.defaultUserId;
   const interactive = process.stderr.isTTY && !options.json;
-  const summary = await withRedis(config, log, (client) =>
-    importExport({
+  const keys = new KeySchema(config.redis.keyPrefix);
+  const summary = await withRedis(config, log, async (client) => {
+    const imported = await importExport({
       client,
-      keys: new KeySchema(config.redis.keyPrefix),
+      keys,
       userId,
       path,
       indexTtlSeconds: config.memoryTtlSeconds,
       onProgress: interactive ? (progress) => process.stderr.write(`\r${progressLine(progress)}`) : undefined,
-    }),
-  );
+    });
+    await announceImport(client, keys, userId, log);
+    return imported;
+  });
   if (interactive) process.stderr.write("\n");
   process.stdout.write(options.json ? `${JSON.stringify(summary, null, 2)}\n` : `${summaryTable(summary)}\n`);
 }

@@ -90,6 +90,17 @@ program
   });
 
 program
+  .command("reflect")
+  .description("write the chat model's reflection on a user's recent conversations now (the worker does it once they are idle)")
+  .option("-u, --user <id>", "user (default: DEFAULT_USER_ID)")
+  .option("-s, --session <id>", "only this session")
+  .option("--json", "print the insights as JSON")
+  .action(async (options: { user?: string; session?: string; json?: boolean }) => {
+    const { reflectCommand } = await import("./reflect.js");
+    await reflectCommand(options);
+  });
+
+program
   .command("generate-export")
   .description("write a synthetic, deterministic Apple Health export.xml to try the app or benchmark it")
   .argument("<path>", "where to write the XML")

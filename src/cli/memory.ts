@@ -1,10 +1,16 @@
 import { Command, InvalidArgumentError } from "commander";
 import { ImportError, MemoryNotFoundError } from "../errors.js";
+import { describeOutcome } from "../coaching/advice-summary.js";
 import { EPISODIC_TYPES, type EpisodicType } from "../memory/episodic.js";
-import type { Memory } from "../memory/index.js";
+import type { Intervention, Memory } from "../memory/index.js";
 
-type Kind = EpisodicType | "procedure" | "semantic";
-const KINDS: readonly Kind[] = [...EPISODIC_TYPES, "procedure", "semantic"];
+type Kind = EpisodicType | "procedure" | "semantic" | "intervention";
+const KINDS: readonly Kind[] = [...EPISODIC_TYPES, "procedure", "semantic", "intervention"];
+
+/** One piece of advice per line: id, outcome, the suggestion and what became of it. */
+function adviceLines(interventions: readonly Intervention[]): string {
+  return interventions.map((each) => `${each.id}  [advice, ${each.outcome.replace("_", " ")}] ${describeOutcome(each)}`).join("\n");
+}
 
 function kind(value: string): Kind {
   if (!(KINDS as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${KINDS.join(", ")}`);
@@ -56,7 +62,7 @@ export function memoryCommand(): Command {
 
   command
     .command("list")
-    .description("list a user's memories, newest first (or the shared facts)")
+    .description("list a user's memories, newest first (goals, preferences, events, insights, then the advice given and its outcomes), or one kind")
     .option("-u, --user <id>", "user (default: DEFAULT_USER_ID)")
     .option("-t, --type <kind>", `one of ${KINDS.join(", ")}`, kind)
     .option("--json", "print JSON")
@@ -71,11 +77,17 @@ export function memoryCommand(): Command {
           print(procedures, options.json, () =>
             procedures.map((p) => `${p.patternHash.slice(0, 12)}  ${p.tools.join(" > ")}  x${p.executionCount}  ${p.avgExecutionTimeMs} ms  score ${p.avgSuccessScore}  "${p.query}"`).join("\n"),
           );
+        } else if (options.type === "intervention") {
+          const interventions = await memory.interventions.list(user);
+          print(interventions, options.json, () => adviceLines(interventions) || `No advice recorded for ${user}.`);
         } else {
-          const records = await memory.episodic.list(user, options.type);
+          const [records, interventions] = await Promise.all([memory.episodic.list(user, options.type), options.type ? Promise.resolve([]) : memory.interventions.list(user)]);
           print(records, options.json, () =>
-            records
-              .map((r) => `${r.id}  ${r.timestamp.slice(0, 16)}  [${r.type}${r.supersededBy ? ", superseded" : ""}] ${r.description}`)
+            [
+              records.map((r) => `${r.id}  ${r.timestamp.slice(0, 16)}  [${r.type}${r.supersededBy ? ", superseded" : ""}] ${r.description}`).join("\n"),
+              adviceLines(interventions),
+            ]
+              .filter(Boolean)
               .join("\n") || `No memories for ${user}.`,
           );
         }
@@ -111,7 +123,7 @@ export function memoryCommand(): Command {
 
   command
     .command("forget")
-    .description("delete one of a user's episodic memories (goal, preference, health event) by id")
+    .description("delete one of a user's memories (goal, preference, health event, insight, advice) by id")
     .argument("<id>", "the memory id (from memory list; shared facts and procedures are not forgotten one by one)")
     .option("-u, --user <id>", "user (default: DEFAULT_USER_ID)")
     .action(async (id: string, options: { user?: string }) => {
@@ -119,7 +131,8 @@ export function memoryCommand(): Command {
       if (other) throw new MemoryNotFoundError(other);
       await withMemory(async (memory, defaultUser) => {
         const user = options.user ?? defaultUser;
-        if (!(await memory.episodic.forget(user, id))) throw new MemoryNotFoundError(`User ${user} has no memory ${id}; see wellness memory list.`);
+        const forgotten = (await memory.episodic.forget(user, id)) || (await memory.interventions.forget(user, id));
+        if (!forgotten) throw new MemoryNotFoundError(`User ${user} has no memory ${id}; see wellness memory list.`);
         process.stdout.write(`Forgot ${id}.\n`);
       });
     });
@@ -171,7 +184,7 @@ export function memoryCommand(): Command {
             `semantic facts: ${stats.semanticFacts}`,
             ...(stats.users
               ? [
-                  `user ${stats.users.userId}: ${Object.entries(stats.users.episodic).map(([type, count]) => `${count} ${type}`).join(", ")}, ${stats.users.procedures} procedures`,
+                  `user ${stats.users.userId}: ${Object.entries(stats.users.episodic).map(([type, count]) => `${count} ${type}`).join(", ")}, ${stats.users.procedures} procedures, ${stats.users.interventions} pieces of advice`,
                 ]
               : []),
           ].join("\n"),

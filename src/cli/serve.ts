@@ -153,7 +153,7 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
   try {
     await assertPortFree(host, port);
     const model = options.modelModule ? (await loadChatModelModule(options.modelModule)).model : undefined;
-    runtime = await createRuntime(config, { redis, log, ...(model ? { model } : {}), authenticatedCallers: { singleUser }, worker: options.worker ?? false });
+    runtime = await createRuntime(config, { redis, log, ...(model ? { model } : {}), authenticatedCallers: { singleUser }, worker: options.worker ?? false, coaching: true });
     installServedRuntime(runtime);
     const langgraph = options.config ? await loadLangGraphConfig(options.config) : appLangGraphConfig();
     if (!options.config) {

@@ -1,8 +1,14 @@
 import type { RedisClient } from "../redis/client.js";
 import type { KeySchema } from "../redis/keys.js";
 
-/** What one agent turn teaches: the question, the tools that answered it, and how well. */
+/**
+ * What one agent turn teaches: the question, the answer, the tools that answered it, and how
+ * well. An entry of kind "data_imported" (user only) says new health data arrived, so the
+ * outcomes of the user's past advice are checked.
+ */
 export interface LearningEntry {
+  /** "turn" when absent. */
+  kind?: "turn" | "data_imported";
   timestamp: number;
   sessionId: string;
   userId: string;
@@ -11,6 +17,8 @@ export interface LearningEntry {
   /** 0..1. */
   success: number;
   durationMs: number;
+  /** The agent's answer (advice in it is recorded after the turn). */
+  answer?: string;
 }
 
 /** Flat string fields for XADD. */
@@ -23,6 +31,8 @@ export function toFields(entry: LearningEntry): Record<string, string> {
     tools: JSON.stringify(entry.tools),
     success: String(entry.success),
     duration_ms: String(entry.durationMs),
+    ...(entry.answer ? { answer: entry.answer } : {}),
+    ...(entry.kind && entry.kind !== "turn" ? { kind: entry.kind } : {}),
   };
 }
 
@@ -47,6 +57,11 @@ export class LearningQueue {
     return this.client.xAdd(this.keys.learningQueue(), "*", toFields(entry), {
       TRIM: { strategy: "MAXLEN", strategyModifier: "~", threshold: this.maxLength },
     });
+  }
+
+  /** Tells the learning worker that a user's health data changed (after an import), so it checks their advice's outcomes. */
+  async announceImport(userId: string, now = Date.now()): Promise<string> {
+    return this.enqueue({ kind: "data_imported", timestamp: now, sessionId: "", userId, query: "", tools: [], success: 1, durationMs: 0 });
   }
 
   async length(): Promise<number> {

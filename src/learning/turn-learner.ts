@@ -1,4 +1,7 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import { AdviceLearner } from "../coaching/advice-learner.js";
+import { OutcomeCheck } from "../coaching/outcomes.js";
+import { HealthStore } from "../health/store/health-store.js";
 import type { Memory } from "../memory/index.js";
 import type { RedisClient } from "../redis/client.js";
 import type { KeySchema } from "../redis/keys.js";
@@ -12,14 +15,21 @@ export interface TurnLearnerOptions {
   memory: Memory;
   client: RedisClient;
   keys: KeySchema;
-  /** The chat model for extracting stated goals and preferences; without it nothing is extracted. */
+  /**
+   * The chat model for extracting stated goals and preferences (without it nothing is
+   * extracted) and for reading advice and adherence (keyword rules alone without it).
+   */
   model?: BaseChatModel;
+  /** USER_TIMEZONE: the day advice was given on (UTC by default). */
+  timeZone?: string;
+  now?: () => Date;
 }
 
 /**
  * What one finished turn teaches, written after its answer: the tool sequence in procedural
- * memory, per-tool analytics (`tool:stats`), and the goals and preferences the user stated
- * (episodic memory, via the chat model's structured output). Goals have one path each turn: the
+ * memory, per-tool analytics (`tool:stats`), the goals and preferences the user stated
+ * (episodic memory, via the chat model's structured output), and advice: suggestions in the
+ * answer and what the user says about earlier ones (see AdviceLearner). Goals have one path each turn: the
  * `set_goal` tool when the model called it, extraction otherwise; either way a goal already held
  * for the same metric and value is not stored again. Used by the learning worker and, without
  * one, by the serving process's after-turn tasks.
@@ -32,13 +42,29 @@ export interface TurnLearnerOptions {
  */
 export class TurnLearner {
   private readonly extractor: StatedFactsExtractor | undefined;
+  private readonly advice: AdviceLearner;
+  private readonly outcomes: OutcomeCheck;
 
   constructor(private readonly options: TurnLearnerOptions) {
     this.extractor = options.model?.withStructuredOutput ? new StatedFactsExtractor(options.model) : undefined;
+    const store = new HealthStore(options.client, options.keys);
+    const interventions = options.memory.interventions;
+    const clock = options.now ? { now: options.now } : {};
+    this.advice = new AdviceLearner({ interventions, store, ...(options.model ? { model: options.model } : {}), ...(options.timeZone ? { timeZone: options.timeZone } : {}), ...clock });
+    this.outcomes = new OutcomeCheck({ interventions, store, ...clock });
   }
 
+  /** A turn: its procedure, analytics, stated facts and advice. A data import: the outcomes of the user's advice. */
   async learn(entry: LearningEntry): Promise<void> {
-    await Promise.all([this.procedure(entry), this.analytics(entry), this.statedFacts(entry)]);
+    if (entry.kind === "data_imported") {
+      await this.outcomes.forUser(entry.userId);
+      return;
+    }
+    await Promise.all([this.procedure(entry), this.analytics(entry), this.statedFacts(entry), this.coaching(entry)]);
+  }
+
+  private async coaching(entry: LearningEntry): Promise<void> {
+    await this.advice.learn({ userId: entry.userId, sessionId: entry.sessionId, query: entry.query, answer: entry.answer ?? "", tools: entry.tools });
   }
 
   private async procedure(entry: LearningEntry): Promise<void> {

@@ -45,6 +45,8 @@ function parse(message: Record<string, string>): LearningEntry {
     tools: tools,
     success,
     durationMs,
+    ...(message.answer ? { answer: message.answer } : {}),
+    ...(message.kind === "data_imported" ? { kind: "data_imported" as const } : {}),
   };
 }
 

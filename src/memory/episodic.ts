@@ -4,7 +4,8 @@ import { validateId } from "../redis/ids.js";
 import type { MemoryDependencies } from "./context.js";
 import type { KnnRequest, VectorMatch, VectorScope } from "./vector/vector-index.js";
 
-export const EPISODIC_TYPES = ["goal", "preference", "health_event"] as const;
+/** insight: a reflection the agent wrote on a finished session (see src/coaching/reflections.ts). */
+export const EPISODIC_TYPES = ["goal", "preference", "health_event", "insight"] as const;
 export type EpisodicType = (typeof EPISODIC_TYPES)[number];
 
 /** A measurable goal: "10,000 steps a day", "7.5 hours of sleep by 2025-01-01". */

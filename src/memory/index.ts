@@ -6,6 +6,7 @@ import { CachedEmbeddings } from "./embeddings/cache.js";
 import { embeddingsFromConfig } from "./embeddings/index.js";
 import type { Embeddings } from "./embeddings/provider.js";
 import { EpisodicMemory, type EpisodicRecord, type EpisodicType } from "./episodic.js";
+import { Interventions, type Intervention, type InterventionsOptions } from "./interventions.js";
 import { ModelGuard } from "./model-guard.js";
 import { ProceduralMemory, type SuggestedPlan } from "./procedural.js";
 import { SemanticMemory, type StoredFact } from "./semantic.js";
@@ -15,6 +16,24 @@ import type { VectorIndex } from "./vector/vector-index.js";
 export type { MemoryDependencies } from "./context.js";
 export * from "./embeddings/index.js";
 export { EPISODIC_TYPES, EpisodicMemory, type EpisodicInput, type EpisodicRecord, type EpisodicType, type RetrieveOptions, type StructuredGoal } from "./episodic.js";
+export {
+  DEFAULT_EVALUATION_DAYS,
+  DEFAULT_INTERVENTION_TTL_SECONDS,
+  DIRECTIONS,
+  FOLLOWED,
+  HELPED,
+  Interventions,
+  OUTCOMES,
+  type Adherence,
+  type Baseline,
+  type DataOutcome,
+  type Direction,
+  type Intervention,
+  type InterventionFilter,
+  type InterventionInput,
+  type InterventionsOptions,
+  type Outcome,
+} from "./interventions.js";
 export { KNOWLEDGE_PACK } from "./knowledge-pack.js";
 export { ModelGuard } from "./model-guard.js";
 export {
@@ -43,6 +62,8 @@ export interface MemoryOptions {
   embeddingCacheTtlSeconds: number;
   /** Another VectorIndex implementation (e.g. on the Query Engine); the core one by default. */
   index?: VectorIndex;
+  /** The interventions' evaluation window and TTL once resolved (14 and 90 days by default). */
+  interventions?: InterventionsOptions;
 }
 
 /** What one question recalls: active goals, relevant preferences and events, facts, and a plan. */
@@ -53,19 +74,25 @@ export interface Recollection {
   episodic: EpisodicRecord[];
   facts: StoredFact[];
   plan: SuggestedPlan | undefined;
+  /** Past advice similar to the question, what worked first. */
+  interventions: Intervention[];
+  /** The latest reflections on past sessions relevant to the question. */
+  insights: EpisodicRecord[];
 }
 
 export interface RecallOptions {
   goals?: number;
   episodic?: { k?: number; types?: readonly EpisodicType[] };
   facts?: { k?: number };
+  interventions?: { k?: number };
+  insights?: { k?: number };
 }
 
 export interface MemoryStats {
   model: { provider: string; model: string; dimensions: number } | undefined;
   embeddingCache: Awaited<ReturnType<CachedEmbeddings["stats"]>>;
   semanticFacts: number;
-  users?: { userId: string; episodic: Record<EpisodicType, number>; procedures: number };
+  users?: { userId: string; episodic: Record<EpisodicType, number>; procedures: number; interventions: number };
 }
 
 /**
@@ -83,6 +110,7 @@ export class Memory {
   readonly episodic: EpisodicMemory;
   readonly semantic: SemanticMemory;
   readonly procedural: ProceduralMemory;
+  readonly interventions: Interventions;
   readonly embeddings: CachedEmbeddings;
   readonly index: VectorIndex;
   readonly guard: ModelGuard;
@@ -103,12 +131,13 @@ export class Memory {
     this.episodic = new EpisodicMemory(this.deps);
     this.semantic = new SemanticMemory(this.deps);
     this.procedural = new ProceduralMemory(this.deps);
+    this.interventions = new Interventions(this.deps, options.interventions);
   }
 
   /**
    * Everything a turn recalls for one question, with the question embedded once and every scope
-   * (goals, preferences and events, knowledge categories, procedures) checked in one round trip,
-   * started together with the embedding cache lookup.
+   * (goals, preferences and events, knowledge categories, procedures, past advice, insights)
+   * checked in one round trip, started together with the embedding cache lookup.
    */
   async recall(userId: string, question: string, options: RecallOptions = {}): Promise<Recollection> {
     const episodicTypes = options.episodic?.types ?? (["preference", "health_event"] as const);
@@ -116,10 +145,12 @@ export class Memory {
       this.episodic.activeGoalsRequest(userId),
       this.episodic.searchRequest(userId, { k: options.episodic?.k ?? 5, types: episodicTypes }),
       this.procedural.suggestRequest(userId),
+      this.interventions.searchRequest(userId, { k: options.interventions?.k ?? 3 }),
+      this.episodic.searchRequest(userId, { k: options.insights?.k ?? 2, types: ["insight"] }),
     ];
     const [facts] = await Promise.all([this.semantic.searchRequest({ k: options.facts?.k ?? 3 }), this.guard.check("read")]);
     const vector = this.embeddings.embed([question]).then(([embedded]) => embedded as Float32Array);
-    const [goals = [], episodic = [], procedures = [], knowledge = []] = await this.index.knnMany(vector, [...requests, facts]);
+    const [goals = [], episodic = [], procedures = [], advice = [], insights = [], knowledge = []] = await this.index.knnMany(vector, [...requests, facts]);
     return {
       goals: this.episodic
         .records(userId, goals)
@@ -129,6 +160,8 @@ export class Memory {
       episodic: this.episodic.records(userId, episodic),
       facts: this.semantic.facts(knowledge),
       plan: this.procedural.plan(procedures),
+      interventions: this.interventions.ranked(userId, advice, options.interventions?.k ?? 3),
+      insights: this.episodic.records(userId, insights).sort((a, b) => b.id.localeCompare(a.id)),
     };
   }
 
@@ -159,7 +192,7 @@ export class Memory {
   async stats(userId?: string): Promise<MemoryStats> {
     const [model, embeddingCache, semanticFacts] = await Promise.all([this.guard.stored(), this.embeddings.stats(), this.semantic.count()]);
     const users = userId
-      ? { userId, episodic: await this.episodic.count(userId), procedures: await this.procedural.count(userId) }
+      ? { userId, episodic: await this.episodic.count(userId), procedures: await this.procedural.count(userId), interventions: await this.interventions.count(userId) }
       : undefined;
     return { model, embeddingCache, semanticFacts, ...(users ? { users } : {}) };
   }
@@ -173,5 +206,6 @@ export function memoryFromConfig(client: RedisClient, config: Config): Memory {
     embeddings: embeddingsFromConfig(config),
     ttlSeconds: config.memoryTtlSeconds,
     embeddingCacheTtlSeconds: config.embeddingCacheTtlSeconds,
+    interventions: { ttlAfterResolveSeconds: config.interventionTtlSeconds, evaluationDays: config.interventionWindowDays },
   });
 }

@@ -182,6 +182,32 @@ export class KeySchema {
     );
   }
 
+  /** One piece of advice the agent gave a user and what became of it (HASH + float32 vector). */
+  intervention(userId: string, interventionId: string): string {
+    return this.key("intervention", this.user(userId), `{${validateId("intervention id", interventionId)}}`);
+  }
+
+  /**
+   * ZSET of every pending intervention, member JSON [user, id], score = when its evaluation
+   * window ends (epoch ms): the outcome check reads what is due with one ZRANGE BYSCORE.
+   */
+  interventionsDue(): string {
+    return this.key("interventions", "due");
+  }
+
+  /**
+   * HASH of a session's reflection: the session activity it covers, attempts, next attempt and
+   * last error, so an idle session is reflected on once and a failed attempt is retried later.
+   */
+  reflection(userId: string, sessionId: string): string {
+    return this.key("reflection", this.user(userId), encodeKeySegment(sessionId));
+  }
+
+  /** ZSET of sessions waiting for a reflection, member JSON [user, session], score = next attempt (epoch ms). */
+  reflectionsDue(): string {
+    return this.key("reflections", "due");
+  }
+
   embeddingCache(sha256: string): string {
     return this.key("embedding_cache", `{${hexDigest("embedding digest", sha256)}}`);
   }

@@ -8,6 +8,7 @@ import type { Logger } from "../logger.js";
 import { memoryFromConfig } from "../memory/index.js";
 import { closeRedis, connectionOptionsFrom, connectRedis, type RedisClient } from "../redis/client.js";
 import { KeySchema } from "../redis/keys.js";
+import { startCoachingSchedule } from "./coaching-schedule.js";
 
 export interface LearningWorkerOptions {
   config: Config;
@@ -19,9 +20,9 @@ export interface LearningWorkerOptions {
 }
 
 /**
- * Starts a learning worker (with the chat model, to extract stated goals) on a connection of its
- * own: XREADGROUP BLOCK holds a connection, so it has no command timeout. Returns a function that
- * stops it and closes that connection.
+ * Starts a learning worker (with the chat model, to extract stated goals and advice) and its
+ * coaching schedule, on a connection of its own: XREADGROUP BLOCK holds a connection, so it has
+ * no command timeout. Returns a function that stops both and closes that connection.
  */
 export async function startLearningWorker({ config, client, log, model }: LearningWorkerOptions): Promise<() => Promise<void>> {
   const blocking = await connectRedis({
@@ -30,7 +31,9 @@ export async function startLearningWorker({ config, client, log, model }: Learni
   });
   const consumer = `${hostname()}-${process.pid}`;
   const keys = new KeySchema(config.redis.keyPrefix);
-  const learner = new TurnLearner({ memory: memoryFromConfig(client, config), client, keys, model: model ?? chatModelFromConfig(config) });
+  const memory = memoryFromConfig(client, config);
+  const chatModel = model ?? chatModelFromConfig(config);
+  const learner = new TurnLearner({ memory, client, keys, model: chatModel, timeZone: config.userTimezone });
   const worker = new LearningWorker(blocking, keys, learner, { consumer, log });
   try {
     await worker.ensureGroup();
@@ -39,8 +42,10 @@ export async function startLearningWorker({ config, client, log, model }: Learni
     throw error;
   }
   const running = worker.start();
+  const stopCoaching = startCoachingSchedule({ config, client, log, memory, model: chatModel });
   log.info(`Learning worker ${consumer} is consuming the learning stream.`);
   return async () => {
+    await stopCoaching();
     await worker.stop();
     await running;
     await closeRedis(blocking);

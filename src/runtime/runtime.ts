@@ -9,6 +9,7 @@ import { closeRedis, connectionOptionsFrom, connectRedis, isConnectionFailure, t
 import { KeySchema } from "../redis/keys.js";
 import { RedisStore } from "../store/index.js";
 import { startLearningWorker } from "./learning-worker.js";
+import { startCoachingSchedule } from "./coaching-schedule.js";
 
 export interface RuntimeOptions {
   /** A connected client the caller owns and closes; without it the runtime connects and closes its own. */
@@ -26,6 +27,8 @@ export interface RuntimeOptions {
   authenticatedCallers?: { singleUser: boolean };
   /** Queue finished turns on the learning stream and consume it in this process (`serve --worker`). */
   worker?: boolean;
+  /** Without a worker: run the timed coaching work (advice outcomes, reflections) in this process. */
+  coaching?: boolean;
 }
 
 /**
@@ -89,7 +92,12 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const store = new RedisStore({ client: redis, keys, owner: config.defaultUserId, index: { embeddings: agent.memory.embeddings, dims: agent.memory.embeddings.dimensions } });
   let stopWorker: (() => Promise<void>) | undefined;
   try {
-    if (options.worker) stopWorker = await startLearningWorker({ config, client: redis, log, model: options.model });
+    // The worker runs the coaching schedule too; without it this process does.
+    stopWorker = options.worker
+      ? await startLearningWorker({ config, client: redis, log, model: options.model })
+      : options.coaching
+        ? startCoachingSchedule({ config, client: redis, log, memory: agent.memory, model: options.model })
+        : undefined;
   } catch (error) {
     if (ownsClient) await closeRedis(redis);
     throw error;

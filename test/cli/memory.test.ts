@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { KeySchema, LocalEmbeddings, Memory } from "../../src/index.js";
 import { wellness } from "../support/cli.js";
 import { connectTestRedis, deletePrefix, uniquePrefix, type TestConnection } from "../support/redis.js";
 
@@ -37,6 +38,22 @@ describe("wellness memory", () => {
     expect(crafted.code).toBe(1);
     expect(crafted.stderr).toMatch(/Invalid user id: it contains the character '\*'/);
   });
+
+  it("lists the advice given with its outcome and the insights, and reflect says when there is nothing new", async () => {
+    const memory = new Memory({ client: test.client, keys: new KeySchema(prefix), embeddings: new LocalEmbeddings(), ttlSeconds: 3600, embeddingCacheTtlSeconds: 60 });
+    const advice = await memory.interventions.record("cli-user", { sessionId: "s1", suggestion: "Walk 2,000 more steps on weekdays", metric: "StepCount", direction: "increase", date: "2025-03-01", source: "tool" });
+    await memory.interventions.resolve("cli-user", advice.id, { status: "unchanged", baseline: 6000, observed: 6100, change: 100, changePercent: 1.7, unit: "count", from: "2025-03-02", to: "2025-03-15", days: 14, evaluatedAt: "2025-03-16T00:00:00Z" });
+    await memory.episodic.store("cli-user", { type: "insight", description: "The user wants to walk more on weekdays." });
+    const list = await wellness(["memory", "list"], env);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/\[insight\] The user wants to walk more on weekdays\./u);
+    expect(list.stdout).toContain(`${advice.id}  [advice, unchanged] "Walk 2,000 more steps on weekdays" (2025-03-01, StepCount) changed nothing: 6000 -> 6100 count (+100, +1.7%)`);
+    const json = JSON.parse((await wellness(["memory", "list", "--type", "intervention", "--json"], env)).stdout) as { id: string; outcome: string }[];
+    expect(json).toMatchObject([{ id: advice.id, outcome: "unchanged" }]);
+    const reflect = await wellness(["reflect"], env);
+    expect(reflect.code).toBe(0);
+    expect(reflect.stdout).toBe("Nothing new to reflect on for cli-user.\n");
+  });
 });
 
 describe("wellness chat", () => {
@@ -59,4 +76,5 @@ describe("wellness chat", () => {
     expect(loop.stdout).toMatch(/^Session cli-chat-1 for default\./mu);
     expect(loop.stderr.match(/The chat model qwen2\.5:7b at http:\/\/127\.0\.0\.1:9 is not reachable/gu)).toHaveLength(2);
   });
+
 });

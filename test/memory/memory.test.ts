@@ -53,7 +53,7 @@ describe("long-term memory", () => {
       expect(await m.episodic.get("alice", preference.id)).toMatchObject({ description: preference.description });
       expect(await m.episodic.forget("alice", preference.id)).toBe(true);
       expect(await m.episodic.get("alice", preference.id)).toBeUndefined();
-      expect(await m.episodic.count("alice")).toEqual({ goal: 0, preference: 0, health_event: 1 });
+      expect(await m.episodic.count("alice")).toEqual({ goal: 0, preference: 0, health_event: 1, insight: 0 });
     });
 
     it("isolates users: identical text, crafted ids and user ids never cross over", async () => {

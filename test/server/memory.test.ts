@@ -36,6 +36,21 @@ describe("/api/memory", () => {
     expect(await again.json()).toMatchObject({ error: { code: "ERR_NOT_FOUND" } });
   });
 
+  it("lists the advice given with its outcomes and the insights, and forgets a piece of advice", async () => {
+    const advice = await memory.interventions.record("web-user", { sessionId: "s1", suggestion: "Go to bed 30 minutes earlier", metric: "SleepDuration", direction: "increase", date: "2025-03-01", source: "tool" });
+    await memory.interventions.resolve("web-user", advice.id, { status: "improved", baseline: 380, observed: 420, change: 40, changePercent: 10.5, unit: "min/night", from: "2025-03-02", to: "2025-03-15", days: 14, evaluatedAt: "2025-03-16T00:00:00Z" });
+    await memory.interventions.record("someone-else", { sessionId: "s2", suggestion: "Go to bed 30 minutes earlier", metric: "SleepDuration", direction: "increase", date: "2025-03-01", source: "tool" });
+    const insight = await memory.episodic.store("web-user", { type: "insight", description: "The user cares about sleeping more.", context: "reflection on session s1" });
+    const all = (await (await app.request("/api/memory")).json()) as { memories: { id: string; type: string }[]; interventions: { id: string; outcome: string; dataOutcome: { observed: number } }[] };
+    expect(all.memories.filter((record) => record.type === "insight").map((record) => record.id)).toEqual([insight.id]);
+    expect(all.interventions).toMatchObject([{ id: advice.id, outcome: "improved", dataOutcome: { observed: 420 } }]);
+    const only = (await (await app.request("/api/memory?type=intervention")).json()) as { interventions: { id: string }[] };
+    expect(only.interventions.map((each) => each.id)).toEqual([advice.id]);
+    expect((await app.request(`/api/memory/${advice.id}`, { method: "DELETE" })).status).toBe(204);
+    expect(await memory.interventions.list("web-user")).toEqual([]);
+    expect(await memory.interventions.list("someone-else")).toHaveLength(1);
+  });
+
   it("answers bad input with 400 and a message that names the field", async () => {
     const missing = await app.request("/api/memory/search");
     expect(missing.status).toBe(400);

@@ -8,11 +8,15 @@ export interface ModelCall {
   tools: string[];
 }
 
-/** The name the goal extractor gives its structured output (see src/learning/stated-facts.ts). */
-const STRUCTURED_OUTPUT_TOOL = "stated_facts";
+/**
+ * The names the extractors give their structured output: stated goals (src/learning/stated-facts.ts),
+ * advice in an answer and adherence to advice (src/coaching/). Each answers `{ items: [] }` by default.
+ */
+const STRUCTURED_OUTPUT_TOOLS = new Set(["stated_facts", "advice_items", "adherence_judgement"]);
 
 export type Respond = (call: ModelCall, index: number) => AIMessage;
-export type Extract = (text: string) => unknown;
+/** Structured output for the last human message's text; `tool` says which extractor asks. */
+export type Extract = (text: string, tool: string) => unknown;
 
 /**
  * A chat model that follows a script instead of weights (none can be downloaded here): each
@@ -43,10 +47,11 @@ export class ScriptedChatModel extends BaseChatModel {
   }
 
   async _generate(messages: BaseMessage[]): Promise<ChatResult> {
-    if (this.boundTools.length === 1 && this.boundTools[0] === STRUCTURED_OUTPUT_TOOL) {
+    const structured = this.boundTools.length === 1 ? this.boundTools[0] : undefined;
+    if (structured !== undefined && STRUCTURED_OUTPUT_TOOLS.has(structured)) {
       const human = [...messages].reverse().find((message) => isHumanMessage(message));
-      const args = this.extract(typeof human?.content === "string" ? human.content : "") as Record<string, unknown>;
-      return { generations: [{ text: "", message: asChunk(toolCall(STRUCTURED_OUTPUT_TOOL, args)) }] };
+      const args = this.extract(typeof human?.content === "string" ? human.content : "", structured) as Record<string, unknown>;
+      return { generations: [{ text: "", message: asChunk(toolCall(structured, args)) }] };
     }
     const call = { messages, tools: this.boundTools };
     this.calls.push(call);

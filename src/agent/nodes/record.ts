@@ -26,6 +26,8 @@ export function completedTurn(values: ChainValues, userId: string, now = Date.no
   const state = values as Partial<AgentStateType>;
   if (!Array.isArray(state.messages) || userId === "" || !state.turnStartedAt) return undefined;
   const full = { messages: state.messages, turnToolCalls: state.turnToolCalls ?? [], turnStartedAt: state.turnStartedAt };
+  const last = full.messages.at(-1);
+  const answer = last && isAIMessage(last) && typeof last.content === "string" ? last.content : "";
   return {
     timestamp: now,
     sessionId: state.sessionId ?? "",
@@ -34,6 +36,7 @@ export function completedTurn(values: ChainValues, userId: string, now = Date.no
     tools: full.turnToolCalls.map((call) => call.name),
     success: turnScore(full, now),
     durationMs: Math.max(0, now - full.turnStartedAt),
+    ...(answer ? { answer } : {}),
   };
 }
 

@@ -1,9 +1,10 @@
 import type { CurrentUser } from "../caller.js";
 import { RemoveMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
+import { describeOutcome } from "../../coaching/advice-summary.js";
 import type { Logger } from "../../logger.js";
 import type { UserContext } from "../../cache/user-context.js";
-import type { Memory } from "../../memory/index.js";
+import type { Intervention, Memory } from "../../memory/index.js";
 import type { AgentStateType, AgentUpdate } from "../state.js";
 import { lastHumanText, unansweredMessageIds, userAndSession } from "./turn.js";
 
@@ -30,9 +31,16 @@ function warnFailures(log: Logger, failures: Failures): void {
   }
 }
 
+/** Past advice similar to the question, what helped first, so the model builds on it and does not repeat what did not. */
+function pastAdvice(advice: readonly Intervention[]): string[] {
+  if (advice.length === 0) return [];
+  return ["- Advice you gave this user before (build on what helped; do not repeat what changed nothing or did not help):", ...advice.map((each) => `  - ${describeOutcome(each)}`)];
+}
+
 /**
  * retrieve_memory: the user's current goals, the preferences and events relevant to the question,
- * general knowledge, and a tool plan from a similar past question (Memory.recall: the question
+ * the latest relevant insights from past conversations, past advice with its outcome (what
+ * worked first), general knowledge, and a tool plan from a similar past question (Memory.recall: the question
  * embedded once, every scope checked in one round trip), beside the cached context line. Starts
  * the turn's bookkeeping, and drops earlier turns that failed before an answer (see
  * unansweredMessageIds), so the history the model gets has no dangling question.
@@ -50,7 +58,9 @@ export function retrieveMemoryNode(memory: Memory, log: Logger, userContext?: Us
     const lines = [
       ...(about ? [`- ${about}`] : []),
       ...[...(recalled?.goals ?? []), ...(recalled?.episodic ?? [])].map((record) => `- (${record.type.replace("_", " ")}, ${record.timestamp.slice(0, 10)}) ${record.description}`),
+      ...(recalled?.insights ?? []).map((insight) => `- (insight from a past conversation, ${insight.timestamp.slice(0, 10)}) ${insight.description}`),
       ...(recalled?.facts ?? []).map((fact) => `- (knowledge: ${fact.category}) ${fact.content}`),
+      ...pastAdvice(recalled?.interventions ?? []),
     ];
     const plan = recalled?.plan;
     const failed = unansweredMessageIds(state.messages);

@@ -4,9 +4,11 @@ import type { ToolDependencies } from "./context.js";
 import { getGoalsTool } from "./get-goals.js";
 import { getHealthKnowledgeTool } from "./get-health-knowledge.js";
 import { getHealthMetricsTool } from "./get-health-metrics.js";
+import { getPastAdviceTool } from "./get-past-advice.js";
 import { getSleepAnalysisTool } from "./get-sleep-analysis.js";
 import { getWorkoutPatternsTool } from "./get-workout-patterns.js";
 import { getWorkoutsTool } from "./get-workouts.js";
+import { recordAdviceTool } from "./record-advice.js";
 import { setGoalTool } from "./set-goal.js";
 
 export { createCacheTools, type CacheToolDependencies } from "./cache-tools.js";
@@ -23,6 +25,8 @@ export const TOOL_NAMES = [
   "get_goals",
   "set_goal",
   "get_health_knowledge",
+  "record_advice",
+  "get_past_advice",
 ] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
 
@@ -43,6 +47,8 @@ export function createHealthTools(deps: ToolDependencies): Record<ToolName, Stru
     get_goals: getGoalsTool(deps),
     set_goal: setGoalTool(deps),
     get_health_knowledge: getHealthKnowledgeTool(deps),
+    record_advice: recordAdviceTool(deps),
+    get_past_advice: getPastAdviceTool(deps),
   };
 }
 

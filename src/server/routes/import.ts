@@ -8,6 +8,7 @@ import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { Hono, type Context } from "hono";
 import { ValidationError } from "../../errors.js";
 import { importExport } from "../../health/import/importer.js";
+import { LearningQueue } from "../../learning/queue.js";
 import type { RedisClient } from "../../redis/client.js";
 import type { KeySchema } from "../../redis/keys.js";
 
@@ -21,6 +22,7 @@ export interface ImportRouteDependencies {
 /**
  * POST /api/import: the request body is the export.zip (or export.xml) itself, streamed to a
  * temporary file (a zip needs random access) and imported for the caller; the summary comes back.
+ * The learning stream is told, so the learning worker checks the outcomes of the caller's advice.
  * `curl -H "Authorization: Bearer $TOKEN" --data-binary @export.zip http://127.0.0.1:8000/api/import`
  */
 export function importRoutes({ client, keys, indexTtlSeconds, userOf }: ImportRouteDependencies): Hono {
@@ -38,6 +40,7 @@ export function importRoutes({ client, keys, indexTtlSeconds, userOf }: ImportRo
       const path = join(dir, "upload");
       await pipeline(Readable.fromWeb(body as unknown as WebReadableStream<Uint8Array>), createWriteStream(path));
       const summary = await importExport({ client, keys, userId, path, indexTtlSeconds });
+      await new LearningQueue(client, keys).announceImport(userId).catch(() => undefined);
       return context.json({ ...summary, file: "upload" });
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -12,7 +12,7 @@ export interface MemoryRouteDependencies {
 }
 
 const listQuery = z.object({
-  type: z.enum([...EPISODIC_TYPES, "procedure", "semantic"]).optional().describe("which memories to list"),
+  type: z.enum([...EPISODIC_TYPES, "procedure", "semantic", "intervention"]).optional().describe("which memories to list; all episodic ones and the advice given when absent"),
 });
 
 const searchQuery = z.object({
@@ -22,7 +22,11 @@ const searchQuery = z.object({
 
 const idParam = z.object({ id: z.string().regex(/^[0-9a-z]{9}[0-9a-f]{10}$/u, "not a memory id").describe("memory id") });
 
-/** /api/memory: the caller's memories, searched, listed, forgotten, counted. */
+/**
+ * /api/memory: the caller's memories, searched, listed, forgotten, counted. The listing includes
+ * the advice the agent gave (interventions, with the outcome measured in the data and what the
+ * caller said about it) and the insights from reflections on past conversations.
+ */
 export function memoryRoutes({ memory, userOf }: MemoryRouteDependencies): Hono {
   return new Hono()
     .get("/", async (context) => {
@@ -30,7 +34,10 @@ export function memoryRoutes({ memory, userOf }: MemoryRouteDependencies): Hono 
       const user = userOf(context);
       if (type === "semantic") return context.json({ facts: await memory.semantic.list() });
       if (type === "procedure") return context.json({ procedures: await memory.procedural.list(user) });
-      return context.json({ memories: await memory.episodic.list(user, type) });
+      if (type === "intervention") return context.json({ interventions: await memory.interventions.list(user) });
+      if (type) return context.json({ memories: await memory.episodic.list(user, type) });
+      const [memories, interventions] = await Promise.all([memory.episodic.list(user), memory.interventions.list(user)]);
+      return context.json({ memories, interventions });
     })
     .get("/search", async (context) => {
       const { q, k } = validate(searchQuery, context.req.query(), "query");
@@ -46,7 +53,8 @@ export function memoryRoutes({ memory, userOf }: MemoryRouteDependencies): Hono 
     .delete("/:id", async (context) => {
       const { id } = validate(idParam, context.req.param(), "path");
       const user = userOf(context);
-      if (!(await memory.episodic.forget(user, id))) throw new MemoryNotFoundError(`No memory ${id} for this user.`);
+      const forgotten = (await memory.episodic.forget(user, id)) || (await memory.interventions.forget(user, id));
+      if (!forgotten) throw new MemoryNotFoundError(`No memory ${id} for this user.`);
       return context.body(null, 204);
     });
 }

@@ -70,12 +70,25 @@ export interface ImportSummary {
 
 export interface EpisodicMemory {
   id: string;
-  type: "goal" | "preference" | "health_event";
+  type: "goal" | "preference" | "health_event" | "insight";
   description: string;
   timestamp: string;
   goal?: { metric: string; value: number; unit: string; targetDate?: string };
   supersededBy?: string;
   similarity?: number;
+}
+
+/** A piece of advice the agent gave, with the outcome measured in the data and what the user said. */
+export interface Intervention {
+  id: string;
+  suggestion: string;
+  metric: string;
+  date: string;
+  evaluateAfter: string;
+  outcome: "pending" | "improved" | "unchanged" | "worse" | "insufficient_data";
+  baseline?: { value: number; unit: string; from: string; to: string; days: number };
+  dataOutcome?: { baseline: number; observed?: number; change?: number; changePercent?: number; unit: string; from: string; to: string; days: number };
+  adherence?: { followed: "yes" | "no" | "partly" | "unknown"; helped: "yes" | "no" | "unknown"; quote: string };
 }
 
 export interface Procedure {

@@ -1,13 +1,53 @@
 import { useCallback, useEffect, useState, type FormEvent } from "react";
 import { api } from "../api/http";
-import type { EpisodicMemory, MemorySearch, Procedure } from "../api/types";
+import type { EpisodicMemory, Intervention, MemorySearch, Procedure } from "../api/types";
 import { useSession } from "../session";
 
 interface Memories {
   goals: EpisodicMemory[];
   preferences: EpisodicMemory[];
   events: EpisodicMemory[];
+  insights: EpisodicMemory[];
+  advice: Intervention[];
   procedures: Procedure[];
+}
+
+const OUTCOME_LABEL: Record<Intervention["outcome"], string> = {
+  improved: "worked",
+  unchanged: "changed nothing",
+  worse: "got worse",
+  insufficient_data: "too little data",
+  pending: "being measured",
+};
+
+/** What the data and the user said about one piece of advice. */
+function AdviceItem({ advice, onForget }: { advice: Intervention; onForget: (advice: Intervention) => void }) {
+  const data = advice.dataOutcome;
+  const said = advice.adherence;
+  return (
+    <li data-testid="advice-item" data-outcome={advice.outcome}>
+      <span className="memory-text">{advice.suggestion}</span> <span className="muted">{advice.date}</span>{" "}
+      <span className={`outcome outcome-${advice.outcome}`}>{OUTCOME_LABEL[advice.outcome]}</span>
+      {data && data.observed !== undefined ? (
+        <span className="muted">
+          {" "}
+          · {advice.metric} {data.baseline} → {data.observed} {data.unit} ({data.changePercent !== undefined && data.changePercent > 0 ? "+" : ""}
+          {data.changePercent ?? 0}%)
+        </span>
+      ) : (
+        advice.outcome === "pending" && <span className="muted"> · {advice.metric} until {advice.evaluateAfter}{advice.baseline ? `, baseline ${advice.baseline.value} ${advice.baseline.unit}` : ""}</span>
+      )}
+      {said && (
+        <span className="muted">
+          {" "}
+          · you said: followed {said.followed}, helped {said.helped}
+        </span>
+      )}
+      <button type="button" className="link" data-testid="memory-forget" onClick={() => onForget(advice)}>
+        Forget
+      </button>
+    </li>
+  );
 }
 
 const day = (timestamp: string) => timestamp.slice(0, 10);
@@ -24,7 +64,7 @@ function MemoryItem({ memory, onForget }: { memory: EpisodicMemory; onForget: (m
   );
 }
 
-/** What the agent remembers about the caller: goals (current and replaced), preferences, health events, tool patterns; forget one; search by meaning. */
+/** What the agent remembers about the caller: goals (current and replaced), preferences, health events, advice with its outcome, insights, tool patterns; forget one; search by meaning. */
 export function MemoryView() {
   const { token } = useSession();
   const [memories, setMemories] = useState<Memories | null>(null);
@@ -35,13 +75,15 @@ export function MemoryView() {
   const load = useCallback(async () => {
     try {
       const list = (type: string) => api<{ memories: EpisodicMemory[] }>(token, `/api/memory?type=${type}`).then((body) => body.memories);
-      const [goals, preferences, events, procedures] = await Promise.all([
+      const [goals, preferences, events, insights, advice, procedures] = await Promise.all([
         list("goal"),
         list("preference"),
         list("health_event"),
+        list("insight"),
+        api<{ interventions: Intervention[] }>(token, "/api/memory?type=intervention").then((body) => body.interventions),
         api<{ procedures: Procedure[] }>(token, "/api/memory?type=procedure").then((body) => body.procedures),
       ]);
-      setMemories({ goals, preferences, events, procedures });
+      setMemories({ goals, preferences, events, insights, advice, procedures });
       setError(null);
     } catch (failure) {
       setError((failure as Error).message);
@@ -52,7 +94,7 @@ export function MemoryView() {
     void load();
   }, [load]);
 
-  const forget = async (memory: EpisodicMemory) => {
+  const forget = async (memory: { id: string }) => {
     try {
       await api(token, `/api/memory/${encodeURIComponent(memory.id)}`, { method: "DELETE" });
       setResults((current) => (current ? { ...current, episodic: current.episodic.filter((each) => each.id !== memory.id) } : current));
@@ -145,6 +187,24 @@ export function MemoryView() {
               ))}
             </ul>
             {memories.events.length === 0 && <p className="muted">None.</p>}
+          </section>
+          <section data-testid="memory-advice">
+            <h3>Advice and what it did</h3>
+            <ul>
+              {memories.advice.map((advice) => (
+                <AdviceItem key={advice.id} advice={advice} onForget={(each) => void forget(each)} />
+              ))}
+            </ul>
+            {memories.advice.length === 0 && <p className="muted">None yet: concrete suggestions the agent makes are followed up here.</p>}
+          </section>
+          <section data-testid="memory-insights">
+            <h3>Insights from past conversations</h3>
+            <ul>
+              {memories.insights.map((memory) => (
+                <MemoryItem key={memory.id} memory={memory} onForget={(each) => void forget(each)} />
+              ))}
+            </ul>
+            {memories.insights.length === 0 && <p className="muted">None yet: written after a conversation has been idle for a while.</p>}
           </section>
           <section data-testid="memory-procedures" className="wide">
             <h3>Learned tool patterns</h3>

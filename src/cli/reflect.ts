@@ -1,0 +1,66 @@
+import { chatModelFromConfig } from "../agent/model.js";
+import { checkpointerFromConfig } from "../checkpoint/index.js";
+import { ReflectionFailedError, Reflections } from "../coaching/reflections.js";
+import { checkpointTranscript } from "../coaching/transcript.js";
+import { loadConfig } from "../config.js";
+import { createLogger } from "../logger.js";
+import type { EpisodicRecord } from "../memory/episodic.js";
+import { memoryFromConfig } from "../memory/index.js";
+import { validateId } from "../redis/ids.js";
+import { KeySchema } from "../redis/keys.js";
+import { withRedis } from "./connection.js";
+
+export interface ReflectCommandOptions {
+  user?: string;
+  session?: string;
+  json?: boolean;
+}
+
+/** Sessions looked at when no --session is given: the user's most recent ones. */
+const RECENT_SESSIONS = 20;
+
+/**
+ * `wellness reflect [--user ID] [--session ID] [--json]`: writes the reflection on one session,
+ * or on each of the user's recent sessions with activity no reflection covers yet, now, without
+ * waiting for them to be idle. A session the model fails on stays queued for the worker.
+ */
+export async function reflectCommand(options: ReflectCommandOptions): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  const userId = validateId("user id", options.user ?? config.defaultUserId);
+  const written = await withRedis(config, log, async (client) => {
+    const keys = new KeySchema(config.redis.keyPrefix);
+    const { checkpointer, sessions } = checkpointerFromConfig(client, config);
+    const reflections = new Reflections({
+      client,
+      keys,
+      memory: memoryFromConfig(client, config),
+      model: chatModelFromConfig(config),
+      transcript: checkpointTranscript(checkpointer),
+      ttlSeconds: config.memoryTtlSeconds,
+      log,
+    });
+    const ids = options.session ? [validateId("session id", options.session)] : (await sessions.forUser(userId, RECENT_SESSIONS)).map((entry) => entry.sessionId);
+    const insights: EpisodicRecord[] = [];
+    let failed: ReflectionFailedError | undefined;
+    for (const sessionId of ids) {
+      try {
+        const insight = await reflections.reflect(userId, sessionId);
+        if (insight) insights.push(insight);
+      } catch (error) {
+        if (!(error instanceof ReflectionFailedError)) throw error;
+        failed = error;
+        log.warn(error.message);
+      }
+    }
+    if (failed && insights.length === 0) throw failed;
+    return insights;
+  });
+  process.stdout.write(
+    options.json
+      ? `${JSON.stringify(written, null, 2)}\n`
+      : written.length === 0
+        ? `Nothing new to reflect on for ${userId}.\n`
+        : `${written.map((insight) => `${insight.id}  [insight, ${String(insight.metadata.sessionId)}] ${insight.description}`).join("\n")}\n`,
+  );
+}

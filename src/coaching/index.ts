@@ -1,0 +1,11 @@
+export { AdherenceJudge, AdherenceJudgement, mentionsAdvice, readAdherence, type AdherenceReading } from "./adherence.js";
+export { AdviceExtractor, AdviceItems, findAdvice, mayHoldAdvice, type AdviceCandidate } from "./advice.js";
+export { AdviceLearner, RECORD_ADVICE_TOOL, type AdviceLearnerOptions, type AdviceTurn } from "./advice-learner.js";
+export { describeOutcome } from "./advice-summary.js";
+export { MetricAverages, type MetricAverage } from "./metric-average.js";
+export { adviceMetric, defaultDirection, metricOfText, SLEEP_DURATION } from "./metrics.js";
+export { OutcomeCheck, type OutcomeCheckOptions } from "./outcomes.js";
+export { ReflectionFailedError, Reflections, type ReflectionsOptions } from "./reflections.js";
+export { backoffDelay, retry, type BackoffOptions, type RetryOptions } from "./retry.js";
+export { CoachingSchedule, type CoachingPass, type CoachingScheduleOptions } from "./schedule.js";
+export { checkpointTranscript } from "./transcript.js";
