@@ -5,6 +5,7 @@ export {
   connectRedis,
   isCluster,
   isConnectionFailure,
+  isRedisOutage,
   reconnectDelay,
   type ReconnectPolicy,
   type RedisClient,
