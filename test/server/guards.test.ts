@@ -29,9 +29,12 @@ function guardedApp() {
   return new Hono()
     .use("*", jsonBodyLimit({ maxBytes: 64 * 1024 }), metadataLimit({ maxBytes: 1024 }), messageLimit({ maxChars: 100 }))
     .post("/json", async (context) => context.json({ got: await context.req.json<unknown>() }))
-    .post("/raw", async (context) => context.json({ bytes: (await context.req.raw.arrayBuffer()).byteLength }))
+    .post("/raw", async (context) => {
+      const buffer: ArrayBuffer = await context.req.raw.arrayBuffer();
+      return context.json({ bytes: buffer.byteLength });
+    })
     .post("/stream", async (context) => {
-      const reader = context.req.raw.body?.getReader();
+      const reader: ReadableStreamDefaultReader<Uint8Array> | undefined = context.req.raw.body?.getReader();
       let bytes = 0;
       for (;;) {
         const next = await reader?.read();
@@ -64,7 +67,7 @@ describe("jsonBodyLimit", () => {
       headers: { "content-type": "application/json", "content-length": String(10 * 1024 * 1024) },
       body: stream,
       duplex: "half",
-    } as RequestInit);
+    });
     expect(response.status).toBe(413);
     const reply = (await response.json()) as ErrorReply;
     expect(reply.error.code).toBe("ERR_PAYLOAD_TOO_LARGE");
@@ -74,7 +77,7 @@ describe("jsonBodyLimit", () => {
 
   it("counts a body without Content-Length while reading it and stops just past the limit", async () => {
     const { stream, pulled } = countingBody(10 * 1024 * 1024);
-    const response = await app.request("/json", { method: "POST", headers: { "content-type": "application/json" }, body: stream, duplex: "half" } as RequestInit);
+    const response = await app.request("/json", { method: "POST", headers: { "content-type": "application/json" }, body: stream, duplex: "half" });
     expect(response.status).toBe(413);
     expect(((await response.json()) as ErrorReply).error.code).toBe("ERR_PAYLOAD_TOO_LARGE");
     expect(pulled()).toBeGreaterThan(64 * 1024);
@@ -107,10 +110,10 @@ describe("jsonBodyLimit", () => {
 
     it("re-supplies a chunked body to the handler, and refuses an oversized chunked one", async () => {
       const small = countingBody(4 * 1024, 1024);
-      const ok = await fetch(`${server.url}/stream`, { method: "POST", headers: { "content-type": "application/octet-stream" }, body: small.stream, duplex: "half" } as RequestInit);
+      const ok = await fetch(`${server.url}/stream`, { method: "POST", headers: { "content-type": "application/octet-stream" }, body: small.stream, duplex: "half" });
       expect(await ok.json()).toEqual({ bytes: 4 * 1024 });
       const large = countingBody(8 * 1024 * 1024);
-      const refused = await fetch(`${server.url}/raw`, { method: "POST", headers: { "content-type": "application/json" }, body: large.stream, duplex: "half" } as RequestInit);
+      const refused = await fetch(`${server.url}/raw`, { method: "POST", headers: { "content-type": "application/json" }, body: large.stream, duplex: "half" });
       expect(refused.status).toBe(413);
       expect(((await refused.json()) as ErrorReply).error.code).toBe("ERR_PAYLOAD_TOO_LARGE");
     });

@@ -27,8 +27,8 @@ export function metadataLimit(options: MetadataLimitOptions): MiddlewareHandler 
   return async (context, next) => {
     const body = inspectableJson(context, "metadataLimit");
     if (body !== null && typeof body === "object" && "metadata" in body) {
-      const metadata = (body as { metadata: unknown }).metadata;
-      if (metadata !== undefined && Buffer.byteLength(JSON.stringify(metadata) ?? "") > maxBytes) {
+      const metadata = body.metadata;
+      if (metadata !== undefined && Buffer.byteLength(JSON.stringify(metadata)) > maxBytes) {
         return refuse(context, new PayloadTooLargeError("metadata object", maxBytes, variable));
       }
     }
