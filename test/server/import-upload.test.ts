@@ -51,8 +51,8 @@ describe("POST /api/import limits, sniffing and temporary files", () => {
     await test.dispose();
   });
 
-  const post = (body: BodyInit, headers: Record<string, string> = {}) =>
-    app.request("/api/import", { method: "POST", headers: { "content-type": "application/xml", ...headers }, body, duplex: "half" } as RequestInit);
+  const post = (body: string | ReadableStream<Uint8Array>, headers: Record<string, string> = {}) =>
+    app.request("/api/import", { method: "POST", headers: { "content-type": "application/xml", ...headers }, body, duplex: "half" });
 
   it("imports an export and leaves no temporary file behind", async () => {
     const response = await post(twoWeeks());
