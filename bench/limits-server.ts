@@ -31,7 +31,7 @@ app.use("*", async (context, next) => {
         },
       }),
     );
-    context.req.raw = new Request(context.req.raw.url, { method: context.req.raw.method, headers: context.req.raw.headers, body: counted, duplex: "half" } as RequestInit);
+    context.req.raw = new Request(context.req.raw.url, { method: context.req.raw.method, headers: context.req.raw.headers, body: counted, duplex: "half" });
   }
   await next();
 });

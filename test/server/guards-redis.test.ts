@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authentication } from "../../src/server/auth.js";
 import { errorResponse, REDIS_UNAVAILABLE_MESSAGE } from "../../src/server/errors.js";
 import { AuthFailureLimiter, authFailureThrottle, OutageLog, unavailableAs503 } from "../../src/server/guards/index.js";
-import { closeRedis, connectRedis, createLogger, KeySchema, RedisServerProcess, type RedisClient } from "../../src/index.js";
+import { CircuitOpenError, closeRedis, connectRedis, createLogger, isRedisOutage, KeySchema, RedisServerProcess, type RedisClient } from "../../src/index.js";
 import { connectTestRedis, type TestConnection } from "../support/redis.js";
 import { spawnPrivateRedis } from "../support/test-redis.js";
 
@@ -86,6 +86,16 @@ describe("unavailableAs503 against a Redis that is paused, then stopped, then ba
     expect(status).toBe(200);
     expect(outage.ongoing).toBe(false);
     expect(lines.filter((line) => line.startsWith("Redis answers again"))).toHaveLength(1);
+  });
+
+  it("tells an outage (anywhere in the cause chain) from a bug", async () => {
+    const closed = await connectRedis({ url: server.url });
+    await closeRedis(closed);
+    const offline = await closed.get("x").catch((error: unknown) => error);
+    expect(isRedisOutage(offline)).toBe(true);
+    expect(isRedisOutage(new Error("the run failed", { cause: new CircuitOpenError("redis", new Date()) }))).toBe(true);
+    expect(isRedisOutage(new TypeError("x is undefined"))).toBe(false);
+    expect(isRedisOutage("a string")).toBe(false);
   });
 
   it("keeps a real bug a 500 ERR_INTERNAL whose body says nothing of it", async () => {
