@@ -58,8 +58,25 @@ export interface Config {
     /** The built web app served at `/`; dist/web of the package when unset. */
     readonly webRoot: string | undefined;
   };
+  /** Sizes past which a request is refused with a 413 (or 400) naming the variable to raise. */
+  readonly limits: {
+    readonly jsonBodyBytes: number;
+    readonly metadataBytes: number;
+    readonly messageChars: number;
+    readonly uploadBytes: number;
+  };
+  /** With API tokens: this many failed authentications from one address in the window get 429. */
+  readonly authFailures: { readonly limit: number; readonly windowSeconds: number };
   readonly logLevel: LogLevel;
 }
+
+/** Default size limits (bytes, characters). */
+export const DEFAULT_LIMITS = {
+  jsonBodyBytes: 1024 * 1024,
+  metadataBytes: 64 * 1024,
+  messageChars: 32_000,
+  uploadBytes: 4 * 1024 ** 3,
+} as const;
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -216,6 +233,12 @@ const variables = {
         return entry;
       }),
   ).default([]),
+  MAX_JSON_BODY_BYTES: integer(1_024, 1024 ** 3).default(DEFAULT_LIMITS.jsonBodyBytes),
+  MAX_METADATA_BYTES: integer(256, 1024 ** 3).default(DEFAULT_LIMITS.metadataBytes),
+  MAX_MESSAGE_CHARS: integer(1, 10_000_000).default(DEFAULT_LIMITS.messageChars),
+  MAX_UPLOAD_BYTES: integer(1_024, 1024 ** 4).default(DEFAULT_LIMITS.uploadBytes),
+  AUTH_FAILURE_LIMIT: integer(1, 1_000_000).default(10),
+  AUTH_FAILURE_WINDOW_SECONDS: integer(1, 86_400).default(300),
   LOG_LEVEL: z
     .enum(["debug", "info", "warn", "error"], { message: "expected debug, info, warn or error" })
     .default("info"),
@@ -295,6 +318,13 @@ export function loadConfig(env: Environment = process.env): Config {
     defaultUserId: v.DEFAULT_USER_ID,
     userTimezone: v.USER_TIMEZONE ?? systemTimeZone(),
     server: { host: v.HOST, port: v.PORT, apiTokens: v.API_TOKENS, runWorkers: v.RUN_WORKERS, corsOrigins: v.CORS_ORIGINS, webRoot: v.WEB_ROOT },
+    limits: {
+      jsonBodyBytes: v.MAX_JSON_BODY_BYTES,
+      metadataBytes: v.MAX_METADATA_BYTES,
+      messageChars: v.MAX_MESSAGE_CHARS,
+      uploadBytes: v.MAX_UPLOAD_BYTES,
+    },
+    authFailures: { limit: v.AUTH_FAILURE_LIMIT, windowSeconds: v.AUTH_FAILURE_WINDOW_SECONDS },
     logLevel: v.LOG_LEVEL,
   });
 }

@@ -1,4 +1,52 @@
 /**
+ * Every error code this project uses: a closed set, so the HTTP status map
+ * (src/server/errors.ts) must name each one and a new code cannot fall through to a 500.
+ */
+export type ErrorCode =
+  | "ERR_CONFIG"
+  | "ERR_INVALID_ID"
+  | "ERR_INVALID_NAMESPACE"
+  | "ERR_REDIS_UNAVAILABLE"
+  | "ERR_REDIS_SERVER_NOT_INSTALLED"
+  | "ERR_CIRCUIT_OPEN"
+  | "ERR_CHECKPOINT_CONFIG"
+  | "ERR_SERVER_START"
+  | ImportErrorCode
+  | "ERR_EMBEDDING_UNAVAILABLE"
+  | "ERR_EMBEDDING_MODEL_MISMATCH"
+  | "ERR_NOT_FOUND"
+  | "ERR_VALIDATION"
+  | "ERR_MODEL_UNAVAILABLE"
+  | "ERR_UNAUTHORIZED"
+  | "ERR_FORBIDDEN_ORIGIN"
+  | "ERR_PAYLOAD_TOO_LARGE"
+  | "ERR_UNSUPPORTED_MEDIA_TYPE"
+  | "ERR_RATE_LIMITED"
+  | "ERR_SESSION_BUSY"
+  | "ERR_REFLECTION_FAILED"
+  | "ERR_CACHE_PATTERN"
+  | "ERR_PERIOD"
+  | "ERR_TOOL_CONTEXT"
+  | "ERR_UNKNOWN_METRIC"
+  | "ERR_INTERNAL"
+  | "ERR_USAGE"
+  | "ERR_TEST_REDIS_NOT_EMPTY"
+  | "ERR_NO_TEST_REDIS";
+
+/** The codes an {@link ImportError} carries. */
+export type ImportErrorCode =
+  | "ERR_IMPORT_NOT_FOUND"
+  | "ERR_IMPORT_NOT_AN_EXPORT"
+  | "ERR_IMPORT_BAD_ZIP"
+  | "ERR_IMPORT_NO_EXPORT_XML"
+  | "ERR_IMPORT_MALFORMED_XML"
+  | "ERR_IMPORT_UNSUPPORTED_FORMAT"
+  | "ERR_IMPORT_IN_PROGRESS"
+  | "ERR_IMPORT_TOO_LARGE"
+  | "ERR_IMPORT_TOO_MANY_TYPES"
+  | "ERR_IMPORT_NOTHING_TO_REINDEX";
+
+/**
  * Every error this project throws on purpose is a {@link WellnessError}: callers match on
  * `code` or on the class, never on message text, so messages stay free to explain what to do.
  *
@@ -13,9 +61,9 @@
  * ```
  */
 export class WellnessError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
@@ -112,13 +160,15 @@ export class ServerStartError extends WellnessError {
  * An Apple Health export could not be imported. `code` says why: ERR_IMPORT_NOT_FOUND,
  * ERR_IMPORT_NOT_AN_EXPORT (not a zip or XML), ERR_IMPORT_BAD_ZIP (truncated or corrupt),
  * ERR_IMPORT_NO_EXPORT_XML, ERR_IMPORT_MALFORMED_XML (with line and column),
- * ERR_IMPORT_UNSUPPORTED_FORMAT, ERR_IMPORT_IN_PROGRESS.
+ * ERR_IMPORT_UNSUPPORTED_FORMAT, ERR_IMPORT_IN_PROGRESS, ERR_IMPORT_TOO_LARGE (a zip entry over
+ * its caps), ERR_IMPORT_TOO_MANY_TYPES, ERR_IMPORT_NOTHING_TO_REINDEX.
  */
 export class ImportError extends WellnessError {
+  declare readonly code: ImportErrorCode;
   readonly line: number | undefined;
   readonly column: number | undefined;
 
-  constructor(code: string, message: string, options?: { cause?: unknown; line?: number; column?: number }) {
+  constructor(code: ImportErrorCode, message: string, options?: { cause?: unknown; line?: number; column?: number }) {
     super(code, message, options);
     this.line = options?.line;
     this.column = options?.column;
@@ -173,9 +223,68 @@ export class UnauthorizedError extends WellnessError {
   }
 }
 
+/**
+ * A request (or a part of it: metadata, the upload) is larger than a configured limit. Names the
+ * limit and the variable that raises it, so whoever hits it knows what to change.
+ */
+export class PayloadTooLargeError extends WellnessError {
+  /** What was too large, e.g. "request body" or "metadata". */
+  readonly what: string;
+  readonly limitBytes: number;
+  /** The environment variable that sets the limit. */
+  readonly variable: string;
+
+  constructor(what: string, limitBytes: number, variable: string) {
+    super("ERR_PAYLOAD_TOO_LARGE", `The ${what} is larger than the limit of ${formatBytes(limitBytes)} (${limitBytes} bytes); send less, or raise ${variable} on the server.`);
+    this.what = what;
+    this.limitBytes = limitBytes;
+    this.variable = variable;
+  }
+}
+
+/** A state-changing request carries a body type the route does not take (a form post from a foreign page, say). */
+export class UnsupportedMediaTypeError extends WellnessError {
+  constructor(received: string, accepted: readonly string[]) {
+    super(
+      "ERR_UNSUPPORTED_MEDIA_TYPE",
+      `Content-Type '${received.slice(0, 80) || "(none)"}' is not accepted here; send ${accepted.join(" or ")}.`,
+    );
+  }
+}
+
+/**
+ * A request the single-user server refuses because it may come from another web page: a Host
+ * that is not a loopback name (DNS rebinding) or an Origin that is not the server itself (CSRF).
+ */
+export class ForbiddenOriginError extends WellnessError {
+  constructor(message: string) {
+    super("ERR_FORBIDDEN_ORIGIN", message);
+  }
+}
+
+/** Too many failed attempts from one address; `retryAfterSeconds` says when to try again. */
+export class RateLimitedError extends WellnessError {
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, retryAfterSeconds: number) {
+    super("ERR_RATE_LIMITED", message);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
 /** A turn was sent to a session that is still answering another; wait for it, or ask to enqueue. */
 export class SessionBusyError extends WellnessError {
   constructor(message: string, options?: { cause?: unknown }) {
     super("ERR_SESSION_BUSY", message, options);
   }
+}
+
+/** 1048576 -> "1 MiB", 65536 -> "64 KiB", 1000 -> "1000 bytes": sizes people read in messages. */
+export function formatBytes(bytes: number): string {
+  const units = ["GiB", "MiB", "KiB"] as const;
+  for (const [index, unit] of units.entries()) {
+    const size = 1024 ** (units.length - index);
+    if (bytes >= size) return `${Number((bytes / size).toFixed(2))} ${unit}`;
+  }
+  return `${bytes} bytes`;
 }

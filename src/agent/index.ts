@@ -3,6 +3,7 @@ import { HumanMessage, type BaseMessage } from "@langchain/core/messages";
 import { checkpointerFromConfig, type RedisCheckpointSaver } from "../checkpoint/index.js";
 import type { Config } from "../config.js";
 import { HealthStore } from "../health/store/health-store.js";
+import { PendingIndexRepair } from "../health/store/index-repair.js";
 import { silentLogger, type Logger } from "../logger.js";
 import { embeddingsFromConfig, type Embeddings } from "../memory/embeddings/index.js";
 import { KNOWLEDGE_PACK, Memory } from "../memory/index.js";
@@ -83,7 +84,10 @@ export function createWellnessAgent(options: WellnessAgentOptions) {
     new CircuitBreaker({ name: "redis-cache", failureThreshold: config.redis.breakerFailureThreshold, cooldownMs: config.redis.breakerCooldownMs, isFailure: isConnectionFailure });
   const cache = new CacheAside(client, keys, breaker);
   const toolCache = new ToolOutputCache(client, keys, cache, config.toolCache);
-  const store = new HealthStore(client, keys);
+  // A read that finds an import's indexes-pending mark (the import died after its swap) starts a
+  // background rebuild under the import lock; the tools meanwhile answer from the permanent data.
+  const indexRepair = new PendingIndexRepair({ client, keys, indexTtlSeconds: config.memoryTtlSeconds, log });
+  const store = new HealthStore(client, keys, { onIndexesPending: (userId) => indexRepair.schedule(userId) });
   const userContext = new UserContext(cache, keys, store);
   const toolDeps = { client, keys, store, memory, timeZone: config.userTimezone, ...(options.currentUser ? { currentUser: options.currentUser } : {}) };
   const tools = [
@@ -127,9 +131,11 @@ export function createWellnessAgent(options: WellnessAgentOptions) {
     userContext,
     /** Learning from finished turns still running in this process. */
     afterTurn,
-    /** Waits for what finished turns left to do (call before closing the Redis client). */
-    close(): Promise<void> {
-      return afterTurn.drain();
+    /** Index repairs started by reads that found an interrupted import's pending mark. */
+    indexRepair,
+    /** Waits for what finished turns left to do and for index repairs (call before closing the Redis client). */
+    async close(): Promise<void> {
+      await Promise.all([afterTurn.drain(), indexRepair.drain()]);
     },
     /**
      * Loads the built-in health knowledge pack into semantic memory (idempotent: facts have

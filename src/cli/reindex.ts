@@ -4,18 +4,24 @@ import { HealthStore } from "../health/store/health-store.js";
 import { HealthIndexes } from "../health/store/indexes.js";
 import { createLogger } from "../logger.js";
 import { KeySchema } from "../redis/keys.js";
-import { RedisLock } from "../redis/lock.js";
+import { INDEX_LOCK_LEASE_MS } from "../health/store/index-repair.js";
+import { RedisLock, renewWhileHeld } from "../redis/lock.js";
 import { withRedis } from "./connection.js";
 
-/** `wellness reindex [--user ID]`: rebuilds the TTL'd indexes from the permanent data, no export file needed. */
+/**
+ * `wellness reindex [--user ID]`: rebuilds the TTL'd indexes from the permanent data, no export
+ * file needed, under the import lock (a short lease renewed while it runs), so it never runs
+ * beside an import or an automatic repair of the same user.
+ */
 export async function reindexCommand(options: { user?: string; json?: boolean }): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
   const userId = options.user ?? config.defaultUserId;
   const keys = new KeySchema(config.redis.keyPrefix);
   const counts = await withRedis(config, log, async (client) => {
-    const lock = await new RedisLock(client, keys).acquire("import", userId, 10 * 60_000);
+    const lock = await new RedisLock(client, keys).acquire("import", userId, INDEX_LOCK_LEASE_MS);
     if (!lock) throw new ImportError("ERR_IMPORT_IN_PROGRESS", `An import or reindex for user ${userId} is running; wait for it to finish.`);
+    const stopRenewing = renewWhileHeld(lock, INDEX_LOCK_LEASE_MS);
     try {
       const store = new HealthStore(client, keys);
       if (!(await store.manifest(userId))) {
@@ -23,6 +29,7 @@ export async function reindexCommand(options: { user?: string; json?: boolean })
       }
       return await new HealthIndexes(client, keys, store, config.memoryTtlSeconds).rebuild(userId);
     } finally {
+      stopRenewing();
       await lock.release();
     }
   });

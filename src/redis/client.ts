@@ -1,6 +1,21 @@
-import { createClient, createCluster, ErrorReply, type RedisClientType, type RedisClusterType } from "redis";
+import {
+  ClientClosedError,
+  ClientOfflineError,
+  ConnectionTimeoutError,
+  createClient,
+  createCluster,
+  DisconnectsClientError,
+  ErrorReply,
+  ReconnectStrategyError,
+  RootNodesUnavailableError,
+  SocketClosedUnexpectedlyError,
+  SocketTimeoutError,
+  TimeoutError,
+  type RedisClientType,
+  type RedisClusterType,
+} from "redis";
 import { redact, type Config } from "../config.js";
-import { RedisUnavailableError } from "../errors.js";
+import { CircuitOpenError, RedisUnavailableError } from "../errors.js";
 
 /** A connected node-redis client: one server, or a Redis Cluster. */
 export type RedisClient = RedisClientType | RedisClusterType;
@@ -186,6 +201,36 @@ const UNHEALTHY_REPLIES = /^(LOADING|BUSY|CLUSTERDOWN|MASTERDOWN|TRYAGAIN|READON
 export function isConnectionFailure(error: unknown): boolean {
   if (error instanceof ErrorReply) return UNHEALTHY_REPLIES.test(error.message);
   return true;
+}
+
+const OUTAGE_CLASSES = [
+  RedisUnavailableError,
+  CircuitOpenError,
+  ClientClosedError,
+  ClientOfflineError,
+  ConnectionTimeoutError,
+  DisconnectsClientError,
+  ReconnectStrategyError,
+  RootNodesUnavailableError,
+  SocketClosedUnexpectedlyError,
+  SocketTimeoutError,
+  TimeoutError,
+] as const;
+
+/**
+ * Whether an error anywhere in a cause chain says Redis cannot serve right now: no connection,
+ * a closed or offline client, a command that timed out, an open circuit, or a reply such as
+ * LOADING. Unlike {@link isConnectionFailure} (which judges errors of calls known to be Redis
+ * calls), anything else is not an outage: a TypeError stays a bug, never a 503.
+ */
+export function isRedisOutage(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 8 && current instanceof Error; depth++) {
+    if (OUTAGE_CLASSES.some((type) => current instanceof type)) return true;
+    if (current instanceof ErrorReply && UNHEALTHY_REPLIES.test(current.message)) return true;
+    current = current.cause;
+  }
+  return false;
 }
 
 /** The connection options the configuration asks for. */

@@ -5,6 +5,7 @@ export {
   connectRedis,
   isCluster,
   isConnectionFailure,
+  isRedisOutage,
   reconnectDelay,
   type ReconnectPolicy,
   type RedisClient,
@@ -25,4 +26,4 @@ export { encodeKeySegment, KeySchema } from "./keys.js";
 export { CLUSTER_SLOTS, keySlot } from "./slot.js";
 export { answersPing, RedisServerProcess, type RedisServerProcessOptions } from "./server-process.js";
 export { RedisScript } from "./script.js";
-export { RedisLock, type HeldLock } from "./lock.js";
+export { RedisLock, renewWhileHeld, type HeldLock } from "./lock.js";

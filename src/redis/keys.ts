@@ -398,6 +398,14 @@ export class KeySchema {
     return this.key("health", "user", this.user(userId), "version");
   }
 
+  /**
+   * Failed authentications from one client address in the current fixed window (STRING counter,
+   * expiring with the window). The address is escaped, so IPv6 colons and brackets are safe.
+   */
+  authFailures(address: string): string {
+    return this.key("ratelimit", "auth", `{${encodeKeySegment(address)}}`);
+  }
+
   lock(resource: string, id: string): string {
     return this.key("lock", `{${validateId("lock resource", resource)}}`, `{${validateId("lock id", id)}}`);
   }

@@ -54,3 +54,22 @@ export class RedisLock {
     };
   }
 }
+
+/**
+ * Keeps a lock held on a short lease: extends it to `leaseMs` every third of the lease until the
+ * returned function is called. A process that dies stops renewing, so its lock lapses within one
+ * lease. The timer does not keep the process alive.
+ *
+ * @example
+ * ```ts
+ * const stopRenewing = renewWhileHeld(lock, 30_000);
+ * try { ... } finally { stopRenewing(); await lock.release(); }
+ * ```
+ */
+export function renewWhileHeld(lock: HeldLock, leaseMs: number): () => void {
+  const timer = setInterval(() => {
+    lock.extend(leaseMs).catch(() => undefined);
+  }, Math.max(1, Math.floor(leaseMs / 3)));
+  timer.unref();
+  return () => clearInterval(timer);
+}

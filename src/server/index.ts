@@ -1,1 +1,3 @@
 export { createApp, type AppDependencies } from "./app.js";
+export * from "./guards/index.js";
+export { errorResponse, statusOf, STATUS_BY_CODE, type ErrorBody, type ErrorResponseOptions } from "./errors.js";

@@ -4,8 +4,9 @@ import { ImportError } from "../../errors.js";
 import type { RedisClient } from "../../redis/client.js";
 import { validateId } from "../../redis/ids.js";
 import type { KeySchema } from "../../redis/keys.js";
-import { RedisLock } from "../../redis/lock.js";
+import { RedisLock, renewWhileHeld } from "../../redis/lock.js";
 import { HealthStore, type SeriesDay } from "../store/health-store.js";
+import { INDEX_LOCK_LEASE_MS } from "../store/index-repair.js";
 import { HealthIndexes, type IndexCounts } from "../store/indexes.js";
 import type { HealthManifest, MetricKind } from "../types.js";
 import { ExportAggregator, type AggregatedExport } from "./aggregate.js";
@@ -34,7 +35,17 @@ export interface ImportOptions {
    * of 16 MB and more, where it pays for the worker's start-up.
    */
   parallel?: boolean;
+  /** Lease of the import lock, renewed every third of it while the import runs (default 30 s). */
+  lockLeaseMs?: number;
+  /**
+   * Told when the import reaches a step: "staged" (everything written beside the live data,
+   * just before the swap) and "swapped" (the new data is live, the indexes are being rebuilt).
+   */
+  onStage?: (stage: ImportStage) => Promise<void> | void;
 }
+
+/** Steps of an import that {@link ImportOptions.onStage} hears about. */
+export type ImportStage = "staged" | "swapped";
 
 /** From this XML size up, the parse runs in a worker thread by default. */
 const PARALLEL_FROM_BYTES = 16 * 1024 * 1024;
@@ -60,12 +71,6 @@ export interface ImportSummary {
   skippedTypes: number;
   indexes: IndexCounts;
 }
-
-/**
- * The import lock's lease: renewed every third of it while the import runs, so a crashed or killed
- * import blocks the user's next import or reindex for at most this long.
- */
-const LOCK_LEASE_MS = 30_000;
 
 function manifestOf(result: AggregatedExport, provenance: HealthManifest["provenance"]): HealthManifest {
   const metrics = Object.create(null) as HealthManifest["metrics"];
@@ -111,14 +116,12 @@ export async function importExport(options: ImportOptions): Promise<ImportSummar
   const { client, keys, path, onProgress } = options;
   const userId = validateId("user id", options.userId);
   const started = performance.now();
-  const lock = await new RedisLock(client, keys).acquire("import", userId, LOCK_LEASE_MS);
+  const leaseMs = options.lockLeaseMs ?? INDEX_LOCK_LEASE_MS;
+  const lock = await new RedisLock(client, keys).acquire("import", userId, leaseMs);
   if (!lock) {
     throw new ImportError("ERR_IMPORT_IN_PROGRESS", `An import for user ${userId} is already running; wait for it to finish.`);
   }
-  const keepAlive = setInterval(() => {
-    lock.extend(LOCK_LEASE_MS).catch(() => undefined);
-  }, LOCK_LEASE_MS / 3);
-  keepAlive.unref();
+  const stopRenewing = renewWhileHeld(lock, leaseMs);
   // Ctrl-C or a TERM: give the lock back first, then let the signal do what it would have done:
   // end the process when nobody else listens for it (the CLI), or leave it to whoever does (serve).
   const handledElsewhere = { SIGINT: process.listenerCount("SIGINT") > 0, SIGTERM: process.listenerCount("SIGTERM") > 0 };
@@ -156,17 +159,16 @@ export async function importExport(options: ImportOptions): Promise<ImportSummar
     const manifest = manifestOf(result, { file: basename(path), xmlName: source.xmlName, bytes: read.bytes, sha256: read.sha256 });
     const series = new Map<string, SeriesDay[]>([...result.cumulative, ...result.discrete, ...result.categories]);
     const store = new HealthStore(client, keys);
-    const replaced = await store.replace(userId, randomBytes(8).toString("hex"), {
-      manifest,
-      series,
-      workouts: result.workouts,
-      sleep: result.sleep,
-      activity: result.activity,
-    });
     // The data version names the data: the same file gives the same version (and identical keys);
     // any other file changes it, so tool answers cached from older data are never served again.
-    await client.set(keys.healthVersion(userId), read.sha256);
-    await client.unlink([keys.userProfile(userId), keys.userContextLine(userId)]);
+    // It changes in the swap itself, with the cached profile and context line dropped there too.
+    const replaced = await store.replace(
+      userId,
+      randomBytes(8).toString("hex"),
+      { manifest, series, workouts: result.workouts, sleep: result.sleep, activity: result.activity },
+      { beforeSwap: () => options.onStage?.("staged"), version: read.sha256, invalidate: [keys.userProfile(userId), keys.userContextLine(userId)] },
+    );
+    await options.onStage?.("swapped");
     const indexes = await new HealthIndexes(client, keys, store, options.indexTtlSeconds).rebuild(userId, replaced);
     const seconds = (performance.now() - started) / 1000;
     return {
@@ -189,7 +191,7 @@ export async function importExport(options: ImportOptions): Promise<ImportSummar
       indexes,
     };
   } finally {
-    clearInterval(keepAlive);
+    stopRenewing();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     await lock.release().catch(() => false);

@@ -2,7 +2,7 @@ import { createRequire } from "node:module";
 import type { Readable } from "node:stream";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import { ImportError } from "../../errors.js";
+import { ImportError, type ImportErrorCode } from "../../errors.js";
 import { BatchReader, type Batch, type ExportSink } from "./batch.js";
 import { readFailure, type ReadResult } from "./reader.js";
 
@@ -14,7 +14,7 @@ export type WorkerReply =
   | { kind: "batch"; batch: Batch }
   | { kind: "chunk"; bytes: number }
   | { kind: "done"; result: ReadResult; work: number }
-  | { kind: "error"; code: string; message: string; line: number | undefined; column: number | undefined };
+  | { kind: "error"; code: ImportErrorCode; message: string; line: number | undefined; column: number | undefined };
 
 /** Input handed over in pieces of about this size (fewer, larger messages). */
 const PIECE_BYTES = 1 << 20;

@@ -29,28 +29,50 @@ const BATCH = 1_000;
 const STAGING_TTL_SECONDS = 86_400;
 
 /**
- * Moves a finished import's staging keys over the live ones in one atomic step, and marks the
- * TTL'd indexes as pending in the same step (they describe the old data until rebuilt). KEYS: the
- * pending mark, n staging keys, their n live names, then live keys the new import no longer has.
- * ARGV[1] = n, ARGV[2] = the import id. Checks every staging key first, so a missing one changes
- * nothing. The work is one RENAME per key: a metric series, workouts, sleep and activity, a few
- * hundred keys at most, and UNLINK frees their memory off the main thread.
+ * Moves a finished import's staging keys over the live ones in one atomic step, and in the same
+ * step marks the TTL'd indexes as pending (they describe the old data until rebuilt), sets the
+ * data version and drops what describes the old data (cached profile, stale series). KEYS: the
+ * pending mark, the data version, n staging keys, their n live names, then keys to unlink.
+ * ARGV[1] = n, ARGV[2] = the import id, ARGV[3] = the data version ("" leaves it). Checks every
+ * staging key first, so a missing one changes nothing. The work is one RENAME per key: a metric
+ * series, workouts, sleep and activity, a few hundred keys at most, and UNLINK frees their memory
+ * off the main thread.
  */
 const SWAP = new RedisScript(`
 local n = tonumber(ARGV[1])
-for i = 2, n + 1 do
+for i = 3, n + 2 do
   if redis.call('EXISTS', KEYS[i]) == 0 then
     return redis.error_reply('ERR staging key missing: ' .. KEYS[i])
   end
 end
-for i = 2, n + 1 do
+for i = 3, n + 2 do
   redis.call('RENAME', KEYS[i], KEYS[n + i])
   redis.call('PERSIST', KEYS[n + i])
 end
-for i = 2 * n + 2, #KEYS do redis.call('UNLINK', KEYS[i]) end
+for i = 2 * n + 3, #KEYS do redis.call('UNLINK', KEYS[i]) end
 redis.call('SET', KEYS[1], ARGV[2])
+if ARGV[3] ~= '' then redis.call('SET', KEYS[2], ARGV[3]) end
 return n
 `);
+
+export interface HealthStoreOptions {
+  /**
+   * Called when a manifest read finds the indexes-pending mark (an import died after its swap):
+   * hand it to {@link PendingIndexRepair.schedule}. With it, every manifest read checks the mark in
+   * the same round trip (GET and EXISTS pipelined on one slot).
+   */
+  onIndexesPending?: (userId: string) => void;
+}
+
+/** What the swap does besides moving the data in. */
+export interface SwapOptions {
+  /** Runs when everything is staged, just before the swap. */
+  beforeSwap?: () => Promise<void> | void;
+  /** The new data version (the export's sha256), set in the swap itself. */
+  version?: string;
+  /** Keys of this user that describe the old data (cached profile, ...), unlinked in the swap. */
+  invalidate?: readonly string[];
+}
 
 /**
  * The permanent health data of each user: the manifest, one sorted set per metric of daily
@@ -68,6 +90,7 @@ export class HealthStore {
   constructor(
     private readonly client: RedisClient,
     private readonly keys: KeySchema,
+    private readonly options: HealthStoreOptions = {},
   ) {}
 
   /** The permanent keys an import writes for `data`, in one schema (live or staging). */
@@ -85,14 +108,17 @@ export class HealthStore {
    * Replaces a user's permanent data: writes everything into staging keys (pipelined in
    * batches), then swaps them in atomically. If anything fails before the swap, the live data
    * is untouched and the staging keys expire on their own. Returns the manifest it replaced. The
-   * swap leaves the indexes-pending mark, which {@link HealthIndexes.rebuild} removes.
+   * swap leaves the indexes-pending mark, which {@link HealthIndexes.rebuild} removes, and sets
+   * the data version and drops `invalidate` in the same atomic step, so a process killed right
+   * after it never leaves new data beside an old version.
    */
-  async replace(userId: string, importId: string, data: PermanentData): Promise<HealthManifest | undefined> {
+  async replace(userId: string, importId: string, data: PermanentData, swap: SwapOptions = {}): Promise<HealthManifest | undefined> {
     validateId("user id", userId);
     const staging = this.keys.staging(importId);
     const stagingKeys = this.keysFor(staging, userId, data);
     try {
       await this.writeAll(staging, userId, data);
+      await swap.beforeSwap?.();
       const previous = await this.manifest(userId);
       const liveKeys = this.keysFor(this.keys, userId, data);
       const stale = previous
@@ -105,7 +131,11 @@ export class HealthStore {
             ...(data.activity.length === 0 ? [this.keys.healthActivity(userId)] : []),
           ]
         : [];
-      await SWAP.run(this.client, [this.keys.healthIndexesPending(userId), ...stagingKeys, ...liveKeys, ...stale], [String(stagingKeys.length), importId]);
+      await SWAP.run(
+        this.client,
+        [this.keys.healthIndexesPending(userId), this.keys.healthVersion(userId), ...stagingKeys, ...liveKeys, ...stale, ...(swap.invalidate ?? [])],
+        [String(stagingKeys.length), importId, swap.version ?? ""],
+      );
       return previous;
     } catch (error) {
       await this.client.unlink(stagingKeys).catch(() => undefined);
@@ -153,7 +183,16 @@ export class HealthStore {
   }
 
   async manifest(userId: string): Promise<HealthManifest | undefined> {
-    const text = await this.client.get(this.keys.healthData(userId));
+    const onPending = this.options.onIndexesPending;
+    if (!onPending) {
+      const text = await this.client.get(this.keys.healthData(userId));
+      return text ? (JSON.parse(text) as HealthManifest) : undefined;
+    }
+    const [text, pending] = (await this.client.multi().get(this.keys.healthData(userId)).exists(this.keys.healthIndexesPending(userId)).execAsPipeline()) as unknown as [
+      string | null,
+      number,
+    ];
+    if (pending === 1) onPending(userId);
     return text ? (JSON.parse(text) as HealthManifest) : undefined;
   }
 

@@ -1,14 +1,9 @@
-import { createWriteStream } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { Hono, type Context } from "hono";
+import { DEFAULT_LIMITS } from "../../config.js";
 import { ValidationError } from "../../errors.js";
 import { importExport } from "../../health/import/importer.js";
 import { LearningQueue } from "../../learning/queue.js";
+import { receiveUpload } from "../../health/import/upload.js";
 import type { RedisClient } from "../../redis/client.js";
 import type { KeySchema } from "../../redis/keys.js";
 
@@ -17,15 +12,22 @@ export interface ImportRouteDependencies {
   keys: KeySchema;
   indexTtlSeconds: number;
   userOf: (context: Context) => string;
+  /** Largest upload accepted, in bytes (MAX_UPLOAD_BYTES; default 4 GiB). */
+  maxUploadBytes?: number;
+  /** Parent of the per-upload temporary directories (default `<tmpdir>/wellness-uploads`). */
+  uploadRoot?: string;
 }
 
 /**
- * POST /api/import: the request body is the export.zip (or export.xml) itself, streamed to a
- * temporary file (a zip needs random access) and imported for the caller; the summary comes back.
- * The learning stream is told, so the learning worker checks the outcomes of the caller's advice.
- * `curl -H "Authorization: Bearer $TOKEN" --data-binary @export.zip http://127.0.0.1:8000/api/import`
+ * POST /api/import: the request body is the export.zip (or export.xml) itself. A Content-Length
+ * over the limit is refused before reading (413); the first bytes must be a zip or XML before
+ * anything is written (400); the body is spooled to a temporary file of its own directory (a zip
+ * needs random access), counted against the limit while it streams, imported for the caller, and
+ * the directory removed whatever happens; the summary comes back. The learning stream is told, so
+ * the learning worker checks the outcomes of the caller's advice.
+ * `curl -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/zip" --data-binary @export.zip http://127.0.0.1:8000/api/import`
  */
-export function importRoutes({ client, keys, indexTtlSeconds, userOf }: ImportRouteDependencies): Hono {
+export function importRoutes({ client, keys, indexTtlSeconds, userOf, maxUploadBytes, uploadRoot }: ImportRouteDependencies): Hono {
   return new Hono().post("/", async (context) => {
     const body = context.req.raw.body;
     if (!body) throw new ValidationError("Send the export.zip or export.xml as the request body (curl --data-binary @export.zip).");
@@ -35,15 +37,18 @@ export function importRoutes({ client, keys, indexTtlSeconds, userOf }: ImportRo
       );
     }
     const userId = userOf(context);
-    const dir = await mkdtemp(join(tmpdir(), "wellness-upload-"));
+    const declared = context.req.header("content-length");
+    const upload = await receiveUpload(body, {
+      maxBytes: maxUploadBytes ?? DEFAULT_LIMITS.uploadBytes,
+      ...(declared !== undefined && /^\d+$/u.test(declared) ? { declaredBytes: Number(declared) } : {}),
+      ...(uploadRoot !== undefined ? { root: uploadRoot } : {}),
+    });
     try {
-      const path = join(dir, "upload");
-      await pipeline(Readable.fromWeb(body as unknown as WebReadableStream<Uint8Array>), createWriteStream(path));
-      const summary = await importExport({ client, keys, userId, path, indexTtlSeconds });
+      const summary = await importExport({ client, keys, userId, path: upload.path, indexTtlSeconds });
       await new LearningQueue(client, keys).announceImport(userId).catch(() => undefined);
       return context.json({ ...summary, file: "upload" });
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await upload.remove();
     }
   });
 }

@@ -1,0 +1,11 @@
+export { AuthFailureLimiter, type AuthFailureLimiterOptions, type AuthFailureVerdict } from "./auth-failure-limiter.js";
+export { authFailureThrottle, type AuthFailureThrottleOptions } from "./auth-failure-throttle.js";
+export { clientAddress } from "./client-address.js";
+export { isJsonContentType, readBodyOf, type ReadBody } from "./json-body.js";
+export { jsonBodyLimit, type JsonBodyLimitOptions } from "./json-body-limit.js";
+export { longestMessage, messageLimit, type MessageLimitOptions } from "./message-limit.js";
+export { metadataLimit, type MetadataLimitOptions } from "./metadata-limit.js";
+export { hostName, originGuard, UPLOAD_CONTENT_TYPES, type OriginGuardOptions } from "./origin-guard.js";
+export { describeOutage, OutageLog } from "./outage-log.js";
+export { refuse } from "./refuse.js";
+export { unavailableAs503, type UnavailableAs503Options } from "./unavailable.js";
