@@ -1,5 +1,7 @@
 import { Auth, HTTPException } from "@langchain/langgraph-sdk/auth";
 import { createHash, timingSafeEqual } from "node:crypto";
+import { getContext } from "hono/context-storage";
+import { clientAddress, type AuthFailureLimiter } from "../server/guards/index.js";
 
 const digest = (text: string) => createHash("sha256").update(text).digest();
 
@@ -43,6 +45,29 @@ export function bearerTokenAuth(tokens: ReadonlyMap<string, string>, defaultUser
 export interface TokenSettings {
   tokens: ReadonlyMap<string, string>;
   defaultUser: string;
+  /**
+   * Counts failed authentications per client address (in Redis, across processes); an address
+   * over the limit gets 429 with Retry-After before its token is even looked at.
+   */
+  failures?: () => Promise<AuthFailureLimiter>;
+}
+
+/** The peer address of the request being authenticated (the server keeps its Hono context in async storage). */
+function requestAddress(): string {
+  try {
+    return clientAddress(getContext());
+  } catch {
+    return "unknown";
+  }
+}
+
+/** Runs the limiter, but never lets its own failure (Redis down) decide whether a caller gets in. */
+async function throttled<T>(run: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await run();
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -56,28 +81,39 @@ export interface TokenSettings {
  * ```
  */
 export function lazyBearerTokenAuth(settings: () => TokenSettings): Auth {
-  let resolved: { known: { hash: Buffer; user: string }[]; defaultUser: string } | undefined;
+  let resolved: { known: { hash: Buffer; user: string }[]; defaultUser: string; failures: TokenSettings["failures"] } | undefined;
   const current = () => {
     if (!resolved) {
-      const { tokens, defaultUser } = settings();
-      resolved = { known: [...tokens.entries()].map(([token, user]) => ({ hash: digest(token), user })), defaultUser };
+      const { tokens, defaultUser, failures } = settings();
+      resolved = { known: [...tokens.entries()].map(([token, user]) => ({ hash: digest(token), user })), defaultUser, failures };
     }
     return resolved;
   };
+  const refuse = async (address: string, message: string): Promise<never> => {
+    const { failures } = current();
+    if (failures) await throttled(async () => (await failures()).recordFailure(address));
+    throw new HTTPException(401, { message, headers: { "WWW-Authenticate": "Bearer" } });
+  };
   const auth = new Auth()
-    .authenticate((request: Request) => {
-      const { known, defaultUser } = current();
+    .authenticate(async (request: Request) => {
+      const { known, defaultUser, failures } = current();
       if (known.length === 0) return { identity: defaultUser, permissions: [], is_authenticated: true, display_name: defaultUser };
       const header = request.headers.get("authorization");
       if (header === null && isPublic(request)) return { identity: ANONYMOUS, permissions: [], is_authenticated: false, display_name: ANONYMOUS };
-      const match = /^Bearer\s+(\S+)$/iu.exec(header ?? "");
-      if (!match) {
-        throw new HTTPException(401, { message: "Send Authorization: Bearer <token> with a token from API_TOKENS.", headers: { "WWW-Authenticate": "Bearer" } });
+      const address = requestAddress();
+      const verdict = failures ? await throttled(async () => (await failures()).check(address)) : undefined;
+      if (verdict?.limited) {
+        throw new HTTPException(429, {
+          message: `Too many failed sign-ins from this address; try again in ${verdict.retryAfterSeconds} s.`,
+          headers: { "Retry-After": String(verdict.retryAfterSeconds) },
+        });
       }
+      const match = /^Bearer\s+(\S+)$/iu.exec(header ?? "");
+      if (!match) return refuse(address, "Send Authorization: Bearer <token> with a token from API_TOKENS.");
       const presented = digest(match[1] ?? "");
       let user: string | undefined;
       for (const entry of known) if (timingSafeEqual(entry.hash, presented)) user = entry.user;
-      if (!user) throw new HTTPException(401, { message: "The API token is not valid.", headers: { "WWW-Authenticate": "Bearer" } });
+      if (!user) return refuse(address, "The API token is not valid.");
       return { identity: user, permissions: [], is_authenticated: true, display_name: user };
     })
     .on("store", ({ user, value }) => {

@@ -67,7 +67,7 @@ export function loopbackConversations(headers: Headers): Conversations {
   const authorization = headers.get("authorization");
   if (authorization) forwarded.authorization = authorization;
   const client = new Client({
-    apiUrl: "http://loopback.invalid",
+    apiUrl: "http://localhost",
     apiKey: null,
     defaultHeaders: forwarded,
     callerOptions: { fetch: (url: string | URL, init?: RequestInit) => fetch(String(url), init), maxRetries: 0 },

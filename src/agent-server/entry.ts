@@ -1,5 +1,7 @@
 import type { RunnableConfig } from "@langchain/core/runnables";
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
+import { createLogger } from "../logger.js";
+import { AuthFailureLimiter, jsonBodyLimit, messageLimit, metadataLimit, originGuard, OutageLog, unavailableAs503 } from "../server/guards/index.js";
 import { servedConfig, servedRuntime } from "../runtime/served.js";
 import { createApp, type AppBindings } from "../server/app.js";
 import type { RequestAuth } from "../server/auth.js";
@@ -21,7 +23,9 @@ export const stateless = async (_config?: RunnableConfig) => (await servedRuntim
 /** Bearer tokens of API_TOKENS (or the single user), stamping and filtering owners (langgraph.json: "auth"). */
 export const auth = lazyBearerTokenAuth(() => {
   const config = servedConfig();
-  return { tokens: config.server.apiTokens, defaultUser: config.defaultUserId };
+  let limiter: Promise<AuthFailureLimiter> | undefined;
+  const failures = () => (limiter ??= servedRuntime().then((runtime) => new AuthFailureLimiter(runtime.redis, runtime.keys, config.authFailures)));
+  return { tokens: config.server.apiTokens, defaultUser: config.defaultUserId, failures };
 });
 
 /** The paths the app's routes answer; everything else is the Agent Server's own API. */
@@ -45,6 +49,51 @@ async function buildServedApp(): Promise<Hono<{ Bindings: AppBindings }>> {
   }) as unknown as Hono<{ Bindings: AppBindings }>;
 }
 
+/** Paths of the LangGraph API and the app that take JSON bodies (never /api/import: it takes the export). */
+const JSON_PATHS = ["/api/chat/*", "/api/memory/*", "/threads/*", "/runs/*", "/assistants/*", "/store/*"];
+
+/** The guards, built from the served configuration when the first request needs them. */
+interface Guards {
+  origin: MiddlewareHandler[];
+  unavailable: MiddlewareHandler[];
+  body: MiddlewareHandler[];
+}
+
+/**
+ * The guards in front of every route of the server (the official ones included: the app's
+ * middleware is registered before them): in single-user mode the Host/Origin/content-type check
+ * against other web pages; 503 with Retry-After during a Redis outage; the JSON body, metadata
+ * and message limits.
+ */
+function guards(): [string, MiddlewareHandler][] {
+  let built: Guards | undefined;
+  const current = (): Guards => {
+    if (!built) {
+      const config = servedConfig();
+      const log = createLogger(config.logLevel);
+      built = {
+        origin: config.server.apiTokens.size === 0 ? [originGuard({ uploadPaths: ["/api/import"], trustedOrigins: config.server.corsOrigins })] : [],
+        unavailable: [unavailableAs503({ outage: new OutageLog(log), retryAfterSeconds: Math.max(1, Math.ceil(config.redis.breakerCooldownMs / 1000)) })],
+        body: [
+          jsonBodyLimit({ maxBytes: config.limits.jsonBodyBytes }),
+          metadataLimit({ maxBytes: config.limits.metadataBytes }),
+          messageLimit({ maxChars: config.limits.messageChars }),
+        ],
+      };
+    }
+    return built;
+  };
+  const each = (pick: (all: Guards) => MiddlewareHandler[]): MiddlewareHandler[] => [0, 1, 2].map((index) => (context, next) => {
+    const handler = pick(current())[index];
+    return handler ? handler(context, next) : next();
+  });
+  return [
+    ...each((all) => all.origin).map((guard): [string, MiddlewareHandler] => ["*", guard]),
+    ...["/api/*", "/threads/*", "/runs/*", "/assistants/*", "/store/*"].flatMap((path) => each((all) => all.unavailable).map((guard): [string, MiddlewareHandler] => [path, guard])),
+    ...JSON_PATHS.flatMap((path) => each((all) => all.body).map((guard): [string, MiddlewareHandler] => [path, guard])),
+  ];
+}
+
 /**
  * The app's routes for the Agent Server (langgraph.json: `http.app`): the web page, /health and
  * /api/*, and /store on the Redis store. The server authenticates every request before these
@@ -52,6 +101,7 @@ async function buildServedApp(): Promise<Hono<{ Bindings: AppBindings }>> {
  */
 export const app = (() => {
   const outer = new Hono<{ Variables: { auth?: RequestAuth } }>();
+  for (const [path, guard] of guards()) outer.use(path, guard);
   let built: Promise<Hono<{ Bindings: AppBindings }>> | undefined;
   for (const path of APP_PATHS) {
     outer.all(path, async (context) => {
