@@ -1,5 +1,5 @@
 import { Client } from "@langchain/langgraph-sdk";
-import { MemoryNotFoundError, ValidationError, ServerStartError, SessionBusyError, WellnessError } from "../errors.js";
+import { MemoryNotFoundError, RedisUnavailableError, ValidationError, ServerStartError, SessionBusyError, WellnessError } from "../errors.js";
 
 /** The official server binds its own app here so custom routes can call it in-process (loopback.mjs). */
 const LOOPBACK = Symbol.for("langgraph_api:fetch");
@@ -41,6 +41,7 @@ function translate(error: unknown, threadId: string | undefined): unknown {
   if (error instanceof WellnessError) return error;
   const status = statusOf(error);
   if (status === 400 || status === 413) return new ValidationError(`The Agent Server refused the turn: ${(error as Error).message}`, { cause: error });
+  if (status === 503) return new RedisUnavailableError("Redis is not answering right now, so the conversation could not be reached. Try again shortly.", { cause: error });
   if (status === 404) return new MemoryNotFoundError(`No session ${threadId ?? ""} for this user.`);
   if (status === 409 || status === 422) {
     return new SessionBusyError(`Session ${threadId ?? ""} is still answering another question; wait for it, or send "when_busy": "enqueue" to queue this one.`, { cause: error });
@@ -92,7 +93,9 @@ export function loopbackConversations(headers: Headers): Conversations {
       }
     },
     async list(limit) {
-      const threads = await client.threads.search({ metadata: { graph_id: "stateful" }, limit, sortBy: "updated_at", sortOrder: "desc" });
+      const threads = await client.threads.search({ metadata: { graph_id: "stateful" }, limit, sortBy: "updated_at", sortOrder: "desc" }).catch((error: unknown) => {
+        throw translate(error, undefined);
+      });
       return threads.map((thread) => ({ threadId: thread.thread_id, updatedAt: thread.updated_at, createdAt: thread.created_at }));
     },
     async delete(threadId) {

@@ -82,6 +82,7 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
     onRefusedTruncate: () => log.warn("POST /internal/truncate refused: set WELLNESS_ALLOW_TRUNCATE=1 only on a test server."),
     ...(clearStore ? { clearStore } : {}),
     onTruncateError: (error) => log.error(`Truncation failed: ${(error as Error).message}`),
+    onLostWrite: (what, error) => log.warn(`Redis did not take the ${what} within the outage allowance (${(error as Error).message}).`),
   });
   let release: () => void = () => undefined;
   ops.runs.holdUntil(new Promise<void>((resolve) => (release = resolve)));

@@ -19,4 +19,6 @@ export interface OpsContext {
    * stay unchangeable by anyone. Set when serving with owner filters (the app's token auth).
    */
   sharedSystemAssistants?: boolean;
+  /** Hears of a write the queue workers gave up on after riding out a Redis outage. */
+  onLostWrite?: (what: string, error: unknown) => void;
 }

@@ -1,3 +1,5 @@
+import { isRedisOutage } from "../../redis/client.js";
+import { persistently, sleep } from "./persist.js";
 import type { Metadata, MultitaskStrategy, Run, RunKwargs, RunsRepo, RunStatus, Thread } from "@langchain/langgraph-api/storage";
 import { handleAuthEvent, isAuthMatching, type AuthContext } from "@langchain/langgraph-api/auth";
 import { HTTPException } from "hono/http-exception";
@@ -19,6 +21,8 @@ const LEASE_MS = 15_000;
 const RENEW_MS = 250;
 /** How long an idle worker waits before looking at the queue again (runs queued here wake it at once). */
 const IDLE_MS = 200;
+/** Longest wait between attempts to reach the queue during a Redis outage. */
+const OUTAGE_RETRY_MAX_MS = 5_000;
 
 const FINAL: ReadonlySet<RunStatus> = new Set(["success", "error", "timeout", "interrupted"]);
 
@@ -295,7 +299,15 @@ export class RedisRuns implements RunsRepo {
     return runs.slice(offset, offset + (options.limit ?? 10));
   }
 
+  /** Records a run's status (the queue worker, when the run ends), riding out a Redis outage. */
   async setStatus(runId: string, status: RunStatus): Promise<void> {
+    await persistently(() => this.storeStatus(runId, status), {
+      giveUpAfterMs: LEASE_MS,
+      onGiveUp: (error) => this.context.onLostWrite?.(`status ${status} of run ${runId}`, error),
+    });
+  }
+
+  private async storeStatus(runId: string, status: RunStatus): Promise<void> {
     const { client, keys } = this.context;
     const threadId = await this.threadOf(runId);
     if (!threadId) throw new Error(`Run ${runId} not found`);
@@ -334,26 +346,42 @@ export class RedisRuns implements RunsRepo {
    */
   async *next(): AsyncGenerator<{ run: Run; attempt: number; signal: AbortSignal }> {
     await this.ready;
-    const { client, keys } = this.context;
+    let delay = IDLE_MS;
     while (!this.closed) {
-      const members = await client.zRangeByScore(keys.agentRunQueue(), "-inf", Date.now(), { LIMIT: { offset: 0, count: 20 } });
-      let claimed = false;
-      for (const member of members) {
-        if (this.closed) return;
-        const [threadId, runId] = JSON.parse(member) as [string, string];
-        const attempt = await CLAIM_RUN.run<number>(client, [keys.agentRun(threadId, runId), keys.agentThreadActive(threadId)], [runId, String(LEASE_MS), String(Date.now())]);
-        if (attempt === 0) continue;
-        await client.zRem(keys.agentRunQueue(), member);
-        if (attempt < 0) continue;
-        const run = await this.load(threadId, runId);
-        if (!run) continue;
-        claimed = true;
-        const baseline = await this.context.checkpointer.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: "" } });
-        if (baseline) await client.hSet(keys.agentRun(threadId, runId), "baseline", baseline.checkpoint.id);
-        yield* this.execute(run, attempt);
+      let claimed: { run: Run; attempt: number } | undefined;
+      try {
+        claimed = await this.claim();
+        delay = IDLE_MS;
+      } catch (error) {
+        // The server's worker loop has no try around this: a throw here would stop the worker for good.
+        if (!isRedisOutage(error)) throw error;
+        delay = Math.min(delay * 2, OUTAGE_RETRY_MAX_MS);
+        await sleep(delay);
+        continue;
       }
-      if (!claimed) await this.wakeups.wait("queue", IDLE_MS);
+      if (claimed) yield* this.execute(claimed.run, claimed.attempt);
+      else await this.wakeups.wait("queue", IDLE_MS);
     }
+  }
+
+  /** Claims the first due run of the queue that no other worker holds, with its attempt number. */
+  private async claim(): Promise<{ run: Run; attempt: number } | undefined> {
+    const { client, keys } = this.context;
+    const members = await client.zRangeByScore(keys.agentRunQueue(), "-inf", Date.now(), { LIMIT: { offset: 0, count: 20 } });
+    for (const member of members) {
+      if (this.closed) return undefined;
+      const [threadId, runId] = JSON.parse(member) as [string, string];
+      const attempt = await CLAIM_RUN.run<number>(client, [keys.agentRun(threadId, runId), keys.agentThreadActive(threadId)], [runId, String(LEASE_MS), String(Date.now())]);
+      if (attempt === 0) continue;
+      await client.zRem(keys.agentRunQueue(), member);
+      if (attempt < 0) continue;
+      const run = await this.load(threadId, runId);
+      if (!run) continue;
+      const baseline = await this.context.checkpointer.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: "" } });
+      if (baseline) await client.hSet(keys.agentRun(threadId, runId), "baseline", baseline.checkpoint.id);
+      return { run, attempt };
+    }
+    return undefined;
   }
 
   private *execute(run: Run, attempt: number): Generator<{ run: Run; attempt: number; signal: AbortSignal }> {

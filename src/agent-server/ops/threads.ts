@@ -1,3 +1,4 @@
+import { persistently } from "./persist.js";
 import type { CheckpointPayload, Metadata, RunnableConfig, Thread, ThreadsRepo, ThreadStatus } from "@langchain/langgraph-api/storage";
 import { handleAuthEvent, isAuthMatching, type AuthContext } from "@langchain/langgraph-api/auth";
 import { HTTPException } from "hono/http-exception";
@@ -9,6 +10,9 @@ import { RedisThreadState } from "./thread-state.js";
 
 type SearchOptions = Parameters<ThreadsRepo["search"]>[0];
 type CountOptions = Parameters<ThreadsRepo["count"]>[0];
+
+/** How long the queue workers keep trying to record a thread's status or drop a temporary thread during an outage. */
+const THREAD_WRITE_PATIENCE_MS = 60_000;
 
 /** A thread as stored in its HASH, every field a string. */
 type StoredThread = Record<string, string>;
@@ -161,7 +165,15 @@ export class RedisThreads implements ThreadsRepo {
     return { ...thread, metadata, updated_at: new Date(now) };
   }
 
+  /** Records a thread's status after a run (the queue worker), riding out a Redis outage. */
   async setStatus(threadId: string, options: { checkpoint?: CheckpointPayload; exception?: Error }): Promise<void> {
+    await persistently(() => this.storeStatus(threadId, options), {
+      giveUpAfterMs: THREAD_WRITE_PATIENCE_MS,
+      onGiveUp: (error) => this.context.onLostWrite?.(`status of thread ${threadId}`, error),
+    });
+  }
+
+  private async storeStatus(threadId: string, options: { checkpoint?: CheckpointPayload; exception?: Error }): Promise<void> {
     const { client, keys } = this.context;
     const [exists, inflight] = await Promise.all([client.exists(keys.agentThread(threadId)), client.sCard(keys.agentThreadInflight(threadId))]);
     if (!exists) throw notFound("Thread not found");
@@ -181,6 +193,20 @@ export class RedisThreads implements ThreadsRepo {
   }
 
   async delete(threadId: string, auth: AuthContext | undefined): Promise<string[]> {
+    if (auth !== undefined) return this.deleteNow(threadId, auth);
+    // Without a caller this is the queue worker dropping a temporary run's thread (or a server
+    // without auth): ride out an outage rather than stop the worker.
+    let deleted: string[] = [];
+    await persistently(
+      async () => {
+        deleted = await this.deleteNow(threadId, undefined);
+      },
+      { giveUpAfterMs: THREAD_WRITE_PATIENCE_MS, onGiveUp: (error) => this.context.onLostWrite?.(`deletion of thread ${threadId}`, error) },
+    );
+    return deleted;
+  }
+
+  private async deleteNow(threadId: string, auth: AuthContext | undefined): Promise<string[]> {
     const [filters] = await handleAuthEvent(auth, "threads:delete", { thread_id: threadId });
     const thread = await this.load(threadId);
     if (!thread || !isAuthMatching(thread.metadata, filters)) throw notFound(`Thread with ID ${threadId} not found`);
