@@ -11,6 +11,7 @@ import { adoptOrphanRedis, startLocalRedis, type LocalRedis } from "./local-redi
 import { modelStatusLine } from "./model-status.js";
 import { appLangGraphConfig, loadLangGraphConfig, startAgentServer, type AgentServer } from "../agent-server/index.js";
 import { createServer } from "node:net";
+import { removeStaleUploads } from "../health/import/stale-uploads.js";
 
 /** Resolves on the first SIGINT or SIGTERM. */
 function untilSignal(log: Logger): Promise<void> {
@@ -152,6 +153,8 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
   let server: AgentServer;
   try {
     await assertPortFree(host, port);
+    const stale = await removeStaleUploads();
+    if (stale.length > 0) log.info(`Removed ${stale.length} upload director${stale.length === 1 ? "y" : "ies"} left by servers that did not shut down.`);
     const model = options.modelModule ? (await loadChatModelModule(options.modelModule)).model : undefined;
     runtime = await createRuntime(config, { redis, log, ...(model ? { model } : {}), authenticatedCallers: { singleUser }, worker: options.worker ?? false, coaching: true });
     installServedRuntime(runtime);
