@@ -95,6 +95,12 @@ export class EventBus implements EventSink {
     return (await this.page(userId, afterId, count)).events;
   }
 
+  /** The id of the user's newest stored event, or "0" when there is none: where "from now on" starts. */
+  async lastId(userId: string): Promise<string> {
+    const [newest] = await this.client.xRevRange(this.keys.eventsLog(userId), "+", "-", { COUNT: 1 });
+    return newest?.id ?? "0";
+  }
+
   /** Listens to the user's live events only (nothing stored before); resolves with the function that stops it. */
   subscribe(userId: string, listener: EventListener): Promise<() => Promise<void>> {
     this.live ??= new EventSubscriber(this.client, this.keys, this.log);
