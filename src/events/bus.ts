@@ -3,6 +3,7 @@ import { silentLogger } from "../logger.js";
 import { BackgroundWrites } from "../redis/background-writes.js";
 import type { RedisClient } from "../redis/client.js";
 import type { KeySchema } from "../redis/keys.js";
+import { isValidId } from "../redis/ids.js";
 import { RedisScript } from "../redis/script.js";
 import { decodeEvent } from "./codec.js";
 import { compareStreamIds } from "./stream-id.js";
@@ -80,6 +81,10 @@ export class EventBus implements EventSink {
 
   /** Publishes an event for one user; returns at once and never throws. */
   publish(userId: string, event: WellnessEvent): void {
+    if (!isValidId(userId)) {
+      this.log.warn(`event bus: dropped a ${String((event as { type?: unknown }).type)} event for an invalid user id`);
+      return;
+    }
     const checked = wellnessEventSchema.safeParse(event);
     if (!checked.success) {
       this.log.warn(`event bus: dropped a malformed ${String((event as { type?: unknown }).type)} event (${checked.error.issues[0]?.message ?? "invalid"})`);

@@ -1,4 +1,5 @@
 import type { Config } from "../config.js";
+import type { EventSink } from "../events/types.js";
 import type { RedisClient } from "../redis/client.js";
 import { KeySchema } from "../redis/keys.js";
 import type { MemoryDependencies } from "./context.js";
@@ -43,6 +44,8 @@ export interface MemoryOptions {
   embeddingCacheTtlSeconds: number;
   /** Another VectorIndex implementation (e.g. on the Query Engine); the core one by default. */
   index?: VectorIndex;
+  /** Hears memory.stored / replaced / forgotten (the event bus). */
+  events?: EventSink;
 }
 
 /** What one question recalls: active goals, relevant preferences and events, facts, and a plan. */
@@ -99,6 +102,7 @@ export class Memory {
       index: this.index,
       guard: this.guard,
       ttlSeconds: options.ttlSeconds,
+      ...(options.events ? { events: options.events } : {}),
     };
     this.episodic = new EpisodicMemory(this.deps);
     this.semantic = new SemanticMemory(this.deps);

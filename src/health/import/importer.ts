@@ -9,6 +9,7 @@ import { HealthStore, type SeriesDay } from "../store/health-store.js";
 import { HealthIndexes, type IndexCounts } from "../store/indexes.js";
 import type { HealthManifest, MetricKind } from "../types.js";
 import { ExportAggregator, type AggregatedExport } from "./aggregate.js";
+import { ImportEvents, type ImportEventOptions } from "./import-events.js";
 import { readExport } from "./reader.js";
 import { openExport } from "./source.js";
 import { readExportInWorker } from "./worker-reader.js";
@@ -34,6 +35,8 @@ export interface ImportOptions {
    * of 16 MB and more, where it pays for the worker's start-up.
    */
   parallel?: boolean;
+  /** Publish import.started / progress / finished / failed for the user (the event bus). */
+  events?: ImportEventOptions;
 }
 
 /** From this XML size up, the parse runs in a worker thread by default. */
@@ -108,8 +111,10 @@ function manifestOf(result: AggregatedExport, provenance: HealthManifest["proven
  * ```
  */
 export async function importExport(options: ImportOptions): Promise<ImportSummary> {
-  const { client, keys, path, onProgress } = options;
+  const { client, keys, path } = options;
   const userId = validateId("user id", options.userId);
+  const events = new ImportEvents(userId, options.events);
+  const onProgress = events.observe(options.onProgress);
   const started = performance.now();
   const lock = await new RedisLock(client, keys).acquire("import", userId, LOCK_LEASE_MS);
   if (!lock) {
@@ -136,6 +141,7 @@ export async function importExport(options: ImportOptions): Promise<ImportSummar
   process.once("SIGTERM", onSignal);
   try {
     const source = await openExport(path);
+    events.started(basename(path), source.xmlBytes);
     const aggregator = new ExportAggregator();
     const progress = (bytesRead: number) =>
       onProgress?.({ bytesRead, records: aggregator.recordsSeen, totalBytes: source.xmlBytes, elapsedMs: performance.now() - started });
@@ -169,7 +175,7 @@ export async function importExport(options: ImportOptions): Promise<ImportSummar
     await client.unlink([keys.userProfile(userId), keys.userContextLine(userId)]);
     const indexes = await new HealthIndexes(client, keys, store, options.indexTtlSeconds).rebuild(userId, replaced);
     const seconds = (performance.now() - started) / 1000;
-    return {
+    return events.finished({
       userId,
       file: path,
       xmlName: source.xmlName,
@@ -187,7 +193,10 @@ export async function importExport(options: ImportOptions): Promise<ImportSummar
       skipped: result.skipped,
       skippedTypes: result.skippedTypes,
       indexes,
-    };
+    });
+  } catch (error) {
+    events.failed(error);
+    throw error;
   } finally {
     clearInterval(keepAlive);
     process.off("SIGINT", onSignal);
