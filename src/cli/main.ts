@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-import { readFileSync } from "node:fs";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { loadEnvFile } from "../env-file.js";
 import { WellnessError } from "../errors.js";
 import { memoryCommand } from "./memory.js";
 import { formatBytes, parseDays, parseEndDate, parseSize } from "./options.js";
+import { packageVersion } from "./version.js";
 
 /*
  * Each command's action imports what it needs when it runs: parsing, --help and --version load
@@ -19,18 +19,12 @@ function port(value: string): number {
   return parsed;
 }
 
-/** The package version, from the package.json beside src/ and dist/. */
-function version(): string {
-  const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
-  return manifest.version ?? "unknown";
-}
-
 const DEFAULT_EXPORT_BYTES = 10e6;
 
 const program = new Command()
   .name("wellness")
   .description("Talk with an agent about your Apple Health data; state and memory live in Redis.")
-  .version(version(), "-V, --version", "print the version")
+  .version(packageVersion(), "-V, --version", "print the version")
   .showHelpAfterError();
 
 program
