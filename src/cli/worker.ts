@@ -5,6 +5,8 @@ import { chatModelFromConfig } from "../agent/model.js";
 import { EventBus } from "../events/bus.js";
 import type { EventSink } from "../events/types.js";
 import { InstanceRegistry } from "../instances/registry.js";
+import { ModelCallHandler } from "../models/chat-model-handler.js";
+import { ModelRegistry } from "../models/registry.js";
 import { TurnLearner } from "../learning/turn-learner.js";
 import { LearningWorker } from "../learning/worker.js";
 import { createLogger, type Logger } from "../logger.js";
@@ -21,7 +23,7 @@ export async function startLearningWorker(
   config: Config,
   memoryClient: RedisClient,
   log: Logger,
-  options: { events?: EventSink } = {},
+  options: { events?: EventSink; models?: ModelRegistry } = {},
 ): Promise<() => Promise<void>> {
   const blocking = await connectRedis({
     ...connectionOptionsFrom(config.redis, { clientName: "wellness-worker", onError: (error) => log.warn(`Redis (worker): ${error.message}`) }),
@@ -29,8 +31,10 @@ export async function startLearningWorker(
   });
   const consumer = `${hostname()}-${process.pid}`;
   const keys = new KeySchema(config.redis.keyPrefix);
-  const learner = new TurnLearner({ memory: memoryFromConfig(memoryClient, config), client: memoryClient, keys, model: chatModelFromConfig(config) });
-  const worker = new LearningWorker(blocking, keys, learner, { consumer, log, ...(options.events ? { events: options.events } : {}) });
+  const { models, events } = options;
+  const model = chatModelFromConfig(config, undefined, models ? [new ModelCallHandler(models)] : undefined);
+  const learner = new TurnLearner({ memory: memoryFromConfig(memoryClient, config, { ...(events ? { events } : {}), ...(models ? { models } : {}) }), client: memoryClient, keys, model });
+  const worker = new LearningWorker(blocking, keys, learner, { consumer, log, ...(events ? { events } : {}) });
   await worker.ensureGroup();
   const running = worker.start();
   log.info(`Learning worker ${consumer} is consuming the learning stream.`);
@@ -51,9 +55,10 @@ export async function workerCommand(): Promise<void> {
   const client = await connectRedis(connectionOptionsFrom(config.redis, { clientName: "wellness-worker-writes", onError: (error) => log.warn(`Redis: ${error.message}`) }));
   const keys = new KeySchema(config.redis.keyPrefix);
   const events = new EventBus({ client, keys, retention: config.live.eventsRetention, log });
+  const models = new ModelRegistry({ client, keys, log });
   const registry = new InstanceRegistry({ client, keys, role: "worker", version: packageVersion(), heartbeatMs: config.live.heartbeatMs, log });
   try {
-    const stop = await startLearningWorker(config, client, log, { events });
+    const stop = await startLearningWorker(config, client, log, { events, models });
     await registry.start();
     log.info(`Registered as instance ${registry.id}.`);
     await new Promise<void>((resolve) => {
@@ -64,6 +69,7 @@ export async function workerCommand(): Promise<void> {
     await registry.stop();
     await stop();
   } finally {
+    await models.drain();
     await events.close();
     await closeRedis(client);
   }

@@ -1,5 +1,7 @@
 import type { Config } from "../config.js";
 import type { EventSink } from "../events/types.js";
+import type { ModelCallSink } from "../models/chat-model-handler.js";
+import { MeasuredEmbeddings } from "../models/measured-embeddings.js";
 import type { RedisClient } from "../redis/client.js";
 import { KeySchema } from "../redis/keys.js";
 import type { MemoryDependencies } from "./context.js";
@@ -169,13 +171,19 @@ export class Memory {
   }
 }
 
-/** The memory the app runs with: the configured provider, prefix and TTLs. */
-export function memoryFromConfig(client: RedisClient, config: Config): Memory {
+/**
+ * The memory the app runs with: the configured provider, prefix and TTLs. With `models`, the
+ * provider's calls (cache misses only) are counted in the model registry; with `events`, the
+ * user's memory changes are published.
+ */
+export function memoryFromConfig(client: RedisClient, config: Config, live: { events?: EventSink; models?: ModelCallSink } = {}): Memory {
+  const provider = embeddingsFromConfig(config);
   return new Memory({
     client,
     keys: new KeySchema(config.redis.keyPrefix),
-    embeddings: embeddingsFromConfig(config),
+    embeddings: live.models ? new MeasuredEmbeddings(provider, live.models) : provider,
     ttlSeconds: config.memoryTtlSeconds,
     embeddingCacheTtlSeconds: config.embeddingCacheTtlSeconds,
+    ...(live.events ? { events: live.events } : {}),
   });
 }
