@@ -19,6 +19,12 @@ function port(value: string): number {
   return parsed;
 }
 
+function positive(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError("expected a whole number of 1 or more");
+  return parsed;
+}
+
 const DEFAULT_EXPORT_BYTES = 10e6;
 
 const program = new Command()
@@ -69,6 +75,28 @@ program
   });
 
 program.addCommand(memoryCommand());
+
+program
+  .command("events")
+  .description("print a user's events (imports, memory changes, sessions, runs, dead letters); --follow keeps printing")
+  .option("-u, --user <id>", "user (default: DEFAULT_USER_ID)")
+  .option("-f, --follow", "keep printing new events as they happen, until Ctrl-C")
+  .option("--after <id>", "print the events after this event id (0: every stored event) instead of the newest")
+  .option("-n, --limit <n>", "at most this many stored events", positive, 50)
+  .option("--json", "one JSON object per line")
+  .action(async (options: { user?: string; follow?: boolean; after?: string; limit: number; json?: boolean }) => {
+    const { eventsCommand } = await import("./events.js");
+    await eventsCommand(options);
+  });
+
+program
+  .command("status")
+  .description("Redis health, live serve and worker instances, the learning stream's lag, models in use with their statistics")
+  .option("--json", "print JSON")
+  .action(async (options: { json?: boolean }) => {
+    const { statusCommand } = await import("./status.js");
+    await statusCommand(options);
+  });
 
 program
   .command("chat")

@@ -100,6 +100,12 @@ export class EventBus implements EventSink {
     return (await this.page(userId, afterId, count)).events;
   }
 
+  /** The user's newest `count` stored events, oldest first. */
+  async latest(userId: string, count: number): Promise<StoredEvent[]> {
+    const entries = await this.client.xRevRange(this.keys.eventsLog(userId), "+", "-", { COUNT: count });
+    return entries.reverse().flatMap((entry) => decodeEvent(entry.id, (entry.message as Record<string, string>).event) ?? []);
+  }
+
   /** The id of the user's newest stored event, or "0" when there is none: where "from now on" starts. */
   async lastId(userId: string): Promise<string> {
     const [newest] = await this.client.xRevRange(this.keys.eventsLog(userId), "+", "-", { COUNT: 1 });

@@ -66,7 +66,7 @@ export class EventSubscriber {
   private connect(): Promise<RedisClient> {
     if (this.closed) return Promise.reject(new Error("the event subscriber is closed"));
     this.connection ??= (async () => {
-      const duplicate = (isCluster(this.client) ? this.client.duplicate() : this.client.duplicate()) as RedisClient;
+      const duplicate: RedisClient = isCluster(this.client) ? this.client.duplicate() : this.client.duplicate();
       let lastError = "";
       duplicate.on("error", (error: Error) => {
         if (error.message !== lastError) this.log.warn(`event subscriber: ${error.message}`);

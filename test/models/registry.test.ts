@@ -22,7 +22,8 @@ class CountingChatModel extends BaseChatModel {
   }
 
   async _generate(messages: BaseMessage[]): Promise<ChatResult> {
-    const text = String(messages.at(-1)?.content ?? "");
+    const content = messages.at(-1)?.content;
+    const text = typeof content === "string" ? content : "";
     if (text.includes("fail")) throw new Error("the model failed on purpose");
     const message = new AIMessageChunk({ content: "ok", usage_metadata: { input_tokens: text.length, output_tokens: 2, total_tokens: text.length + 2 } });
     return Promise.resolve({ generations: [{ text: "ok", message }] });
