@@ -45,7 +45,10 @@ describe("a finished turn in the live system", () => {
     return createStatefulGraph({ checkpointer: new RedisCheckpointSaver(test.client, { keys: test.keys }), model, memory, tools, timeZone: TIME_ZONE, now: NOW, ...(onTurnEnd ? { onTurnEnd } : {}) });
   }
 
-  const ask = (question: string, sessionId: string) => [{ messages: [new HumanMessage(question)] }, { configurable: { thread_id: sessionId, userId: "ann" } }] as const;
+  const ask = (question: string, sessionId: string): [{ messages: HumanMessage[] }, { configurable: Record<string, string> }] => [
+    { messages: [new HumanMessage(question)] },
+    { configurable: { thread_id: sessionId, userId: "ann" } },
+  ];
 
   it("publishes run.finished with the turn's tools and latency, and the session hash reflects the last turn", async () => {
     const bus = new EventBus({ client: test.client, keys: test.keys });
