@@ -1,9 +1,11 @@
 /**
  * Upper bounds (ms) of the latency histogram's buckets; one more bucket holds everything slower.
  * Fixed, so counters from every process add up with HINCRBY; spaced for model calls, which take
- * from a few milliseconds (a local embedding) to a minute (a long answer on a small machine).
+ * from a few milliseconds (a local embedding) to a minute (a long answer on a small machine),
+ * closest where chat answers usually land (half a second to ten seconds), since a quantile is
+ * interpolated inside its bucket and a wide bucket blurs it.
  */
-export const LATENCY_BUCKETS_MS = [10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000] as const;
+export const LATENCY_BUCKETS_MS = [10, 25, 50, 100, 250, 500, 750, 1_000, 1_500, 2_000, 3_000, 5_000, 7_500, 10_000, 15_000, 20_000, 30_000, 60_000] as const;
 
 /** The hash field counting calls that fall in a bucket: `le:<bound>`, or `le:inf` past the last. */
 export function bucketField(latencyMs: number): string {
