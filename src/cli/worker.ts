@@ -5,7 +5,7 @@ import { chatModelFromConfig } from "../agent/model.js";
 import { EventBus } from "../events/bus.js";
 import type { EventSink } from "../events/types.js";
 import { InstanceRegistry } from "../instances/registry.js";
-import { ModelCallHandler } from "../models/chat-model-handler.js";
+import { ModelCallHandler, type ModelCallSink } from "../models/chat-model-handler.js";
 import { ModelRegistry } from "../models/registry.js";
 import { TurnLearner } from "../learning/turn-learner.js";
 import { LearningWorker } from "../learning/worker.js";
@@ -17,13 +17,15 @@ import { packageVersion } from "./version.js";
 
 /**
  * Starts a learning worker (with the chat model, to extract stated goals) on its own connection (XREADGROUP BLOCK holds a connection, so it has
- * no command timeout). Returns a function that stops it and closes that connection.
+ * no command timeout). Returns a function that stops it and closes that connection. With
+ * `events`, dead-lettered entries and memory changes are published; with `models`, the chat and
+ * embedding model calls it makes are counted.
  */
 export async function startLearningWorker(
   config: Config,
   memoryClient: RedisClient,
   log: Logger,
-  options: { events?: EventSink; models?: ModelRegistry } = {},
+  options: { events?: EventSink; models?: ModelCallSink } = {},
 ): Promise<() => Promise<void>> {
   const blocking = await connectRedis({
     ...connectionOptionsFrom(config.redis, { clientName: "wellness-worker", onError: (error) => log.warn(`Redis (worker): ${error.message}`) }),
