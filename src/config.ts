@@ -41,6 +41,8 @@ export interface Config {
     readonly refreshOnRead: boolean;
     readonly maxSessionsPerIndex: number;
   };
+  /** The live system: events kept per user, and how often each process says it is alive. */
+  readonly live: { readonly eventsRetention: number; readonly heartbeatMs: number };
   readonly embeddingCacheTtlSeconds: number;
   readonly ollama: { readonly baseUrl: string; readonly model: string };
   readonly embedding: { readonly provider: EmbeddingProvider; readonly model: string };
@@ -188,6 +190,8 @@ const variables = {
   CHECKPOINT_MAX_PER_THREAD: integer(0, 1_000_000).default(0),
   CHECKPOINT_REFRESH_ON_READ: boolean.default(true),
   SESSION_INDEX_MAX: integer(1, 1_000_000).default(1_000),
+  EVENTS_RETENTION: integer(10, 10_000_000).default(10_000),
+  INSTANCE_HEARTBEAT_MS: integer(50, 600_000).default(5_000),
   OLLAMA_BASE_URL: z
     .url({ protocol: /^https?$/u, message: "expected an http:// or https:// URL such as http://localhost:11434" })
     .default("http://localhost:11434"),
@@ -309,6 +313,7 @@ export function loadConfig(env: Environment = process.env): Config {
       refreshOnRead: v.CHECKPOINT_REFRESH_ON_READ,
       maxSessionsPerIndex: v.SESSION_INDEX_MAX,
     },
+    live: { eventsRetention: v.EVENTS_RETENTION, heartbeatMs: v.INSTANCE_HEARTBEAT_MS },
     embeddingCacheTtlSeconds: v.EMBEDDING_CACHE_TTL_SECONDS,
     ollama: { baseUrl: v.OLLAMA_BASE_URL, model: v.OLLAMA_MODEL },
     embedding: {

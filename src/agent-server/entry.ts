@@ -43,6 +43,7 @@ async function buildServedApp(): Promise<Hono<{ Bindings: AppBindings }>> {
     memory: runtime.agent.memory,
     conversationsFor: (context) => loopbackConversations(context.req.raw.headers),
     store: runtime.store,
+    events: runtime.events,
     indexTtlSeconds: config.memoryTtlSeconds,
     modelHealth: () => runtime.modelHealth(),
     ...(config.server.webRoot === undefined ? {} : { webRoot: config.server.webRoot }),

@@ -11,6 +11,11 @@ import type { RedisClient } from "../redis/client.js";
 import { validateId } from "../redis/ids.js";
 import { KeySchema } from "../redis/keys.js";
 import { createStatefulGraph, createStatelessGraph } from "./graph.js";
+import { liveTurn } from "./live-turn.js";
+import type { SessionContextStore } from "./session-context.js";
+import type { EventSink } from "../events/types.js";
+import { ModelCallHandler, type ModelCallSink } from "../models/chat-model-handler.js";
+import { MeasuredEmbeddings } from "../models/measured-embeddings.js";
 import { chatModelFromConfig } from "./model.js";
 import { CacheAside } from "../cache/cache.js";
 import { AfterTurnTasks } from "../learning/after-turn.js";
@@ -52,6 +57,12 @@ export interface WellnessAgentOptions {
   /** Use LangGraph's checkpointer instead of Redis (the Studio dev server brings its own). */
   checkpointer?: RedisCheckpointSaver | false;
   log?: Logger;
+  /** Hears memory changes and finished runs (the event bus). */
+  events?: EventSink;
+  /** Counts the configured chat model's and the embedding provider's calls (the model registry). */
+  models?: ModelCallSink;
+  /** Keeps each session's context (last question, tools) after every turn. */
+  sessionContexts?: SessionContextStore;
 }
 
 /**
@@ -72,13 +83,14 @@ export function createWellnessAgent(options: WellnessAgentOptions) {
   const memory = new Memory({
     client,
     keys,
-    embeddings: options.embeddings ?? embeddingsFromConfig(config),
+    embeddings: options.models ? new MeasuredEmbeddings(options.embeddings ?? embeddingsFromConfig(config), options.models) : (options.embeddings ?? embeddingsFromConfig(config)),
     ttlSeconds: config.memoryTtlSeconds,
     embeddingCacheTtlSeconds: config.embeddingCacheTtlSeconds,
     interventions: { ttlAfterResolveSeconds: config.interventionTtlSeconds, evaluationDays: config.interventionWindowDays },
+    ...(options.events ? { events: options.events } : {}),
   });
   const { checkpointer, sessions } = checkpointerFromConfig(client, config);
-  const model = options.model ?? chatModelFromConfig(config);
+  const model = options.model ?? chatModelFromConfig(config, undefined, options.models ? [new ModelCallHandler(options.models)] : undefined);
   const breaker =
     options.breaker ??
     new CircuitBreaker({ name: "redis-cache", failureThreshold: config.redis.breakerFailureThreshold, cooldownMs: config.redis.breakerCooldownMs, isFailure: isConnectionFailure });
@@ -98,8 +110,11 @@ export function createWellnessAgent(options: WellnessAgentOptions) {
   const learningQueue = options.learning === "queue" ? new LearningQueue(client, keys) : undefined;
   const afterTurn = new AfterTurnTasks({ log });
   const learner = new TurnLearner({ memory, client, keys, model, timeZone: config.userTimezone });
-  const onTurnEnd = (turn: LearningEntry) =>
+  const live = options.events || options.sessionContexts ? liveTurn({ ...(options.events ? { events: options.events } : {}), ...(options.sessionContexts ? { contexts: options.sessionContexts } : {}), log }) : undefined;
+  const onTurnEnd = (turn: LearningEntry) => {
+    live?.(turn);
     afterTurn.run(learningQueue ? "queue the turn for learning" : "learn from the turn", () => (learningQueue ? learningQueue.enqueue(turn) : learner.learn(turn)));
+  };
   const buildStateful = (durability: "exit" | "async" = "exit") =>
     createStatefulGraph({
       durability,

@@ -1,3 +1,4 @@
+import type { Callbacks } from "@langchain/core/callbacks/manager";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { AIMessage, BaseMessage } from "@langchain/core/messages";
 import type { StructuredToolInterface } from "@langchain/core/tools";
@@ -8,9 +9,14 @@ import { ModelUnavailableError } from "../errors.js";
 const UNREACHABLE = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|fetch failed|EHOSTUNREACH|ETIMEDOUT|timed? ?out|aborted/iu;
 const MISSING_MODEL = /model .* not found|pull the model|404/iu;
 
-/** The default chat model: ChatOllama on OLLAMA_BASE_URL with OLLAMA_MODEL, failing fast when unreachable. */
-export function chatModelFromConfig(config: Pick<Config, "ollama">, timeoutMs = 120_000): BaseChatModel {
+/**
+ * The default chat model: ChatOllama on OLLAMA_BASE_URL with OLLAMA_MODEL, failing fast when
+ * unreachable. `callbacks` stay with the model through bindTools and structured output (a
+ * ModelCallHandler counts every call this way).
+ */
+export function chatModelFromConfig(config: Pick<Config, "ollama">, timeoutMs = 120_000, callbacks?: Callbacks): BaseChatModel {
   return new ChatOllama({
+    ...(callbacks ? { callbacks } : {}),
     baseUrl: config.ollama.baseUrl,
     model: config.ollama.model,
     temperature: 0,

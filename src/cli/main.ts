@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-import { readFileSync } from "node:fs";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { loadEnvFile } from "../env-file.js";
 import { WellnessError } from "../errors.js";
 import { memoryCommand } from "./memory.js";
 import { formatBytes, parseDays, parseEndDate, parseSize } from "./options.js";
+import { packageVersion } from "./version.js";
 
 /*
  * Each command's action imports what it needs when it runs: parsing, --help and --version load
@@ -19,10 +19,10 @@ function port(value: string): number {
   return parsed;
 }
 
-/** The package version, from the package.json beside src/ and dist/. */
-function version(): string {
-  const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
-  return manifest.version ?? "unknown";
+function positive(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError("expected a whole number of 1 or more");
+  return parsed;
 }
 
 const DEFAULT_EXPORT_BYTES = 10e6;
@@ -30,7 +30,7 @@ const DEFAULT_EXPORT_BYTES = 10e6;
 const program = new Command()
   .name("wellness")
   .description("Talk with an agent about your Apple Health data; state and memory live in Redis.")
-  .version(version(), "-V, --version", "print the version")
+  .version(packageVersion(), "-V, --version", "print the version")
   .showHelpAfterError();
 
 program
@@ -76,6 +76,28 @@ program
   });
 
 program.addCommand(memoryCommand());
+
+program
+  .command("events")
+  .description("print a user's events (imports, memory changes, sessions, runs, dead letters); --follow keeps printing")
+  .option("-u, --user <id>", "user (default: DEFAULT_USER_ID)")
+  .option("-f, --follow", "keep printing new events as they happen, until Ctrl-C")
+  .option("--after <id>", "print the events after this event id (0: every stored event) instead of the newest")
+  .option("-n, --limit <n>", "at most this many stored events", positive, 50)
+  .option("--json", "one JSON object per line")
+  .action(async (options: { user?: string; follow?: boolean; after?: string; limit: number; json?: boolean }) => {
+    const { eventsCommand } = await import("./events.js");
+    await eventsCommand(options);
+  });
+
+program
+  .command("status")
+  .description("Redis health, live serve and worker instances, the learning stream's lag, models in use with their statistics")
+  .option("--json", "print JSON")
+  .action(async (options: { json?: boolean }) => {
+    const { statusCommand } = await import("./status.js");
+    await statusCommand(options);
+  });
 
 program
   .command("chat")

@@ -156,7 +156,7 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
     const stale = await removeStaleUploads();
     if (stale.length > 0) log.info(`Removed ${stale.length} upload director${stale.length === 1 ? "y" : "ies"} left by servers that did not shut down.`);
     const model = options.modelModule ? (await loadChatModelModule(options.modelModule)).model : undefined;
-    runtime = await createRuntime(config, { redis, log, ...(model ? { model } : {}), authenticatedCallers: { singleUser }, worker: options.worker ?? false, coaching: true });
+    runtime = await createRuntime(config, { redis, log, ...(model ? { model } : {}), authenticatedCallers: { singleUser }, worker: options.worker ?? false, coaching: true, role: "serve" });
     installServedRuntime(runtime);
     const langgraph = options.config ? await loadLangGraphConfig(options.config) : appLangGraphConfig();
     if (!options.config) {

@@ -1,4 +1,5 @@
 import { ErrorReply } from "redis";
+import type { EventSink } from "../events/types.js";
 import type { Logger } from "../logger.js";
 import { silentLogger } from "../logger.js";
 import type { RedisClient } from "../redis/client.js";
@@ -18,6 +19,8 @@ export interface LearningWorkerOptions {
   /** After this many deliveries an entry goes to the dead-letter stream instead. */
   maxDeliveries?: number;
   log?: Logger;
+  /** Hears worker.dead_lettered, for the user the entry belongs to. */
+  events?: EventSink;
 }
 
 interface StreamEntry {
@@ -166,6 +169,7 @@ export class LearningWorker {
         await this.client.xAdd(this.keys.learningDeadLetters(), "*", { ...entry.message, original_id: entry.id, error: (error as Error).message });
         await this.client.xAck(stream, this.group, entry.id);
         this.log.warn(`learning worker: entry ${entry.id} moved to the dead-letter stream after ${deliveries} deliveries`);
+        if (entry.message.user) this.options.events?.publish(entry.message.user, { type: "worker.dead_lettered", entryId: entry.id, deliveries, error: (error as Error).message });
         return;
       }
       this.log.warn(`learning worker: entry ${entry.id} failed (${(error as Error).message}); it will be retried`);

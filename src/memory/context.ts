@@ -1,3 +1,4 @@
+import type { EventSink } from "../events/types.js";
 import type { RedisClient } from "../redis/client.js";
 import type { KeySchema } from "../redis/keys.js";
 import type { Embeddings } from "./embeddings/provider.js";
@@ -13,4 +14,6 @@ export interface MemoryDependencies {
   guard: ModelGuard;
   /** TTL of every memory key. */
   ttlSeconds: number;
+  /** Hears memory.stored / replaced / forgotten for the user's own memories. */
+  events?: EventSink;
 }

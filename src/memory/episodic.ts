@@ -138,6 +138,7 @@ export class EpisodicMemory {
     const scope = this.scope(userId, input.type);
     const key = this.deps.keys.episodic(userId, input.type, id);
     await this.deps.index.upsert(scope, { key, vector: vector as Float32Array, fields }, this.deps.ttlSeconds);
+    this.deps.events?.publish(userId, { type: "memory.stored", memoryId: id, memoryType: input.type, description });
     return toRecord(userId, fields);
   }
 
@@ -160,6 +161,7 @@ export class EpisodicMemory {
         this.deps.index.update(scope, this.deps.keys.episodic(userId, "goal", record.id), { superseded: "1", superseded_by: stored.id }),
       ),
     );
+    for (const record of previous) this.deps.events?.publish(userId, { type: "memory.replaced", memoryId: record.id, memoryType: "goal", replacedBy: stored.id });
     return stored;
   }
 
@@ -216,7 +218,9 @@ export class EpisodicMemory {
     checkId(id);
     const record = await this.get(userId, id);
     if (!record) return false;
-    return this.deps.index.delete(this.scope(userId, record.type), this.deps.keys.episodic(userId, record.type, id));
+    const deleted = await this.deps.index.delete(this.scope(userId, record.type), this.deps.keys.episodic(userId, record.type, id));
+    if (deleted) this.deps.events?.publish(userId, { type: "memory.forgotten", memoryId: id, memoryType: record.type });
+    return deleted;
   }
 
   async count(userId: string): Promise<Record<EpisodicType, number>> {

@@ -1,4 +1,7 @@
 import type { Config } from "../config.js";
+import type { EventSink } from "../events/types.js";
+import type { ModelCallSink } from "../models/chat-model-handler.js";
+import { MeasuredEmbeddings } from "../models/measured-embeddings.js";
 import type { RedisClient } from "../redis/client.js";
 import { KeySchema } from "../redis/keys.js";
 import type { MemoryDependencies } from "./context.js";
@@ -64,6 +67,8 @@ export interface MemoryOptions {
   index?: VectorIndex;
   /** The interventions' evaluation window and TTL once resolved (14 and 90 days by default). */
   interventions?: InterventionsOptions;
+  /** Hears memory.stored / replaced / forgotten (the event bus). */
+  events?: EventSink;
 }
 
 /** What one question recalls: active goals, relevant preferences and events, facts, and a plan. */
@@ -127,6 +132,7 @@ export class Memory {
       index: this.index,
       guard: this.guard,
       ttlSeconds: options.ttlSeconds,
+      ...(options.events ? { events: options.events } : {}),
     };
     this.episodic = new EpisodicMemory(this.deps);
     this.semantic = new SemanticMemory(this.deps);
@@ -198,14 +204,20 @@ export class Memory {
   }
 }
 
-/** The memory the app runs with: the configured provider, prefix and TTLs. */
-export function memoryFromConfig(client: RedisClient, config: Config): Memory {
+/**
+ * The memory the app runs with: the configured provider, prefix and TTLs. With `models`, the
+ * provider's calls (cache misses only) are counted in the model registry; with `events`, the
+ * user's memory changes are published.
+ */
+export function memoryFromConfig(client: RedisClient, config: Config, live: { events?: EventSink; models?: ModelCallSink } = {}): Memory {
+  const provider = embeddingsFromConfig(config);
   return new Memory({
     client,
     keys: new KeySchema(config.redis.keyPrefix),
-    embeddings: embeddingsFromConfig(config),
+    embeddings: live.models ? new MeasuredEmbeddings(provider, live.models) : provider,
     ttlSeconds: config.memoryTtlSeconds,
     embeddingCacheTtlSeconds: config.embeddingCacheTtlSeconds,
     interventions: { ttlAfterResolveSeconds: config.interventionTtlSeconds, evaluationDays: config.interventionWindowDays },
+    ...(live.events ? { events: live.events } : {}),
   });
 }

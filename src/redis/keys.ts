@@ -484,6 +484,43 @@ export class KeySchema {
     return this.key("lg", "queue");
   }
 
+  // The live system: events, instances, models, session context.
+
+  /** PUBLISH channel of one user's events (every subscriber of this channel is that user's). */
+  eventsChannel(userId: string): string {
+    return this.key("events", this.user(userId));
+  }
+
+  /** One user's capped event log (STREAM, MAXLEN ~ retention): the same events, for resuming. */
+  eventsLog(userId: string): string {
+    return this.key("events", this.user(userId), "log");
+  }
+
+  /** One running serve or worker process (HASH, expires a few heartbeats after the last one). */
+  instance(instanceId: string): string {
+    return this.key("instance", `{${validateId("instance id", instanceId)}}`);
+  }
+
+  /** ZSET of instance ids, score = last heartbeat (ms): who is alive, oldest heartbeat first. */
+  instances(): string {
+    return this.key("instances");
+  }
+
+  /** One chat or embedding model in use: identity, first and last seen, and its counters (HASH). */
+  model(modelId: string): string {
+    return this.key("model", `{${encodeKeySegment(modelId)}}`);
+  }
+
+  /** SET of the ids of every model in {@link model}. */
+  models(): string {
+    return this.key("models");
+  }
+
+  /** A session's context: last question, last tool, tools so far, last activity (HASH, 7 days). */
+  sessionContext(userId: string, sessionId: string): string {
+    return this.key("user", this.user(userId), "session", encodeKeySegment(sessionId), "context");
+  }
+
   // Learning stream.
 
   learningQueue(): string {

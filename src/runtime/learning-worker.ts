@@ -9,6 +9,8 @@ import { memoryFromConfig } from "../memory/index.js";
 import { closeRedis, connectionOptionsFrom, connectRedis, type RedisClient } from "../redis/client.js";
 import { KeySchema } from "../redis/keys.js";
 import { startCoachingSchedule } from "./coaching-schedule.js";
+import type { EventSink } from "../events/types.js";
+import { ModelCallHandler, type ModelCallSink } from "../models/chat-model-handler.js";
 
 export interface LearningWorkerOptions {
   config: Config;
@@ -17,6 +19,10 @@ export interface LearningWorkerOptions {
   log: Logger;
   /** The chat model that extracts stated goals; the configured one by default. */
   model?: BaseChatModel | undefined;
+  /** Hears dead-lettered entries and memory changes (the event bus). */
+  events?: EventSink;
+  /** Counts the configured chat model's and the embedding provider's calls. */
+  models?: ModelCallSink;
 }
 
 /**
@@ -24,17 +30,17 @@ export interface LearningWorkerOptions {
  * coaching schedule, on a connection of its own: XREADGROUP BLOCK holds a connection, so it has
  * no command timeout. Returns a function that stops both and closes that connection.
  */
-export async function startLearningWorker({ config, client, log, model }: LearningWorkerOptions): Promise<() => Promise<void>> {
+export async function startLearningWorker({ config, client, log, model, events, models }: LearningWorkerOptions): Promise<() => Promise<void>> {
   const blocking = await connectRedis({
     ...connectionOptionsFrom(config.redis, { clientName: "wellness-worker", onError: (error) => log.warn(`Redis (worker): ${error.message}`) }),
     commandTimeoutMs: 0,
   });
   const consumer = `${hostname()}-${process.pid}`;
   const keys = new KeySchema(config.redis.keyPrefix);
-  const memory = memoryFromConfig(client, config);
-  const chatModel = model ?? chatModelFromConfig(config);
+  const memory = memoryFromConfig(client, config, { ...(events ? { events } : {}), ...(models ? { models } : {}) });
+  const chatModel = model ?? chatModelFromConfig(config, undefined, models ? [new ModelCallHandler(models)] : undefined);
   const learner = new TurnLearner({ memory, client, keys, model: chatModel, timeZone: config.userTimezone });
-  const worker = new LearningWorker(blocking, keys, learner, { consumer, log });
+  const worker = new LearningWorker(blocking, keys, learner, { consumer, log, ...(events ? { events } : {}) });
   try {
     await worker.ensureGroup();
   } catch (error) {

@@ -10,6 +10,11 @@ import { KeySchema } from "../redis/keys.js";
 import { RedisStore } from "../store/index.js";
 import { startLearningWorker } from "./learning-worker.js";
 import { startCoachingSchedule } from "./coaching-schedule.js";
+import { SessionContextStore } from "../agent/session-context.js";
+import { EventBus } from "../events/bus.js";
+import { InstanceRegistry } from "../instances/registry.js";
+import { ModelRegistry } from "../models/registry.js";
+import { packageVersion } from "../cli/version.js";
 
 export interface RuntimeOptions {
   /** A connected client the caller owns and closes; without it the runtime connects and closes its own. */
@@ -27,6 +32,8 @@ export interface RuntimeOptions {
   authenticatedCallers?: { singleUser: boolean };
   /** Queue finished turns on the learning stream and consume it in this process (`serve --worker`). */
   worker?: boolean;
+  /** Register this process as a live instance with this role (heartbeats until `close()`). */
+  role?: "serve" | "worker";
   /** Without a worker: run the timed coaching work (advice outcomes, reflections) in this process. */
   coaching?: boolean;
 }
@@ -54,6 +61,10 @@ export interface WellnessRuntime {
   keys: KeySchema;
   breaker: CircuitBreaker;
   agent: WellnessAgent;
+  /** Typed events per user (imports, memory, sessions, runs), published and kept in a capped log. */
+  events: EventBus;
+  /** The chat and embedding models in use, with call statistics that add up across processes. */
+  models: ModelRegistry;
   /** The graphs the Agent Server serves, built once: "stateful" checkpoints every step (history, time travel). */
   graphs: ReturnType<WellnessAgent["buildGraphs"]>;
   /** The LangGraph store (per owner: `store.forOwner(user)`); items of one user never reach another. */
@@ -79,7 +90,13 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     isFailure: isConnectionFailure,
   });
   const callers = options.authenticatedCallers;
+  const events = new EventBus({ client: redis, keys, retention: config.live.eventsRetention, log });
+  const models = new ModelRegistry({ client: redis, keys, log });
+  const instance = options.role ? new InstanceRegistry({ client: redis, keys, role: options.role, version: packageVersion(), heartbeatMs: config.live.heartbeatMs, log }) : undefined;
   const agent = createWellnessAgent({
+    events,
+    models,
+    sessionContexts: new SessionContextStore(redis, keys),
     redis,
     config,
     log,
@@ -94,10 +111,11 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   try {
     // The worker runs the coaching schedule too; without it this process does.
     stopWorker = options.worker
-      ? await startLearningWorker({ config, client: redis, log, model: options.model })
+      ? await startLearningWorker({ config, client: redis, log, model: options.model, events, models })
       : options.coaching
         ? startCoachingSchedule({ config, client: redis, log, memory: agent.memory, model: options.model })
         : undefined;
+    await instance?.start();
   } catch (error) {
     if (ownsClient) await closeRedis(redis);
     throw error;
@@ -110,13 +128,18 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     keys,
     breaker,
     agent,
+    events,
+    models,
     graphs: agent.buildGraphs(),
     store,
     modelHealth: () => (options.model ? Promise.resolve({ ok: true }) : ollamaReachable(config.ollama.baseUrl)),
     close() {
       closing ??= (async () => {
+        await instance?.stop();
         await agent.close();
         await stopWorker?.();
+        await models.drain();
+        await events.close();
         if (ownsClient) await closeRedis(redis);
       })();
       return closing;

@@ -10,6 +10,9 @@ import { callerOf, type AppEnv, type RequestAuth } from "./auth.js";
 import { errorResponse } from "./errors.js";
 import { chatRoutes } from "./routes/chat.js";
 import { healthRoutes } from "./routes/health.js";
+import { liveStatus } from "./routes/health-live.js";
+import { eventRoutes } from "./routes/events.js";
+import type { EventBus } from "../events/bus.js";
 import { healthSeriesRoutes } from "./routes/health-series.js";
 import { importRoutes } from "./routes/import.js";
 import { meRoutes } from "./routes/me.js";
@@ -37,6 +40,8 @@ export interface AppDependencies {
   modelHealth?: () => Promise<{ ok: boolean; error?: string }>;
   /** Where the built web app is (default dist/web); false leaves `/` unmounted. */
   webRoot?: string | false;
+  /** The event bus: GET /api/events streams the caller's events with it, and /health lists the live system. */
+  events?: EventBus;
 }
 
 /** Environment a host passes to `app.fetch`: the request's authentication, when it already ran. */
@@ -63,18 +68,19 @@ export function createApp(dependencies: AppDependencies): Hono<AppEnv & { Bindin
     if (bound && !context.get("auth")) context.set("auth", bound);
     await next();
   });
-  app.route("/health", healthRoutes(dependencies));
+  app.route("/health", healthRoutes({ ...dependencies, ...(dependencies.events ? { live: () => liveStatus({ client: dependencies.redis, keys: dependencies.keys }) } : {}) }));
   const { memory, conversationsFor, store, redis: client, keys } = dependencies;
   const userOf = callerOf;
   app.route("/api/me", meRoutes({ userOf, singleUser: dependencies.singleUser }));
   app.route("/api/health", healthSeriesRoutes({ client, keys, userOf }));
   if (memory) app.route("/api/memory", memoryRoutes({ memory, userOf }));
+  if (dependencies.events) app.route("/api/events", eventRoutes({ bus: dependencies.events, userOf, log: dependencies.log }));
   if (conversationsFor) {
-    app.route("/api/chat", chatRoutes({ conversationsFor, log: dependencies.log }));
-    app.route("/api/sessions", sessionRoutes({ conversationsFor }));
+    app.route("/api/chat", chatRoutes({ conversationsFor, log: dependencies.log, userOf, ...(dependencies.events ? { events: dependencies.events } : {}) }));
+    app.route("/api/sessions", sessionRoutes({ conversationsFor, ...(dependencies.events ? { events: dependencies.events } : {}), userOf }));
   }
   if (dependencies.indexTtlSeconds !== undefined) {
-    app.route("/api/import", importRoutes({ client, keys, indexTtlSeconds: dependencies.indexTtlSeconds, userOf }));
+    app.route("/api/import", importRoutes({ client, keys, indexTtlSeconds: dependencies.indexTtlSeconds, userOf, ...(dependencies.events ? { events: dependencies.events } : {}) }));
   }
   if (store) app.route("/", createStoreRoutes({ storeFor: (context) => store.forOwner(userOf(context)) }));
   if (dependencies.webRoot !== false) app.route("/", webRoutes(dependencies.webRoot === undefined ? {} : { root: dependencies.webRoot }));

@@ -24,6 +24,9 @@ function userKeys(keys: KeySchema, user: string): string[] {
     keys.userContextLine(user),
     keys.toolOutput(user, "get_health_metrics", "d".repeat(64)),
     keys.healthVersion(user),
+    keys.eventsLog(user),
+    keys.eventsChannel(user),
+    keys.sessionContext(user, "session 1/a"),
   ];
 }
 
@@ -38,6 +41,10 @@ function allKeys(keys: KeySchema): string[] {
     keys.lock("import", "alice"),
     keys.learningQueue(),
     keys.capabilityProbe(),
+    keys.instance("host-1-abc"),
+    keys.instances(),
+    keys.model("chat:ollama:qwen2.5:7b"),
+    keys.models(),
   ];
 }
 
@@ -102,6 +109,13 @@ describe("KeySchema", () => {
     expect(keys.toolStats()).toBe("tool:stats");
     expect(keys.lock("import", "alice")).toBe("lock:{import}:{alice}");
     expect(keys.learningQueue()).toBe("learning:queue");
+    expect(keys.eventsChannel("alice")).toBe("events:{alice}");
+    expect(keys.eventsLog("alice")).toBe("events:{alice}:log");
+    expect(keys.instance("host-1-abc")).toBe("instance:{host-1-abc}");
+    expect(keys.instances()).toBe("instances");
+    expect(keys.model("chat:ollama:qwen2.5:7b")).toBe("model:{chat%3Aollama%3Aqwen2.5%3A7b}");
+    expect(keys.models()).toBe("models");
+    expect(keys.sessionContext("alice", "s 1")).toBe("user:{alice}:session:s%201:context");
   });
 
   it("applies the prefix to every key", () => {

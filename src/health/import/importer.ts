@@ -10,6 +10,7 @@ import { INDEX_LOCK_LEASE_MS } from "../store/index-repair.js";
 import { HealthIndexes, type IndexCounts } from "../store/indexes.js";
 import type { HealthManifest, MetricKind } from "../types.js";
 import { ExportAggregator, type AggregatedExport } from "./aggregate.js";
+import { ImportEvents, type ImportEventOptions } from "./import-events.js";
 import { readExport } from "./reader.js";
 import { openExport } from "./source.js";
 import { readExportInWorker } from "./worker-reader.js";
@@ -42,6 +43,8 @@ export interface ImportOptions {
    * just before the swap) and "swapped" (the new data is live, the indexes are being rebuilt).
    */
   onStage?: (stage: ImportStage) => Promise<void> | void;
+  /** Publish import.started / progress / finished / failed for the user (the event bus). */
+  events?: ImportEventOptions;
 }
 
 /** Steps of an import that {@link ImportOptions.onStage} hears about. */
@@ -113,8 +116,10 @@ function manifestOf(result: AggregatedExport, provenance: HealthManifest["proven
  * ```
  */
 export async function importExport(options: ImportOptions): Promise<ImportSummary> {
-  const { client, keys, path, onProgress } = options;
+  const { client, keys, path } = options;
   const userId = validateId("user id", options.userId);
+  const events = new ImportEvents(userId, options.events);
+  const onProgress = events.observe(options.onProgress);
   const started = performance.now();
   const leaseMs = options.lockLeaseMs ?? INDEX_LOCK_LEASE_MS;
   const lock = await new RedisLock(client, keys).acquire("import", userId, leaseMs);
@@ -139,6 +144,7 @@ export async function importExport(options: ImportOptions): Promise<ImportSummar
   process.once("SIGTERM", onSignal);
   try {
     const source = await openExport(path);
+    events.started(basename(path), source.xmlBytes);
     const aggregator = new ExportAggregator();
     const progress = (bytesRead: number) =>
       onProgress?.({ bytesRead, records: aggregator.recordsSeen, totalBytes: source.xmlBytes, elapsedMs: performance.now() - started });
@@ -171,7 +177,7 @@ export async function importExport(options: ImportOptions): Promise<ImportSummar
     await options.onStage?.("swapped");
     const indexes = await new HealthIndexes(client, keys, store, options.indexTtlSeconds).rebuild(userId, replaced);
     const seconds = (performance.now() - started) / 1000;
-    return {
+    return events.finished({
       userId,
       file: path,
       xmlName: source.xmlName,
@@ -189,7 +195,10 @@ export async function importExport(options: ImportOptions): Promise<ImportSummar
       skipped: result.skipped,
       skippedTypes: result.skippedTypes,
       indexes,
-    };
+    });
+  } catch (error) {
+    events.failed(error);
+    throw error;
   } finally {
     stopRenewing();
     process.off("SIGINT", onSignal);

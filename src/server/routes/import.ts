@@ -1,3 +1,4 @@
+import type { EventSink } from "../../events/types.js";
 import { Hono, type Context } from "hono";
 import { DEFAULT_LIMITS } from "../../config.js";
 import { ValidationError } from "../../errors.js";
@@ -16,6 +17,8 @@ export interface ImportRouteDependencies {
   maxUploadBytes?: number;
   /** Parent of the per-upload temporary directories (default `<tmpdir>/wellness-uploads`). */
   uploadRoot?: string;
+  /** Publishes import.started / progress / finished / failed for the caller. */
+  events?: EventSink;
 }
 
 /**
@@ -27,7 +30,7 @@ export interface ImportRouteDependencies {
  * the learning worker checks the outcomes of the caller's advice.
  * `curl -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/zip" --data-binary @export.zip http://127.0.0.1:8000/api/import`
  */
-export function importRoutes({ client, keys, indexTtlSeconds, userOf, maxUploadBytes, uploadRoot }: ImportRouteDependencies): Hono {
+export function importRoutes({ client, keys, indexTtlSeconds, userOf, maxUploadBytes, uploadRoot, events }: ImportRouteDependencies): Hono {
   return new Hono().post("/", async (context) => {
     const body = context.req.raw.body;
     if (!body) throw new ValidationError("Send the export.zip or export.xml as the request body (curl --data-binary @export.zip).");
@@ -44,7 +47,7 @@ export function importRoutes({ client, keys, indexTtlSeconds, userOf, maxUploadB
       ...(uploadRoot !== undefined ? { root: uploadRoot } : {}),
     });
     try {
-      const summary = await importExport({ client, keys, userId, path: upload.path, indexTtlSeconds });
+      const summary = await importExport({ client, keys, userId, path: upload.path, indexTtlSeconds, ...(events ? { events: { sink: events } } : {}) });
       await new LearningQueue(client, keys).announceImport(userId).catch(() => undefined);
       return context.json({ ...summary, file: "upload" });
     } finally {

@@ -1,3 +1,4 @@
+import type { EventSink } from "../../events/types.js";
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { Conversations } from "../../agent-server/conversations.js";
@@ -10,7 +11,16 @@ const idParam = z.object({ id: z.uuid("a session id is a UUID").describe("sessio
  * /api/sessions: the caller's recent sessions (their threads of graph "stateful", the same ones
  * /threads/search lists), and deleting one (its whole conversation).
  */
-export function sessionRoutes({ conversationsFor }: { conversationsFor: (context: Context) => Conversations }): Hono {
+export function sessionRoutes({
+  conversationsFor,
+  events,
+  userOf,
+}: {
+  conversationsFor: (context: Context) => Conversations;
+  /** Hears session.deleted. */
+  events?: EventSink;
+  userOf: (context: Context) => string;
+}): Hono {
   return new Hono()
     .get("/", async (context) => {
       const { limit } = validate(listQuery, context.req.query(), "query");
@@ -20,6 +30,7 @@ export function sessionRoutes({ conversationsFor }: { conversationsFor: (context
     .delete("/:id", async (context) => {
       const { id } = validate(idParam, context.req.param(), "path");
       await conversationsFor(context).delete(id);
+      events?.publish(userOf(context), { type: "session.deleted", sessionId: id });
       return context.body(null, 204);
     });
 }

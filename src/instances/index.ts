@@ -1,0 +1,1 @@
+export { InstanceRegistry, listInstances, type InstanceInfo, type InstanceRegistryOptions, type InstanceRole } from "./registry.js";
