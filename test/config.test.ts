@@ -24,7 +24,7 @@ describe("loadConfig", () => {
     expect(config.embedding).toEqual({ provider: "local", model: "universal-sentence-encoder-lite" });
     expect(config.defaultUserId).toBe("default");
     expect(config.userTimezone).toBe("Europe/Berlin");
-    expect(config.server).toEqual({ host: "127.0.0.1", port: 8000, apiTokens: new Map() });
+    expect(config.server).toEqual({ host: "127.0.0.1", port: 8000, apiTokens: new Map(), runWorkers: 10, corsOrigins: [], webRoot: undefined });
     expect(config.checkpoints).toEqual({ maxPerThread: 0, refreshOnRead: true, maxSessionsPerIndex: 1000 });
   });
 

@@ -185,7 +185,8 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
     await stopLocal();
     throw error;
   }
-  const shown = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const listening = server.address.slice(server.address.lastIndexOf(":") + 1);
+  const shown = `http://${host.includes(":") ? `[${host}]` : host}:${listening}`;
   log.info(
     options.config
       ? `Agent Server for ${options.config} listening on ${shown} (assistants, threads, runs and checkpoints in Redis)`
