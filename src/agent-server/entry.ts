@@ -1,4 +1,5 @@
 import type { RunnableConfig } from "@langchain/core/runnables";
+import type { Auth } from "@langchain/langgraph-sdk/auth";
 import { Hono, type MiddlewareHandler } from "hono";
 import { createLogger } from "../logger.js";
 import { AuthFailureLimiter, jsonBodyLimit, messageLimit, metadataLimit, originGuard, OutageLog, unavailableAs503 } from "../server/guards/index.js";
@@ -21,7 +22,7 @@ export const stateful = async (_config?: RunnableConfig) => (await servedRuntime
 export const stateless = async (_config?: RunnableConfig) => (await servedRuntime()).graphs.stateless;
 
 /** Bearer tokens of API_TOKENS (or the single user), stamping and filtering owners (langgraph.json: "auth"). */
-export const auth = lazyBearerTokenAuth(() => {
+export const auth: Auth = lazyBearerTokenAuth(() => {
   const config = servedConfig();
   let limiter: Promise<AuthFailureLimiter> | undefined;
   const failures = () => (limiter ??= servedRuntime().then((runtime) => new AuthFailureLimiter(runtime.redis, runtime.keys, config.authFailures)));
