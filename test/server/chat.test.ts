@@ -162,6 +162,38 @@ describe("wellness serve: the app's chat, sessions and import on the Agent Serve
     expect(answer).not.toBe("You ran 12,345 km last week.");
   });
 
+  it("publishes the caller's session and run events on /api/events and lists itself as a live instance in /health", { timeout: 60_000 }, async () => {
+    const done = (await turn(BOB, { message: "What workouts did I do this week?" })).at(-1);
+    const sessionId = String(done?.data.session_id);
+    const read = async (token: string, until: (types: string[]) => boolean): Promise<string[]> => {
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), 10_000);
+      const response = await fetch(`${server.url}/api/events?after=0`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
+      const types: string[] = [];
+      const decoder = new TextDecoder();
+      let text = "";
+      try {
+        for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+          text += decoder.decode(chunk, { stream: true });
+          types.splice(0, types.length, ...[...text.matchAll(/^event: ?(\S+)$/gmu)].map((match) => match[1] ?? "").filter((type) => type !== "heartbeat"));
+          if (until(types)) break;
+        }
+      } catch (error) {
+        if (!controller.signal.aborted) throw error;
+      } finally {
+        clearTimeout(timer);
+        controller.abort();
+      }
+      return types;
+    };
+    const bobs = await read(BOB, (types) => types.includes("run.finished"));
+    expect(bobs).toEqual(expect.arrayContaining(["session.created", "run.finished"]));
+    expect((await fetch(`${server.url}/api/sessions/${sessionId}`, { method: "DELETE", headers: { authorization: `Bearer ${BOB}` } })).status).toBe(204);
+    expect(await read(BOB, (types) => types.includes("session.deleted"))).toContain("session.deleted");
+    const health = (await (await fetch(`${server.url}/health`)).json()) as { live?: { instances?: { role: string; pid: number }[] } };
+    expect(health.live?.instances?.map((instance) => instance.role)).toEqual(["serve"]);
+  });
+
   it("validates chat bodies", async () => {
     const empty = await post("/api/chat/stateful/stream", AMY, { message: "  " });
     expect(empty.status).toBe(400);
