@@ -13,7 +13,7 @@ import {
   type Batch,
   type ExportSink,
 } from "./batch.js";
-import { ByteXmlScanner, XmlSyntaxError, type TagView } from "./byte-scanner.js";
+import { ByteXmlScanner, XmlSyntaxError, type ScannerPosition, type TagView } from "./byte-scanner.js";
 import { valueIsText } from "./normalize.js";
 
 export type { ExportSink, Sample } from "./batch.js";
@@ -95,6 +95,16 @@ class LastValue<T> {
   }
 }
 
+/** How a Record type's records travel: its string id and whether its value is text; null = whole record. */
+type TypeRoute = { id: number; text: boolean } | null;
+
+/** Where a walk stands between two elements outside any Workout and Correlation. */
+export interface WalkerPosition {
+  depth: number;
+  rootSeen: boolean;
+  types: [string, TypeRoute][];
+}
+
 /** Where the walker is told to stop (see {@link ExportWalker.distinctTypes}). */
 export interface WalkerLimits {
   /** Distinct Record types accepted before the export is refused. */
@@ -117,8 +127,8 @@ export class ExportWalker {
   private workoutElement: RawWorkout | undefined;
   private workoutDepth = 0;
   /** Per raw type string: its id, and how its value travels (-1 = whole record). */
-  private readonly types = new Map<string, { id: number; text: boolean } | null>();
-  private readonly lastType = new LastValue<{ id: number; text: boolean } | null>();
+  private readonly types = new Map<string, TypeRoute>();
+  private readonly lastType = new LastValue<TypeRoute>();
   private readonly lastSource = new LastValue<number>();
   private readonly lastUnit = new LastValue<number>();
   private dateMs = 0;
@@ -188,7 +198,21 @@ export class ExportWalker {
     return this.types.size;
   }
 
-  private typeInfo(raw: string): { id: number; text: boolean } | null {
+  /** Where the walk stands, when it is outside any Workout and Correlation; undefined otherwise. */
+  between(): WalkerPosition | undefined {
+    if (this.workoutElement || this.correlationDepth > 0) return undefined;
+    return { depth: this.depth, rootSeen: this.rootSeen, types: [...this.types] };
+  }
+
+  /** Goes on from a position another walker reported with {@link between}. */
+  resume(position: WalkerPosition): void {
+    this.depth = position.depth;
+    this.rootSeen = position.rootSeen;
+    this.types.clear();
+    for (const [raw, info] of position.types) this.types.set(raw, info);
+  }
+
+  private typeInfo(raw: string): TypeRoute {
     let info = this.types.get(raw);
     if (info === undefined) {
       if (this.types.size >= this.limits.maxRecordTypes) {
@@ -218,7 +242,7 @@ export class ExportWalker {
       else if (tag.attributeIs(i, END_DATE)) end = i;
       else if (tag.attributeIs(i, VALUE)) value = i;
     }
-    let info: { id: number; text: boolean } | null = null;
+    let info: TypeRoute = null;
     if (type !== -1) {
       if (this.lastType.matches(tag, type)) {
         info = this.lastType.result ?? null;
@@ -345,14 +369,29 @@ export function readFailure(error: unknown): ImportError {
 }
 
 /**
- * The walking half of a read: scanner, walker and batch writer over a stream of byte chunks,
- * with the sha256 of the bytes. Used in this thread by {@link readExport} and in the parse
- * worker. Batches go to `emit` as they fill, and after every chunk (so a consumer sees each
- * chunk's elements before the next chunk is asked for).
+ * Where a parse stands between two chunks, when it holds no partial construct and is outside any
+ * Workout and Correlation: everything another {@link ExportParser} (in another thread) needs to
+ * go on with the same string ids, line numbers and checks.
+ */
+export interface ParserPosition {
+  scanner: ScannerPosition;
+  walker: WalkerPosition;
+  strings: string[];
+  entries: number;
+  bytes: number;
+  first: boolean;
+}
+
+/**
+ * The walking half of a read: scanner, walker and batch writer over a stream of byte chunks.
+ * Used in this thread by {@link readExport} and in the parse worker. Batches go to `emit` as
+ * they fill, and after every chunk (so a consumer sees each chunk's elements before the next
+ * chunk is asked for). A parse can move between threads at a chunk boundary: see
+ * {@link between} and {@link resume}.
  */
 export class ExportParser {
-  private readonly hash = createHash("sha256");
   private readonly writer: BatchWriter;
+  private readonly walker: ExportWalker;
   private readonly scanner: ByteXmlScanner;
   private first = true;
   bytes = 0;
@@ -360,12 +399,12 @@ export class ExportParser {
   constructor(emit: (batch: Batch) => void, limits?: Partial<WalkerLimits>) {
     this.writer = new BatchWriter(emit);
     const walker = new ExportWalker(this.writer, limits);
+    this.walker = walker;
     this.scanner = new ByteXmlScanner({ openTag: (tag, selfClosing) => walker.openTag(tag, selfClosing), closeTag: () => walker.closeTag() });
   }
 
   write(chunk: Uint8Array): void {
     this.bytes += chunk.length;
-    this.hash.update(chunk);
     let bytes = chunk;
     if (this.first) {
       this.first = false;
@@ -375,10 +414,27 @@ export class ExportParser {
     this.writer.flush();
   }
 
-  end(): ReadResult {
+  end(): void {
     this.scanner.end();
     this.writer.flush();
-    return { sha256: this.hash.digest("hex"), bytes: this.bytes };
+  }
+
+  /** Where the parse stands, if it can go on elsewhere from here (see {@link ParserPosition}). */
+  between(): ParserPosition | undefined {
+    const scanner = this.scanner.between();
+    const walker = scanner && this.walker.between();
+    if (!scanner || !walker) return undefined;
+    this.writer.flush();
+    return { scanner, walker, strings: this.writer.table(), entries: this.writer.entries, bytes: this.bytes, first: this.first };
+  }
+
+  /** Goes on from where another parser stood (see {@link between}), before any write. */
+  resume(position: ParserPosition): void {
+    this.scanner.resume(position.scanner);
+    this.walker.resume(position.walker);
+    this.writer.resume(position.strings, position.entries);
+    this.bytes = position.bytes;
+    this.first = position.first;
   }
 
   /** Bytes the scanner examined (a measure of work, for linearity tests). */
@@ -405,20 +461,21 @@ export async function readExport(
 ): Promise<ReadResult> {
   const reader = new BatchReader(sink);
   const parser = new ExportParser((batch) => reader.apply(batch), limits);
+  const hash = createHash("sha256");
   let reported = 0;
-  let result: ReadResult;
   try {
     for await (const chunk of stream) {
+      hash.update(chunk as Buffer);
       parser.write(chunk as Buffer);
       if (parser.bytes - reported >= 4 << 20) {
         reported = parser.bytes;
         onProgress(parser.bytes);
       }
     }
-    result = parser.end();
+    parser.end();
   } catch (error) {
     throw readFailure(error);
   }
-  onProgress(result.bytes);
-  return result;
+  onProgress(parser.bytes);
+  return { sha256: hash.digest("hex"), bytes: parser.bytes };
 }
