@@ -187,6 +187,11 @@ export class TagView {
     return true;
   }
 
+  /** The length in bytes of attribute `index`'s name. */
+  nameLength(index: number): number {
+    return (this.offsets[index * FIELDS + 1] as number) - (this.offsets[index * FIELDS] as number);
+  }
+
   attributeName(index: number): string {
     return this.buffer.toString("utf8", this.offsets[index * FIELDS], this.offsets[index * FIELDS + 1]);
   }

@@ -95,6 +95,33 @@ class LastValue<T> {
   }
 }
 
+/**
+ * The day and UTC offset of the last date read (its bytes 0-9 and 20-24), with the epoch
+ * milliseconds of that local midnight: checked once, reused for every date of the same day.
+ */
+class LastDay {
+  private readonly bytes = new Uint8Array(15);
+  private known = false;
+  startMs = 0;
+  offset = 0;
+
+  matches(bytes: Uint8Array, from: number): boolean {
+    if (!this.known) return false;
+    const own = this.bytes;
+    for (let i = 0; i < 10; i++) if (bytes[from + i] !== own[i]) return false;
+    for (let i = 0; i < 5; i++) if (bytes[from + 20 + i] !== own[10 + i]) return false;
+    return true;
+  }
+
+  remember(bytes: Uint8Array, from: number, startMs: number, offset: number): void {
+    this.bytes.set(bytes.subarray(from, from + 10));
+    this.bytes.set(bytes.subarray(from + 20, from + 25), 10);
+    this.known = true;
+    this.startMs = startMs;
+    this.offset = offset;
+  }
+}
+
 /** How a Record type's records travel: its string id and whether its value is text; null = whole record. */
 type TypeRoute = { id: number; text: boolean } | null;
 
@@ -133,6 +160,7 @@ export class ExportWalker {
   private readonly lastUnit = new LastValue<number>();
   private dateMs = 0;
   private dateOffset = 0;
+  private readonly day = new LastDay();
   private readonly limits: WalkerLimits;
 
   constructor(
@@ -234,13 +262,28 @@ export class ExportWalker {
     let start = -1;
     let end = -1;
     let value = -1;
+    // By name length first: most attributes (sourceVersion, device, creationDate) match none.
     for (let i = 0; i < tag.count; i++) {
-      if (tag.attributeIs(i, TYPE)) type = i;
-      else if (tag.attributeIs(i, SOURCE_NAME)) source = i;
-      else if (tag.attributeIs(i, UNIT)) unit = i;
-      else if (tag.attributeIs(i, START_DATE)) start = i;
-      else if (tag.attributeIs(i, END_DATE)) end = i;
-      else if (tag.attributeIs(i, VALUE)) value = i;
+      switch (tag.nameLength(i)) {
+        case 4:
+          if (tag.attributeIs(i, TYPE)) type = i;
+          else if (tag.attributeIs(i, UNIT)) unit = i;
+          break;
+        case 5:
+          if (tag.attributeIs(i, VALUE)) value = i;
+          break;
+        case 7:
+          if (tag.attributeIs(i, END_DATE)) end = i;
+          break;
+        case 9:
+          if (tag.attributeIs(i, START_DATE)) start = i;
+          break;
+        case 10:
+          if (tag.attributeIs(i, SOURCE_NAME)) source = i;
+          break;
+        default:
+          break;
+      }
     }
     let info: TypeRoute = null;
     if (type !== -1) {
@@ -281,33 +324,41 @@ export class ExportWalker {
    * Reads "2024-10-14 07:30:00 -0700" from the attribute's bytes into {@link dateMs} and
    * {@link dateOffset}. Only a date whose fields are all in range (no 31st of April, no leap
    * second) passes, so the local date, hour and weekday follow from these two numbers alone;
-   * anything else returns false and the record takes the general path.
+   * anything else returns false and the record takes the general path. Records come in runs of
+   * one day and offset, so the day part is read once per run (see {@link day}) and each date
+   * costs only its time of day.
    */
   private date(tag: TagView, index: number): boolean {
     const from = tag.valueStart(index);
     if (tag.valueEnd(index) - from !== 25 || tag.valueHasEntity(index)) return false;
     const bytes = tag.buffer;
-    if (bytes[from + 4] !== 45 || bytes[from + 7] !== 45 || bytes[from + 10] !== 32 || bytes[from + 13] !== 58 || bytes[from + 16] !== 58 || bytes[from + 19] !== 32) {
-      return false;
-    }
+    if (bytes[from + 10] !== 32 || bytes[from + 13] !== 58 || bytes[from + 16] !== 58 || bytes[from + 19] !== 32) return false;
+    const hour = digitsAt(bytes, from + 11, 2);
+    const minute = digitsAt(bytes, from + 14, 2);
+    const second = digitsAt(bytes, from + 17, 2);
+    if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return false;
+    if (!this.day.matches(bytes, from) && !this.readDay(bytes, from)) return false;
+    this.dateMs = this.day.startMs + hour * 3_600_000 + minute * 60_000 + second * 1000;
+    this.dateOffset = this.day.offset;
+    return true;
+  }
+
+  /** Reads and checks a date's day and offset ("2024-10-14" and "-0700"), and remembers them. */
+  private readDay(bytes: Uint8Array, from: number): boolean {
+    if (bytes[from + 4] !== 45 || bytes[from + 7] !== 45) return false;
     const sign = bytes[from + 20];
     if (sign !== 43 && sign !== 45) return false;
     const year = digitsAt(bytes, from, 4);
     const month = digitsAt(bytes, from + 5, 2);
     const day = digitsAt(bytes, from + 8, 2);
-    const hour = digitsAt(bytes, from + 11, 2);
-    const minute = digitsAt(bytes, from + 14, 2);
-    const second = digitsAt(bytes, from + 17, 2);
     const offsetHours = digitsAt(bytes, from + 21, 2);
     const offsetMinutes = digitsAt(bytes, from + 23, 2);
-    if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return false;
-    if (offsetHours < 0 || offsetMinutes < 0) return false;
+    if (year < 100 || month < 1 || month > 12 || day < 1 || offsetHours < 0 || offsetMinutes < 0) return false;
     const leap = month === 2 && (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)) ? 1 : 0;
     if (day > (DAYS_IN_MONTH[month - 1] as number) + leap) return false;
     const offset = (sign === 45 ? -1 : 1) * (offsetHours * 60 + offsetMinutes);
-    this.dateMs = Date.UTC(year, month - 1, day, hour, minute, second) - offset * 60_000;
-    this.dateOffset = offset;
-    return year >= 100;
+    this.day.remember(bytes, from, Date.UTC(year, month - 1, day) - offset * 60_000, offset);
+    return true;
   }
 
   /**
