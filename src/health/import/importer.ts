@@ -156,18 +156,13 @@ export async function importExport(options: ImportOptions): Promise<ImportSummar
     const manifest = manifestOf(result, { file: basename(path), xmlName: source.xmlName, bytes: read.bytes, sha256: read.sha256 });
     const series = new Map<string, SeriesDay[]>([...result.cumulative, ...result.discrete, ...result.categories]);
     const store = new HealthStore(client, keys);
-    const replaced = await store.replace(userId, randomBytes(8).toString("hex"), {
-      manifest,
-      series,
-      workouts: result.workouts,
-      sleep: result.sleep,
-      activity: result.activity,
-    });
+    const data = { manifest, series, workouts: result.workouts, sleep: result.sleep, activity: result.activity };
+    const replaced = await store.replace(userId, randomBytes(8).toString("hex"), data);
     // The data version names the data: the same file gives the same version (and identical keys);
     // any other file changes it, so tool answers cached from older data are never served again.
     await client.set(keys.healthVersion(userId), read.sha256);
     await client.unlink([keys.userProfile(userId), keys.userContextLine(userId)]);
-    const indexes = await new HealthIndexes(client, keys, store, options.indexTtlSeconds).rebuild(userId, replaced);
+    const indexes = await new HealthIndexes(client, keys, store, options.indexTtlSeconds).rebuild(userId, replaced, data);
     const seconds = (performance.now() - started) / 1000;
     return {
       userId,
