@@ -16,11 +16,7 @@ import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } fr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { closeRedis, connectRedis, KeySchema, RedisServerProcess } from "../src/index.js";
-import { importExport } from "../src/health/import/importer.js";
-import { readExport, type ExportSink } from "../src/health/import/reader.js";
-import { writeSyntheticExport } from "../src/health/synthetic/generator.js";
-import { serverInfo } from "../src/redis/health.js";
+import type { ExportSink } from "../src/health/import/reader.js";
 import { machineDescription, versionOf, writeBenchmarkSection } from "./report.js";
 
 type Mode = "expat" | "parse" | "import";
@@ -67,12 +63,16 @@ function peakRssMb(): number {
   return process.memoryUsage().rss / 2 ** 20;
 }
 
-/** Runs inside a child process: one measurement, printed as JSON. */
+/**
+ * Runs inside a child process: one measurement, printed as JSON. It loads only the modules that
+ * run (as `wellness import` does), so peak RSS is the import's, not the whole library's.
+ */
 async function child(mode: "parse" | "import", path: string, redisUrl: string): Promise<void> {
   const started = performance.now();
   let bytes: number;
   let records: number;
   if (mode === "parse") {
+    const { readExport } = await import("../src/health/import/reader.js");
     let count = 0;
     const counter: ExportSink = {
       exportDate: () => undefined,
@@ -86,6 +86,9 @@ async function child(mode: "parse" | "import", path: string, redisUrl: string): 
     ({ bytes } = await readExport(createReadStream(path, { highWaterMark: 1 << 20 }), counter));
     records = count;
   } else {
+    const { closeRedis, connectRedis } = await import("../src/redis/client.js");
+    const { KeySchema } = await import("../src/redis/keys.js");
+    const { importExport } = await import("../src/health/import/importer.js");
     const redis = await connectRedis({ url: redisUrl });
     try {
       const summary = await importExport({ client: redis, keys: new KeySchema("bench:"), userId: "bench", path, indexTtlSeconds: 3600 });
@@ -131,6 +134,9 @@ const LABELS: Record<Mode, string> = {
 };
 
 async function main(): Promise<void> {
+  const { closeRedis, connectRedis, RedisServerProcess } = await import("../src/redis/index.js");
+  const { serverInfo } = await import("../src/redis/health.js");
+  const { writeSyntheticExport } = await import("../src/health/synthetic/generator.js");
   const sizes = (process.env.BENCH_IMPORT_SIZES ?? "200MB,1GB").split(",").map((size) => size.trim());
   const repeat = Math.max(1, Number(process.env.BENCH_IMPORT_REPEAT ?? 3));
   const python = versionOf("python3", ["--version"]);
