@@ -535,7 +535,7 @@ export class ExportAggregator implements ExportSink {
           total += best;
         }
         for (const source of Object.keys(sources)) sources[source] = round(sources[source] ?? 0);
-        series.push({ date: dateOfDayNumber(day), total: round(total), unit, sources });
+        series.push({ date: this.dateOf(day), total: round(total), unit, sources });
       }
       cumulative.set(metric, series);
     }
@@ -552,8 +552,9 @@ export class ExportAggregator implements ExportSink {
     for (const [metric, days] of this.categories) {
       categories.set(metric, [...days.entries()].sort(([a], [b]) => a - b).map(([, entry]) => entry));
     }
+    // Dates are YYYY-MM-DD, so comparing code units orders them (and is far cheaper than localeCompare).
     const sleep: SleepNight[] = [...this.sleepNights.entries()]
-      .sort(([a], [b]) => a.localeCompare(b))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([date, night]) => this.summarizeNight(date, night.stages, [...night.sources].sort(), night.offsetMinutes));
     for (const night of sleep) {
       const day = Math.floor(Date.parse(`${night.date}T00:00:00Z`) / DAY_MS);
@@ -568,7 +569,7 @@ export class ExportAggregator implements ExportSink {
       categories,
       workouts: [...this.workouts.values()].sort((a, b) => a.startEpoch - b.startEpoch || a.id.localeCompare(b.id)),
       sleep,
-      activity: [...this.activity.values()].sort((a, b) => a.date.localeCompare(b.date)),
+      activity: [...this.activity.values()].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0)),
       skipped: { ...this.skipped },
       skippedTypes: this.oddTypes,
       firstDate: Number.isFinite(this.firstDay) ? dateOfDayNumber(this.firstDay) : undefined,

@@ -229,8 +229,18 @@ function parsePatternDate(text: string): LocalTime | undefined {
   };
 }
 
-/** Days since 1970-01-01 of a YYYY-MM-DD date: a compact, sortable score. */
+/**
+ * Days since 1970-01-01 of a YYYY-MM-DD date: a compact, sortable score. An import scores tens
+ * of thousands of days, so a plain date whose day exists in every month is read by position;
+ * anything else goes through Date.parse (NaN when it is not a date).
+ */
 export function dayNumber(date: string): number {
+  if (date.length === 10 && date.charCodeAt(4) === 45 && date.charCodeAt(7) === 45) {
+    const year = digits(date, 0, 4);
+    const month = digits(date, 5, 2);
+    const day = digits(date, 8, 2);
+    if (year >= 1000 && month >= 1 && month <= 12 && day >= 1 && day <= 28) return Date.UTC(year, month - 1, day) / 86_400_000;
+  }
   return Math.floor(Date.parse(`${date}T00:00:00Z`) / 86_400_000);
 }
 
