@@ -68,11 +68,16 @@ function peakRssMb(): number {
  * run (as `wellness import` does), so peak RSS is the import's, not the whole library's.
  */
 async function child(mode: "parse" | "import", path: string, redisUrl: string): Promise<void> {
+  const [{ readExport }, { closeRedis, connectRedis }, { KeySchema }, { importExport }] = await Promise.all([
+    import("../src/health/import/reader.js"),
+    import("../src/redis/client.js"),
+    import("../src/redis/keys.js"),
+    import("../src/health/import/importer.js"),
+  ]);
   const started = performance.now();
   let bytes: number;
   let records: number;
   if (mode === "parse") {
-    const { readExport } = await import("../src/health/import/reader.js");
     let count = 0;
     const counter: ExportSink = {
       exportDate: () => undefined,
@@ -86,9 +91,6 @@ async function child(mode: "parse" | "import", path: string, redisUrl: string): 
     ({ bytes } = await readExport(createReadStream(path, { highWaterMark: 1 << 20 }), counter));
     records = count;
   } else {
-    const { closeRedis, connectRedis } = await import("../src/redis/client.js");
-    const { KeySchema } = await import("../src/redis/keys.js");
-    const { importExport } = await import("../src/health/import/importer.js");
     const redis = await connectRedis({ url: redisUrl });
     try {
       const summary = await importExport({ client: redis, keys: new KeySchema("bench:"), userId: "bench", path, indexTtlSeconds: 3600 });

@@ -12,7 +12,7 @@ import type { WorkerReply, WorkerRequest } from "./worker-reader.js";
 const port = parentPort;
 if (port) {
   const post = (reply: WorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(reply, transfer);
-  const parser = new ExportParser((batch: Batch) => post({ kind: "batch", batch }, [batch.numbers.buffer as ArrayBuffer]));
+  const parser = new ExportParser((batch: Batch) => post({ kind: "batch", batch }, [batch.numbers.buffer as ArrayBuffer]), undefined, true);
   let failed = false;
   port.on("message", (request: WorkerRequest) => {
     if (failed) return;

@@ -436,9 +436,10 @@ export interface ParserPosition {
 /**
  * The walking half of a read: scanner, walker and batch writer over a stream of byte chunks.
  * Used in this thread by {@link readExport} and in the parse worker. Batches go to `emit` as
- * they fill, and after every chunk (so a consumer sees each chunk's elements before the next
- * chunk is asked for). A parse can move between threads at a chunk boundary: see
- * {@link between} and {@link resume}.
+ * they fill and, unless `batchesOnlyWhenFull`, after every chunk (so a consumer in the same
+ * thread sees each chunk's elements before the next chunk is asked for; the worker sends only
+ * full batches, a few hundred fewer messages). A parse can move between threads at a chunk
+ * boundary: see {@link between} and {@link resume}.
  */
 export class ExportParser {
   private readonly writer: BatchWriter;
@@ -447,7 +448,11 @@ export class ExportParser {
   private first = true;
   bytes = 0;
 
-  constructor(emit: (batch: Batch) => void, limits?: Partial<WalkerLimits>) {
+  constructor(
+    emit: (batch: Batch) => void,
+    limits?: Partial<WalkerLimits>,
+    private readonly batchesOnlyWhenFull = false,
+  ) {
     this.writer = new BatchWriter(emit);
     const walker = new ExportWalker(this.writer, limits);
     this.walker = walker;
@@ -462,7 +467,7 @@ export class ExportParser {
       if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
     }
     this.scanner.write(bytes);
-    this.writer.flush();
+    if (!this.batchesOnlyWhenFull) this.writer.flush();
   }
 
   end(): void {
