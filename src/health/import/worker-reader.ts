@@ -133,9 +133,9 @@ export async function readExportInWorker(
   worker.on("exit", (code) => fail(new Error(`the parse worker stopped (exit code ${code})`)));
   /** Parses a piece here, or hands it (and, the first time, the parse) to the worker. */
   const parse = async (piece: Uint8Array, length: number) => {
-    if (!handedOver && local.bytes >= (handOverAt ?? 0)) {
+    if (!handedOver && local.bytes >= (handOverAt ?? 0) && (ready || (handOverAt !== undefined && (await starting)))) {
       const position = local.between();
-      if (position && (ready || (handOverAt !== undefined && (await starting)))) {
+      if (position) {
         worker.postMessage({ kind: "resume", position } satisfies WorkerRequest);
         handedOver = true;
         onHandOver?.(local.bytes);
