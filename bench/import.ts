@@ -3,8 +3,10 @@
  * side by side in one run: Python's C expat parser counting elements with a no-op callback (the
  * reference), this project's reader alone (scan and walk in one thread, counting records), and the
  * whole import into Redis (parse in a worker thread, aggregate, write, swap, index). Each run is its
- * own process, so peak RSS is that run's own; runs alternate and repeat, and the table gives
- * medians and each row's speed as a ratio of expat's. Writes its table to docs/benchmarks.md.
+ * own process, so peak RSS is that run's own; the project's runs use the compiled build in plain
+ * Node (what `wellness import` runs: no tsx, only the modules the run uses), so the script first
+ * compiles it. Runs alternate and repeat, and the table gives medians and each row's speed as a
+ * ratio of expat's. Writes its table to docs/benchmarks.md.
  *
  *   npm run bench:import
  *
@@ -12,15 +14,9 @@
  * (default 3). Without python3 the expat row is skipped, and the table says so.
  */
 import { spawn } from "node:child_process";
-import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { closeRedis, connectRedis, KeySchema, RedisServerProcess } from "../src/index.js";
-import { importExport } from "../src/health/import/importer.js";
-import { readExport, type ExportSink } from "../src/health/import/reader.js";
-import { writeSyntheticExport } from "../src/health/synthetic/generator.js";
-import { serverInfo } from "../src/redis/health.js";
 import { machineDescription, versionOf, writeBenchmarkSection } from "./report.js";
 
 type Mode = "expat" | "parse" | "import";
@@ -56,55 +52,48 @@ seconds = time.perf_counter() - started
 print(json.dumps({"mode": "expat", "seconds": seconds, "bytes": size, "records": count, "peakRssMb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 `;
 
-/** Peak resident set size of this process so far, from the kernel's high-water mark. */
-function peakRssMb(): number {
+/**
+ * One measured run of the project's code, in a plain Node process on the compiled build, printed
+ * as JSON. Modules load before the clock starts; peak RSS is the kernel's high-water mark.
+ */
+const CHILD_SCRIPT = `
+import { createReadStream, readFileSync } from "node:fs";
+const [dist, mode, path, redisUrl] = process.argv.slice(1);
+const [{ readExport }, { closeRedis, connectRedis }, { KeySchema }, { importExport }] = await Promise.all(
+  ["health/import/reader.js", "redis/client.js", "redis/keys.js", "health/import/importer.js"].map((module) => import(new URL(module, dist).href)),
+);
+const started = performance.now();
+let bytes;
+let records = 0;
+if (mode === "parse") {
+  const count = () => void (records += 1);
+  const none = () => undefined;
+  ({ bytes } = await readExport(createReadStream(path, { highWaterMark: 1 << 20 }), {
+    exportDate: none, me: none, sample: count, record: count, correlatedRecord: none, workout: count, activitySummary: count,
+  }));
+} else {
+  const redis = await connectRedis({ url: redisUrl });
   try {
-    const match = /VmHWM:\s+(\d+) kB/u.exec(readFileSync("/proc/self/status", "utf8"));
-    if (match) return Number(match[1]) / 1024;
-  } catch {
-    // Not Linux: fall back to the current RSS.
+    const summary = await importExport({ client: redis, keys: new KeySchema("bench:"), userId: "bench", path, indexTtlSeconds: 3600 });
+    ({ bytes, records } = summary);
+  } finally {
+    await closeRedis(redis);
   }
-  return process.memoryUsage().rss / 2 ** 20;
 }
+const seconds = (performance.now() - started) / 1000;
+const peak = /VmHWM:\\s+(\\d+) kB/u.exec(readFileSync("/proc/self/status", "utf8"));
+const peakRssMb = peak ? Number(peak[1]) / 1024 : process.memoryUsage().rss / 2 ** 20;
+process.stdout.write(JSON.stringify({ mode, seconds, bytes, records, peakRssMb }));
+`;
 
-/** Runs inside a child process: one measurement, printed as JSON. */
-async function child(mode: "parse" | "import", path: string, redisUrl: string): Promise<void> {
-  const started = performance.now();
-  let bytes: number;
-  let records: number;
-  if (mode === "parse") {
-    let count = 0;
-    const counter: ExportSink = {
-      exportDate: () => undefined,
-      me: () => undefined,
-      sample: () => void (count += 1),
-      record: () => void (count += 1),
-      correlatedRecord: () => undefined,
-      workout: () => void (count += 1),
-      activitySummary: () => void (count += 1),
-    };
-    ({ bytes } = await readExport(createReadStream(path, { highWaterMark: 1 << 20 }), counter));
-    records = count;
-  } else {
-    const redis = await connectRedis({ url: redisUrl });
-    try {
-      const summary = await importExport({ client: redis, keys: new KeySchema("bench:"), userId: "bench", path, indexTtlSeconds: 3600 });
-      bytes = summary.bytes;
-      records = summary.records;
-    } finally {
-      await closeRedis(redis);
-    }
-  }
-  const result: RunResult = { mode, seconds: (performance.now() - started) / 1000, bytes, records, peakRssMb: peakRssMb() };
-  process.stdout.write(JSON.stringify(result));
-}
+const DIST = new URL("../dist/", import.meta.url).href;
 
 function measure(mode: Mode, path: string, redisUrl: string, expatScript: string): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const run =
       mode === "expat"
         ? spawn("python3", [expatScript, path], { stdio: ["ignore", "pipe", "inherit"] })
-        : spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--child", mode, path, redisUrl], { stdio: ["ignore", "pipe", "inherit"] });
+        : spawn(process.execPath, ["--input-type=module", "-e", CHILD_SCRIPT, DIST, mode, path, redisUrl], { stdio: ["ignore", "pipe", "inherit"] });
     let output = "";
     run.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
     run.once("error", reject);
@@ -131,6 +120,9 @@ const LABELS: Record<Mode, string> = {
 };
 
 async function main(): Promise<void> {
+  const { closeRedis, connectRedis, RedisServerProcess } = await import("../src/redis/index.js");
+  const { serverInfo } = await import("../src/redis/health.js");
+  const { writeSyntheticExport } = await import("../src/health/synthetic/generator.js");
   const sizes = (process.env.BENCH_IMPORT_SIZES ?? "200MB,1GB").split(",").map((size) => size.trim());
   const repeat = Math.max(1, Number(process.env.BENCH_IMPORT_REPEAT ?? 3));
   const python = versionOf("python3", ["--version"]);
@@ -181,7 +173,7 @@ async function main(): Promise<void> {
       `Command: \`npm run bench:import\` (BENCH_IMPORT_SIZES=${sizes.join(",")}, BENCH_IMPORT_REPEAT=${repeat}).`,
     "",
     "Generated exports (`wellness generate-export`, seed 42): iPhone and Watch steps, distance and energy, heart rate every 2 minutes, HRV, sleep stages from two sources, workouts, blood-pressure correlations, daylight-saving and travel offsets. " +
-      "Each run is its own process, so peak RSS (the kernel's high-water mark) is that run's alone; the three kinds of run alternate, round after round, so they share the machine's conditions, and the table gives the median of the rounds. " +
+      "Each run is its own process, so peak RSS (the kernel's high-water mark) is that run's alone; the project's runs use the compiled build in plain Node, as `wellness import` does (no tsx; only the modules the run uses); the three kinds of run alternate, round after round, so they share the machine's conditions, and the table gives the median of the rounds. " +
       "The ratio is each row's median speed over expat's in the same run: it is what to compare across machines, not the MB/s. " +
       "Records: expat counts every start tag (MetadataEntry, HRV beats, ...); the reader counts Records, Workouts and ActivitySummaries; the import counts what it stored by type. " +
       (modes.includes("expat") ? "" : "python3 is not installed here, so the expat reference row is skipped."),
@@ -194,9 +186,4 @@ async function main(): Promise<void> {
   writeBenchmarkSection("## Apple Health import (`npm run bench:import`)", body);
 }
 
-const [flag, mode, path, redisUrl] = process.argv.slice(2);
-if (flag === "--child" && (mode === "parse" || mode === "import") && path && redisUrl) {
-  await child(mode, path, redisUrl);
-} else {
-  await main();
-}
+await main();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cleanTypeName, isCumulative, parseHealthDate, toCanonical } from "../../src/index.js";
+import { cleanTypeName, dayNumber, isCumulative, parseHealthDate, toCanonical } from "../../src/index.js";
 
 describe("parseHealthDate", () => {
   it("keeps the sample's own offset: Monday 19:00 -0700 is a Monday, though it is Tuesday in UTC", () => {
@@ -43,5 +43,27 @@ describe("units and names", () => {
     expect(isCumulative("StepCount")).toBe(true);
     expect(isCumulative("DietaryEnergyConsumed")).toBe(true);
     expect(isCumulative("HeartRate")).toBe(false);
+  });
+});
+
+describe("dayNumber", () => {
+  const byDateParse = (date: string) => Math.floor(Date.parse(`${date}T00:00:00Z`) / 86_400_000);
+
+  it("scores every date from 1000 to 9999 as Date.parse does", () => {
+    const wrong: string[] = [];
+    let checked = 0;
+    for (let day = -354_285; day < 2_932_897; day += 1) {
+      const date = new Date(day * 86_400_000).toISOString().slice(0, 10);
+      if (dayNumber(date) !== day) wrong.push(date);
+      checked += 1;
+    }
+    expect(wrong).toEqual([]);
+    expect(checked).toBe(3_287_182);
+  });
+
+  it("gives what Date.parse gives for odd and invalid text", () => {
+    for (const text of ["2024-02-30", "2023-02-29", "2024-02-29", "2024-13-01", "2024-00-10", "2024-01-00", "0999-01-01", "2024-1-011", "abcd-ef-gh", "", "+12345-01-01"]) {
+      expect(dayNumber(text)).toEqual(byDateParse(text));
+    }
   });
 });

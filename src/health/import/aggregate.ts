@@ -3,7 +3,19 @@ import { ImportError } from "../../errors.js";
 import { isValidId } from "../../redis/ids.js";
 import type { ExportSink, Sample } from "./batch.js";
 import type { Attributes, RawWorkout } from "./reader.js";
-import { cleanTypeName, dateOfDayNumber, isCumulative, parseHealthDate, sleepStage, toCanonical, type LocalTime, type SleepStage } from "./normalize.js";
+import {
+  cleanTypeName,
+  convertValue,
+  dateOfDayNumber,
+  isCumulative,
+  parseHealthDate,
+  sleepStage,
+  toCanonical,
+  unitConversion,
+  type LocalTime,
+  type SleepStage,
+  type UnitConversion,
+} from "./normalize.js";
 import type { ActivityDay, CategoryDay, CumulativeDay, DiscreteDay, HealthProfile, SleepNight, Workout } from "../types.js";
 
 const HOUR_MS = 3_600_000;
@@ -94,6 +106,16 @@ interface TypeInfo {
   category: boolean;
   sleep: boolean;
   cumulative: boolean;
+  /**
+   * The raw unit of this type's last sample and what it converts to: a type's samples nearly
+   * always share one unit, so the conversion is looked up once, not per sample.
+   */
+  rawUnit: string | undefined;
+  unit: string;
+  conversion: UnitConversion | undefined;
+  /** The hourly sums of the last source seen, for cumulative types (most runs are one source's). */
+  source: string | undefined;
+  sourceDays: Map<number, Float64Array> | undefined;
 }
 
 /** Distinct Record types accepted before an export is refused (Apple's have a few hundred). */
@@ -274,7 +296,17 @@ export class ExportAggregator implements ExportSink {
     if (info === undefined) {
       const metric = this.intern(cleanTypeName(rawType));
       info = isValidId(metric)
-        ? { metric, category: rawType.startsWith("HKCategoryTypeIdentifier"), sleep: metric === "SleepAnalysis", cumulative: isCumulative(metric) }
+        ? {
+            metric,
+            category: rawType.startsWith("HKCategoryTypeIdentifier"),
+            sleep: metric === "SleepAnalysis",
+            cumulative: isCumulative(metric),
+            rawUnit: undefined,
+            unit: "",
+            conversion: undefined,
+            source: undefined,
+            sourceDays: undefined,
+          }
         : null;
       if (this.types.size >= MAX_TYPES) {
         throw new ImportError(
@@ -309,10 +341,16 @@ export class ExportAggregator implements ExportSink {
       this.skipped.badValue += 1;
       return;
     }
-    const { value, unit } = toCanonical(metric, raw, this.intern(rawUnit));
+    if (rawUnit !== info.rawUnit) {
+      info.rawUnit = rawUnit;
+      info.conversion = unitConversion(metric, rawUnit);
+      info.unit = info.conversion ? info.conversion.unit : this.intern(rawUnit);
+    }
+    const value = info.conversion ? convertValue(info.conversion, raw) : raw;
+    const unit = info.unit;
     this.units.set(metric, unit);
     if (info.cumulative) {
-      this.addCumulative(metric, source, value, startMs, startOffset, endMs);
+      this.addCumulative(info, source, value, startMs, startOffset, endMs);
     } else {
       let days = this.discrete.get(metric);
       if (!days) {
@@ -332,16 +370,21 @@ export class ExportAggregator implements ExportSink {
   }
 
   /** Spreads a cumulative sample over the local hours it covers, in proportion to overlap. */
-  private addCumulative(metric: string, source: string, value: number, startMs: number, startOffset: number, endMs: number): void {
-    let bySource = this.hourly.get(metric);
-    if (!bySource) {
-      bySource = new Map<string, Map<number, Float64Array>>();
-      this.hourly.set(metric, bySource);
-    }
-    let days = bySource.get(source);
-    if (!days) {
-      days = new Map<number, Float64Array>();
-      bySource.set(source, days);
+  private addCumulative(info: TypeInfo, source: string, value: number, startMs: number, startOffset: number, endMs: number): void {
+    let days = info.sourceDays;
+    if (source !== info.source || !days) {
+      let bySource = this.hourly.get(info.metric);
+      if (!bySource) {
+        bySource = new Map<string, Map<number, Float64Array>>();
+        this.hourly.set(info.metric, bySource);
+      }
+      days = bySource.get(source);
+      if (!days) {
+        days = new Map<number, Float64Array>();
+        bySource.set(source, days);
+      }
+      info.source = source;
+      info.sourceDays = days;
     }
     const offset = startOffset * 60_000;
     const from = startMs + offset;
@@ -472,20 +515,27 @@ export class ExportAggregator implements ExportSink {
       for (const byDay of bySource.values()) for (const day of byDay.keys()) days.add(day);
       const unit = this.units.get(metric) ?? "";
       const series: CumulativeDay[] = [];
+      const names = [...bySource.keys()];
+      const byDays = [...bySource.values()];
+      const rows: (Float64Array | undefined)[] = new Array<Float64Array | undefined>(names.length);
       for (const day of [...days].sort((a, b) => a - b)) {
         let total = 0;
         const sources = Object.create(null) as Record<string, number>;
+        for (let index = 0; index < names.length; index++) rows[index] = byDays[index]?.get(day);
         for (let hour = 0; hour < 24; hour++) {
           let best = 0;
-          for (const [source, byDay] of bySource) {
-            const value = byDay.get(day)?.[hour] ?? 0;
-            if (value > 0) sources[source] = (sources[source] ?? 0) + value;
+          for (let index = 0; index < names.length; index++) {
+            const value = rows[index]?.[hour] ?? 0;
+            if (value > 0) {
+              const source = names[index] as string;
+              sources[source] = (sources[source] ?? 0) + value;
+            }
             if (value > best) best = value;
           }
           total += best;
         }
         for (const source of Object.keys(sources)) sources[source] = round(sources[source] ?? 0);
-        series.push({ date: dateOfDayNumber(day), total: round(total), unit, sources });
+        series.push({ date: this.dateOf(day), total: round(total), unit, sources });
       }
       cumulative.set(metric, series);
     }
@@ -502,8 +552,9 @@ export class ExportAggregator implements ExportSink {
     for (const [metric, days] of this.categories) {
       categories.set(metric, [...days.entries()].sort(([a], [b]) => a - b).map(([, entry]) => entry));
     }
+    // Dates are YYYY-MM-DD, so comparing code units orders them (and is far cheaper than localeCompare).
     const sleep: SleepNight[] = [...this.sleepNights.entries()]
-      .sort(([a], [b]) => a.localeCompare(b))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([date, night]) => this.summarizeNight(date, night.stages, [...night.sources].sort(), night.offsetMinutes));
     for (const night of sleep) {
       const day = Math.floor(Date.parse(`${night.date}T00:00:00Z`) / DAY_MS);
@@ -518,7 +569,7 @@ export class ExportAggregator implements ExportSink {
       categories,
       workouts: [...this.workouts.values()].sort((a, b) => a.startEpoch - b.startEpoch || a.id.localeCompare(b.id)),
       sleep,
-      activity: [...this.activity.values()].sort((a, b) => a.date.localeCompare(b.date)),
+      activity: [...this.activity.values()].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0)),
       skipped: { ...this.skipped },
       skippedTypes: this.oddTypes,
       firstDate: Number.isFinite(this.firstDay) ? dateOfDayNumber(this.firstDay) : undefined,

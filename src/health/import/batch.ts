@@ -88,6 +88,18 @@ export class BatchWriter {
     return this.ids.size;
   }
 
+  /** Every string defined so far, in id order: with {@link resume}, another writer goes on with the same ids. */
+  table(): string[] {
+    return [...this.ids.keys()];
+  }
+
+  /** Takes over the table of another writer (see {@link table}), before anything is written. */
+  resume(table: string[], entries: number): void {
+    this.ids.clear();
+    for (const text of table) this.ids.set(text, this.ids.size);
+    this.entries = entries;
+  }
+
   sample(type: number, source: number, unit: number, startMs: number, startOffset: number, endMs: number, endOffset: number, value: number): void {
     const numbers = this.numbers;
     const base = this.count * STRIDE;

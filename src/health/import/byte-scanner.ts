@@ -45,6 +45,8 @@ export interface ByteXmlScannerOptions {
 
 const DEFAULT_MAX_CONSTRUCT = 1024 * 1024;
 const DEFAULT_MAX_ATTRIBUTES = 256;
+/** How much of a new chunk finishes the construct the previous chunk ended in (see write). */
+const BRIDGE_BYTES = 4096;
 
 const LT = 60;
 const GT = 62;
@@ -185,6 +187,11 @@ export class TagView {
     return true;
   }
 
+  /** The length in bytes of attribute `index`'s name. */
+  nameLength(index: number): number {
+    return (this.offsets[index * FIELDS + 1] as number) - (this.offsets[index * FIELDS] as number);
+  }
+
   attributeName(index: number): string {
     return this.buffer.toString("utf8", this.offsets[index * FIELDS], this.offsets[index * FIELDS + 1]);
   }
@@ -217,6 +224,20 @@ export class TagView {
   }
 }
 
+/**
+ * Where a scan stands between two chunks when it holds nothing (see
+ * {@link ByteXmlScanner.between}): enough for another scanner, in another thread, to go on.
+ */
+export interface ScannerPosition {
+  linesBefore: number;
+  columnCarry: number;
+  /** Names of the open elements, outermost first. */
+  stack: string[];
+  rootSeen: boolean;
+  rootClosed: boolean;
+  work: number;
+}
+
 /** Signals that the buffer ends inside a construct: wait for more bytes. Never leaves the scanner. */
 class IncompleteConstruct extends Error {}
 const INCOMPLETE = new IncompleteConstruct("incomplete construct");
@@ -243,7 +264,7 @@ export class ByteXmlScanner {
   /** Newlines before `buffer[0]`, and UTF-16 units between the last of them and `buffer[0]`. */
   private linesBefore = 0;
   private columnCarry = 0;
-  private readonly stack: string[] = [];
+  private stack: string[] = [];
   private rootClosed = false;
   private rootSeen = false;
   private ended = false;
@@ -273,16 +294,56 @@ export class ByteXmlScanner {
     this.view = new TagView(this.maxAttributes);
   }
 
-  /** Feeds the next bytes; complete constructs are reported at once. */
+  /**
+   * Feeds the next bytes; complete constructs are reported at once. The chunk is scanned where it
+   * lies: a construct left over from the previous chunk is finished on a small bridge (its bytes
+   * and the chunk's first few KiB), so the chunk itself is copied only when that construct is
+   * longer than the bridge.
+   */
   write(chunk: Uint8Array): void {
     const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    this.buffer = this.buffer.length === 0 ? bytes : Buffer.concat([this.buffer, bytes]);
+    const held = this.buffer.length;
+    if (held === 0) {
+      this.buffer = bytes;
+    } else if (bytes.length > BRIDGE_BYTES) {
+      this.buffer = Buffer.concat([this.buffer, bytes.subarray(0, BRIDGE_BYTES)]);
+      const consumed = this.scan(false);
+      this.discard(consumed);
+      if (consumed >= held) {
+        this.buffer = bytes.subarray(consumed - held);
+        this.scannedTo = 0;
+      } else {
+        this.buffer = Buffer.concat([this.buffer, bytes.subarray(BRIDGE_BYTES)]);
+      }
+    } else {
+      this.buffer = Buffer.concat([this.buffer, bytes]);
+    }
     const consumed = this.scan(false);
     this.discard(consumed);
     this.scannedTo = this.skipping ? 0 : this.buffer.length;
     if (this.buffer.length > this.maxConstruct) {
       this.fail(`a single tag or reference is larger than ${Math.round(this.maxConstruct / 1024)} KiB (the limit for one construct)`, 0);
     }
+  }
+
+  /**
+   * The scan's position when the last chunk ended between two constructs (nothing held, nothing
+   * being skipped), or undefined otherwise: then the scan can only go on here, with more bytes.
+   */
+  between(): ScannerPosition | undefined {
+    if (this.buffer.length > 0 || this.skipping || this.ended) return undefined;
+    const { linesBefore, columnCarry, rootSeen, rootClosed, work } = this;
+    return { linesBefore, columnCarry, stack: [...this.stack], rootSeen, rootClosed, work };
+  }
+
+  /** Goes on from a position another scanner reported with {@link between}, before any write. */
+  resume(position: ScannerPosition): void {
+    this.linesBefore = position.linesBefore;
+    this.columnCarry = position.columnCarry;
+    this.stack = [...position.stack];
+    this.rootSeen = position.rootSeen;
+    this.rootClosed = position.rootClosed;
+    this.work = position.work;
   }
 
   /** Declares the end of the document: anything unfinished is an error. */

@@ -168,14 +168,14 @@ export async function importExport(options: ImportOptions): Promise<ImportSummar
     // The data version names the data: the same file gives the same version (and identical keys);
     // any other file changes it, so tool answers cached from older data are never served again.
     // It changes in the swap itself, with the cached profile and context line dropped there too.
-    const replaced = await store.replace(
-      userId,
-      randomBytes(8).toString("hex"),
-      { manifest, series, workouts: result.workouts, sleep: result.sleep, activity: result.activity },
-      { beforeSwap: () => options.onStage?.("staged"), version: read.sha256, invalidate: [keys.userProfile(userId), keys.userContextLine(userId)] },
-    );
+    const data = { manifest, series, workouts: result.workouts, sleep: result.sleep, activity: result.activity };
+    const replaced = await store.replace(userId, randomBytes(8).toString("hex"), data, {
+      beforeSwap: () => options.onStage?.("staged"),
+      version: read.sha256,
+      invalidate: [keys.userProfile(userId), keys.userContextLine(userId)],
+    });
     await options.onStage?.("swapped");
-    const indexes = await new HealthIndexes(client, keys, store, options.indexTtlSeconds).rebuild(userId, replaced);
+    const indexes = await new HealthIndexes(client, keys, store, options.indexTtlSeconds).rebuild(userId, replaced, data);
     const seconds = (performance.now() - started) / 1000;
     return events.finished({
       userId,

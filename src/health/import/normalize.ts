@@ -111,21 +111,39 @@ const CONVERSIONS: Record<string, Conversion> = {
 /** Body measurements where meters or centimetres read better than kilometres. */
 const LENGTH_IN_CM = new Set(["Height", "WaistCircumference"]);
 
+/** How one metric's values in one unit become canonical: value × factor + offset, then × scale. */
+export interface UnitConversion {
+  factor: number;
+  offset: number;
+  scale: number;
+  unit: string;
+}
+
+/**
+ * The conversion of a metric's values from a unit to its canonical one, or undefined for a unit
+ * it does not know (values then pass through unchanged). Worked out once per metric and unit by
+ * callers that convert many values.
+ */
+export function unitConversion(metric: string, unit: string): UnitConversion | undefined {
+  const conversion = CONVERSIONS[unit];
+  if (!conversion) return undefined;
+  if (conversion.unit === "km" && LENGTH_IN_CM.has(metric)) return { factor: conversion.factor, offset: conversion.offset ?? 0, scale: 100_000, unit: "cm" };
+  if (conversion.unit === "kg" && metric.startsWith("Dietary") && metric !== "DietaryWater") {
+    return { factor: conversion.factor, offset: conversion.offset ?? 0, scale: 1000, unit: "g" };
+  }
+  return { factor: conversion.factor, offset: conversion.offset ?? 0, scale: 1, unit: conversion.unit };
+}
+
+/** Applies a conversion from {@link unitConversion}. */
+export function convertValue(conversion: UnitConversion, value: number): number {
+  const converted = value * conversion.factor + conversion.offset;
+  return conversion.scale === 1 ? converted : converted * conversion.scale;
+}
+
 /** Converts a value to its metric's canonical unit; an unknown unit passes through unchanged. */
 export function toCanonical(metric: string, value: number, unit: string): { value: number; unit: string } {
-  const conversion = CONVERSIONS[unit];
-  if (!conversion) return { value, unit };
-  let converted = value * conversion.factor + (conversion.offset ?? 0);
-  let canonicalUnit = conversion.unit;
-  if (canonicalUnit === "km" && LENGTH_IN_CM.has(metric)) {
-    converted *= 100_000;
-    canonicalUnit = "cm";
-  }
-  if (canonicalUnit === "kg" && metric.startsWith("Dietary") && metric !== "DietaryWater") {
-    converted *= 1000;
-    canonicalUnit = "g";
-  }
-  return { value: converted, unit: canonicalUnit };
+  const conversion = unitConversion(metric, unit);
+  return conversion ? { value: convertValue(conversion, value), unit: conversion.unit } : { value, unit };
 }
 
 /** A point in time with the UTC offset it was recorded under. */
@@ -211,8 +229,18 @@ function parsePatternDate(text: string): LocalTime | undefined {
   };
 }
 
-/** Days since 1970-01-01 of a YYYY-MM-DD date: a compact, sortable score. */
+/**
+ * Days since 1970-01-01 of a YYYY-MM-DD date: a compact, sortable score. An import scores tens
+ * of thousands of days, so a plain date whose day exists in every month is read by position;
+ * anything else goes through Date.parse (NaN when it is not a date).
+ */
 export function dayNumber(date: string): number {
+  if (date.length === 10 && date.charCodeAt(4) === 45 && date.charCodeAt(7) === 45) {
+    const year = digits(date, 0, 4);
+    const month = digits(date, 5, 2);
+    const day = digits(date, 8, 2);
+    if (year >= 1000 && month >= 1 && month <= 12 && day >= 1 && day <= 28) return Date.UTC(year, month - 1, day) / 86_400_000;
+  }
   return Math.floor(Date.parse(`${date}T00:00:00Z`) / 86_400_000);
 }
 

@@ -1,7 +1,8 @@
 /**
  * The parse worker: scans the export's bytes and walks its elements on a second core, handing
  * finished batches back to the thread that aggregates them. Started by {@link readExportInWorker};
- * it does nothing unless started as a worker.
+ * it does nothing unless started as a worker. It says when it is ready, then takes over the
+ * parse from wherever the other thread stood.
  */
 import { parentPort } from "node:worker_threads";
 import { ExportParser, readFailure } from "./reader.js";
@@ -11,7 +12,7 @@ import type { WorkerReply, WorkerRequest } from "./worker-reader.js";
 const port = parentPort;
 if (port) {
   const post = (reply: WorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(reply, transfer);
-  const parser = new ExportParser((batch: Batch) => post({ kind: "batch", batch }, [batch.numbers.buffer as ArrayBuffer]));
+  const parser = new ExportParser((batch: Batch) => post({ kind: "batch", batch }, [batch.numbers.buffer as ArrayBuffer]), undefined, true);
   let failed = false;
   port.on("message", (request: WorkerRequest) => {
     if (failed) return;
@@ -19,8 +20,11 @@ if (port) {
       if (request.kind === "chunk") {
         parser.write(request.chunk);
         post({ kind: "chunk", bytes: request.chunk.byteLength });
+      } else if (request.kind === "resume") {
+        parser.resume(request.position);
       } else {
-        post({ kind: "done", result: parser.end(), work: parser.work });
+        parser.end();
+        post({ kind: "done", work: parser.work });
       }
     } catch (error) {
       failed = true;
@@ -28,4 +32,5 @@ if (port) {
       post({ kind: "error", code: failure.code, message: failure.message, line: failure.line, column: failure.column });
     }
   });
+  post({ kind: "ready" });
 }

@@ -13,7 +13,7 @@ import {
   type Batch,
   type ExportSink,
 } from "./batch.js";
-import { ByteXmlScanner, XmlSyntaxError, type TagView } from "./byte-scanner.js";
+import { ByteXmlScanner, XmlSyntaxError, type ScannerPosition, type TagView } from "./byte-scanner.js";
 import { valueIsText } from "./normalize.js";
 
 export type { ExportSink, Sample } from "./batch.js";
@@ -95,6 +95,43 @@ class LastValue<T> {
   }
 }
 
+/**
+ * The day and UTC offset of the last date read (its bytes 0-9 and 20-24), with the epoch
+ * milliseconds of that local midnight: checked once, reused for every date of the same day.
+ */
+class LastDay {
+  private readonly bytes = new Uint8Array(15);
+  private known = false;
+  startMs = 0;
+  offset = 0;
+
+  matches(bytes: Uint8Array, from: number): boolean {
+    if (!this.known) return false;
+    const own = this.bytes;
+    for (let i = 0; i < 10; i++) if (bytes[from + i] !== own[i]) return false;
+    for (let i = 0; i < 5; i++) if (bytes[from + 20 + i] !== own[10 + i]) return false;
+    return true;
+  }
+
+  remember(bytes: Uint8Array, from: number, startMs: number, offset: number): void {
+    this.bytes.set(bytes.subarray(from, from + 10));
+    this.bytes.set(bytes.subarray(from + 20, from + 25), 10);
+    this.known = true;
+    this.startMs = startMs;
+    this.offset = offset;
+  }
+}
+
+/** How a Record type's records travel: its string id and whether its value is text; null = whole record. */
+type TypeRoute = { id: number; text: boolean } | null;
+
+/** Where a walk stands between two elements outside any Workout and Correlation. */
+export interface WalkerPosition {
+  depth: number;
+  rootSeen: boolean;
+  types: [string, TypeRoute][];
+}
+
 /** Where the walker is told to stop (see {@link ExportWalker.distinctTypes}). */
 export interface WalkerLimits {
   /** Distinct Record types accepted before the export is refused. */
@@ -117,12 +154,13 @@ export class ExportWalker {
   private workoutElement: RawWorkout | undefined;
   private workoutDepth = 0;
   /** Per raw type string: its id, and how its value travels (-1 = whole record). */
-  private readonly types = new Map<string, { id: number; text: boolean } | null>();
-  private readonly lastType = new LastValue<{ id: number; text: boolean } | null>();
+  private readonly types = new Map<string, TypeRoute>();
+  private readonly lastType = new LastValue<TypeRoute>();
   private readonly lastSource = new LastValue<number>();
   private readonly lastUnit = new LastValue<number>();
   private dateMs = 0;
   private dateOffset = 0;
+  private readonly day = new LastDay();
   private readonly limits: WalkerLimits;
 
   constructor(
@@ -188,7 +226,21 @@ export class ExportWalker {
     return this.types.size;
   }
 
-  private typeInfo(raw: string): { id: number; text: boolean } | null {
+  /** Where the walk stands, when it is outside any Workout and Correlation; undefined otherwise. */
+  between(): WalkerPosition | undefined {
+    if (this.workoutElement || this.correlationDepth > 0) return undefined;
+    return { depth: this.depth, rootSeen: this.rootSeen, types: [...this.types] };
+  }
+
+  /** Goes on from a position another walker reported with {@link between}. */
+  resume(position: WalkerPosition): void {
+    this.depth = position.depth;
+    this.rootSeen = position.rootSeen;
+    this.types.clear();
+    for (const [raw, info] of position.types) this.types.set(raw, info);
+  }
+
+  private typeInfo(raw: string): TypeRoute {
     let info = this.types.get(raw);
     if (info === undefined) {
       if (this.types.size >= this.limits.maxRecordTypes) {
@@ -210,15 +262,30 @@ export class ExportWalker {
     let start = -1;
     let end = -1;
     let value = -1;
+    // By name length first: most attributes (sourceVersion, device, creationDate) match none.
     for (let i = 0; i < tag.count; i++) {
-      if (tag.attributeIs(i, TYPE)) type = i;
-      else if (tag.attributeIs(i, SOURCE_NAME)) source = i;
-      else if (tag.attributeIs(i, UNIT)) unit = i;
-      else if (tag.attributeIs(i, START_DATE)) start = i;
-      else if (tag.attributeIs(i, END_DATE)) end = i;
-      else if (tag.attributeIs(i, VALUE)) value = i;
+      switch (tag.nameLength(i)) {
+        case 4:
+          if (tag.attributeIs(i, TYPE)) type = i;
+          else if (tag.attributeIs(i, UNIT)) unit = i;
+          break;
+        case 5:
+          if (tag.attributeIs(i, VALUE)) value = i;
+          break;
+        case 7:
+          if (tag.attributeIs(i, END_DATE)) end = i;
+          break;
+        case 9:
+          if (tag.attributeIs(i, START_DATE)) start = i;
+          break;
+        case 10:
+          if (tag.attributeIs(i, SOURCE_NAME)) source = i;
+          break;
+        default:
+          break;
+      }
     }
-    let info: { id: number; text: boolean } | null = null;
+    let info: TypeRoute = null;
     if (type !== -1) {
       if (this.lastType.matches(tag, type)) {
         info = this.lastType.result ?? null;
@@ -257,33 +324,41 @@ export class ExportWalker {
    * Reads "2024-10-14 07:30:00 -0700" from the attribute's bytes into {@link dateMs} and
    * {@link dateOffset}. Only a date whose fields are all in range (no 31st of April, no leap
    * second) passes, so the local date, hour and weekday follow from these two numbers alone;
-   * anything else returns false and the record takes the general path.
+   * anything else returns false and the record takes the general path. Records come in runs of
+   * one day and offset, so the day part is read once per run (see {@link day}) and each date
+   * costs only its time of day.
    */
   private date(tag: TagView, index: number): boolean {
     const from = tag.valueStart(index);
     if (tag.valueEnd(index) - from !== 25 || tag.valueHasEntity(index)) return false;
     const bytes = tag.buffer;
-    if (bytes[from + 4] !== 45 || bytes[from + 7] !== 45 || bytes[from + 10] !== 32 || bytes[from + 13] !== 58 || bytes[from + 16] !== 58 || bytes[from + 19] !== 32) {
-      return false;
-    }
+    if (bytes[from + 10] !== 32 || bytes[from + 13] !== 58 || bytes[from + 16] !== 58 || bytes[from + 19] !== 32) return false;
+    const hour = digitsAt(bytes, from + 11, 2);
+    const minute = digitsAt(bytes, from + 14, 2);
+    const second = digitsAt(bytes, from + 17, 2);
+    if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return false;
+    if (!this.day.matches(bytes, from) && !this.readDay(bytes, from)) return false;
+    this.dateMs = this.day.startMs + hour * 3_600_000 + minute * 60_000 + second * 1000;
+    this.dateOffset = this.day.offset;
+    return true;
+  }
+
+  /** Reads and checks a date's day and offset ("2024-10-14" and "-0700"), and remembers them. */
+  private readDay(bytes: Uint8Array, from: number): boolean {
+    if (bytes[from + 4] !== 45 || bytes[from + 7] !== 45) return false;
     const sign = bytes[from + 20];
     if (sign !== 43 && sign !== 45) return false;
     const year = digitsAt(bytes, from, 4);
     const month = digitsAt(bytes, from + 5, 2);
     const day = digitsAt(bytes, from + 8, 2);
-    const hour = digitsAt(bytes, from + 11, 2);
-    const minute = digitsAt(bytes, from + 14, 2);
-    const second = digitsAt(bytes, from + 17, 2);
     const offsetHours = digitsAt(bytes, from + 21, 2);
     const offsetMinutes = digitsAt(bytes, from + 23, 2);
-    if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return false;
-    if (offsetHours < 0 || offsetMinutes < 0) return false;
+    if (year < 100 || month < 1 || month > 12 || day < 1 || offsetHours < 0 || offsetMinutes < 0) return false;
     const leap = month === 2 && (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)) ? 1 : 0;
     if (day > (DAYS_IN_MONTH[month - 1] as number) + leap) return false;
     const offset = (sign === 45 ? -1 : 1) * (offsetHours * 60 + offsetMinutes);
-    this.dateMs = Date.UTC(year, month - 1, day, hour, minute, second) - offset * 60_000;
-    this.dateOffset = offset;
-    return year >= 100;
+    this.day.remember(bytes, from, Date.UTC(year, month - 1, day) - offset * 60_000, offset);
+    return true;
   }
 
   /**
@@ -345,40 +420,77 @@ export function readFailure(error: unknown): ImportError {
 }
 
 /**
- * The walking half of a read: scanner, walker and batch writer over a stream of byte chunks,
- * with the sha256 of the bytes. Used in this thread by {@link readExport} and in the parse
- * worker. Batches go to `emit` as they fill, and after every chunk (so a consumer sees each
- * chunk's elements before the next chunk is asked for).
+ * Where a parse stands between two chunks, when it holds no partial construct and is outside any
+ * Workout and Correlation: everything another {@link ExportParser} (in another thread) needs to
+ * go on with the same string ids, line numbers and checks.
+ */
+export interface ParserPosition {
+  scanner: ScannerPosition;
+  walker: WalkerPosition;
+  strings: string[];
+  entries: number;
+  bytes: number;
+  first: boolean;
+}
+
+/**
+ * The walking half of a read: scanner, walker and batch writer over a stream of byte chunks.
+ * Used in this thread by {@link readExport} and in the parse worker. Batches go to `emit` as
+ * they fill and, unless `batchesOnlyWhenFull`, after every chunk (so a consumer in the same
+ * thread sees each chunk's elements before the next chunk is asked for; the worker sends only
+ * full batches, a few hundred fewer messages). A parse can move between threads at a chunk
+ * boundary: see {@link between} and {@link resume}.
  */
 export class ExportParser {
-  private readonly hash = createHash("sha256");
   private readonly writer: BatchWriter;
+  private readonly walker: ExportWalker;
   private readonly scanner: ByteXmlScanner;
   private first = true;
   bytes = 0;
 
-  constructor(emit: (batch: Batch) => void, limits?: Partial<WalkerLimits>) {
+  constructor(
+    emit: (batch: Batch) => void,
+    limits?: Partial<WalkerLimits>,
+    private readonly batchesOnlyWhenFull = false,
+  ) {
     this.writer = new BatchWriter(emit);
     const walker = new ExportWalker(this.writer, limits);
+    this.walker = walker;
     this.scanner = new ByteXmlScanner({ openTag: (tag, selfClosing) => walker.openTag(tag, selfClosing), closeTag: () => walker.closeTag() });
   }
 
   write(chunk: Uint8Array): void {
     this.bytes += chunk.length;
-    this.hash.update(chunk);
     let bytes = chunk;
     if (this.first) {
       this.first = false;
       if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
     }
     this.scanner.write(bytes);
+    if (!this.batchesOnlyWhenFull) this.writer.flush();
+  }
+
+  end(): void {
+    this.scanner.end();
     this.writer.flush();
   }
 
-  end(): ReadResult {
-    this.scanner.end();
+  /** Where the parse stands, if it can go on elsewhere from here (see {@link ParserPosition}). */
+  between(): ParserPosition | undefined {
+    const scanner = this.scanner.between();
+    const walker = scanner && this.walker.between();
+    if (!scanner || !walker) return undefined;
     this.writer.flush();
-    return { sha256: this.hash.digest("hex"), bytes: this.bytes };
+    return { scanner, walker, strings: this.writer.table(), entries: this.writer.entries, bytes: this.bytes, first: this.first };
+  }
+
+  /** Goes on from where another parser stood (see {@link between}), before any write. */
+  resume(position: ParserPosition): void {
+    this.scanner.resume(position.scanner);
+    this.walker.resume(position.walker);
+    this.writer.resume(position.strings, position.entries);
+    this.bytes = position.bytes;
+    this.first = position.first;
   }
 
   /** Bytes the scanner examined (a measure of work, for linearity tests). */
@@ -405,20 +517,21 @@ export async function readExport(
 ): Promise<ReadResult> {
   const reader = new BatchReader(sink);
   const parser = new ExportParser((batch) => reader.apply(batch), limits);
+  const hash = createHash("sha256");
   let reported = 0;
-  let result: ReadResult;
   try {
     for await (const chunk of stream) {
+      hash.update(chunk as Buffer);
       parser.write(chunk as Buffer);
       if (parser.bytes - reported >= 4 << 20) {
         reported = parser.bytes;
         onProgress(parser.bytes);
       }
     }
-    result = parser.end();
+    parser.end();
   } catch (error) {
     throw readFailure(error);
   }
-  onProgress(result.bytes);
-  return result;
+  onProgress(parser.bytes);
+  return { sha256: hash.digest("hex"), bytes: parser.bytes };
 }

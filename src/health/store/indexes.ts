@@ -1,7 +1,7 @@
 import type { RedisClient } from "../../redis/client.js";
 import type { KeySchema } from "../../redis/keys.js";
 import type { HealthManifest, SleepNight } from "../types.js";
-import { dailyValue, type HealthStore } from "./health-store.js";
+import { dailyValue, type HealthStore, type PermanentData } from "./health-store.js";
 
 /** Summary index of one metric (`health:user:{user}:metric:{Metric}`). */
 export interface MetricSummary {
@@ -66,10 +66,11 @@ export class HealthIndexes {
 
   /**
    * Drops the user's TTL'd indexes and writes them again from the permanent data. Pass the
-   * manifest an import just replaced, so summaries of metrics the new data no longer has go too.
+   * manifest an import just replaced, so summaries of metrics the new data no longer has go too,
+   * and the permanent data it just wrote, to build from that rather than read it all back.
    */
-  async rebuild(userId: string, replaced?: HealthManifest): Promise<IndexCounts> {
-    const manifest = await this.store.manifest(userId);
+  async rebuild(userId: string, replaced?: HealthManifest, written?: Pick<PermanentData, "manifest" | "series" | "workouts" | "sleep">): Promise<IndexCounts> {
+    const manifest = written ? written.manifest : await this.store.manifest(userId);
     await this.clear(userId, [...Object.keys(manifest?.metrics ?? {}), ...Object.keys(replaced?.metrics ?? {})]);
     if (!manifest) {
       await this.client.del(this.keys.healthIndexesPending(userId));
@@ -85,7 +86,7 @@ export class HealthIndexes {
     const summaries: MetricSummary[] = [];
     const lastTwoWeeks = new Map<string, { unit: string; lastDate: string | null; values: number[] }>();
     for (const [metric, info] of Object.entries(manifest.metrics)) {
-      const days = await this.store.series(userId, metric);
+      const days = written?.series.get(metric) ?? (await this.store.series(userId, metric));
       const values = days.map((day) => dailyValue(info.kind, day));
       lastTwoWeeks.set(metric, { unit: info.unit, lastDate: days.at(-1)?.date ?? null, values: values.slice(-14) });
       const summary: MetricSummary = {
@@ -107,7 +108,7 @@ export class HealthIndexes {
     // Workouts: only the weekday counts, which get_workout_patterns reads. Workout and sleep
     // ranges are read straight from the permanent sorted sets (one ZRANGE BYSCORE each), so no
     // per-workout or per-night copies are kept.
-    const workouts = await this.store.workouts(userId);
+    const workouts = written ? written.workouts : await this.store.workouts(userId);
     const weekdays = Object.create(null) as Record<string, number>;
     for (const workout of workouts) weekdays[workout.weekday] = (weekdays[workout.weekday] ?? 0) + 1;
     if (workouts.length > 0) {
@@ -115,7 +116,7 @@ export class HealthIndexes {
       await push(this.client.expire(this.keys.workoutDays(userId), ttl));
     }
 
-    const nights = await this.store.sleep(userId);
+    const nights = written ? written.sleep : await this.store.sleep(userId);
     const insights = this.insights(lastTwoWeeks, nights);
     writes.push(this.client.set(this.keys.recentInsights(userId), JSON.stringify(insights), { EX: ttl }));
     writes.push(this.client.set(this.keys.healthContext(userId), this.contextLine(manifest, workouts.length, nights.length)));

@@ -1,0 +1,100 @@
+import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ImportError } from "../../src/errors.js";
+import { ExportAggregator } from "../../src/health/import/aggregate.js";
+import { readExport, type ReadResult } from "../../src/health/import/reader.js";
+import { readExportInWorker } from "../../src/health/import/worker-reader.js";
+import { writeSyntheticExport } from "../../src/health/synthetic/generator.js";
+
+const MB = 1 << 20;
+
+/** Everything an aggregator ends with, as JSON, with the read's hash and size. */
+function outcome(read: ReadResult, aggregator: ExportAggregator): string {
+  return JSON.stringify({ read, result: aggregator.finish() }, (_key, value: unknown) => (value instanceof Map ? [...value] : value));
+}
+
+async function inThread(path: string): Promise<string> {
+  const aggregator = new ExportAggregator();
+  return outcome(await readExport(createReadStream(path), aggregator), aggregator);
+}
+
+async function inWorker(path: string, handOverAt: number): Promise<{ outcome: string; handedOverAt: number | undefined }> {
+  const aggregator = new ExportAggregator();
+  let handedOverAt: number | undefined;
+  const read = await readExportInWorker(createReadStream(path), aggregator, undefined, { handOverAt, onHandOver: (bytes) => (handedOverAt = bytes) });
+  return { outcome: outcome(read, aggregator), handedOverAt };
+}
+
+async function failure(attempt: Promise<unknown>): Promise<ImportError> {
+  try {
+    await attempt;
+  } catch (error) {
+    if (error instanceof ImportError) return error;
+    throw error;
+  }
+  throw new Error("expected an import error");
+}
+
+describe("readExportInWorker", () => {
+  let dir: string;
+  let generated: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "wellness-worker-reader-"));
+    generated = join(dir, "generated.xml");
+    await writeSyntheticExport(generated, { seed: 11, bytes: 3.5e6 });
+  });
+
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("gives what one thread gives, wherever the parse moves to the worker, or if it never does", async () => {
+    const expected = await inThread(generated);
+    for (const handOverAt of [0, MB, 2 * MB, 100 * MB]) {
+      const run = await inWorker(generated, handOverAt);
+      expect(run.outcome).toBe(expected);
+      if (handOverAt === 100 * MB) expect(run.handedOverAt).toBeUndefined();
+      else expect(run.handedOverAt).toBeGreaterThanOrEqual(handOverAt);
+    }
+  });
+
+  it("moves the parse only outside a Workout, however many pieces the Workout spans", async () => {
+    const entries = Array.from({ length: 40_000 }, (_, index) => `  <MetadataEntry key="HKNote${index}" value="a note &amp; more"/>\n`).join("");
+    const steps = (hour: number) =>
+      ` <Record type="HKQuantityTypeIdentifierStepCount" sourceName="iPhone" unit="count" startDate="2024-10-14 ${String(hour).padStart(2, "0")}:00:00 -0700" endDate="2024-10-14 ${String(hour).padStart(2, "0")}:10:00 -0700" value="${hour * 10}"/>\n`;
+    const path = join(dir, "long-workout.xml");
+    writeFileSync(
+      path,
+      '<?xml version="1.0" encoding="UTF-8"?>\n<HealthData locale="en_US">\n' +
+        steps(8) +
+        ' <Workout workoutActivityType="HKWorkoutActivityTypeRunning" duration="30" durationUnit="min" sourceName="Apple Watch" startDate="2024-10-14 19:00:00 -0700" endDate="2024-10-14 19:30:00 -0700">\n' +
+        entries +
+        " </Workout>\n" +
+        steps(9).repeat(10_000) +
+        "</HealthData>\n",
+    );
+    const workoutEnds = readFileSync(path).indexOf("</Workout>");
+    expect(workoutEnds).toBeGreaterThan(2 * MB);
+    const run = await inWorker(path, MB);
+    expect(run.handedOverAt).toBeGreaterThan(workoutEnds);
+    expect(run.outcome).toBe(await inThread(path));
+  });
+
+  it("reports a malformed element after the move at the same line and column as one thread", async () => {
+    const text = readFileSync(generated, "utf8");
+    const at = text.indexOf("<Record", 3 * MB);
+    const path = join(dir, "broken.xml");
+    writeFileSync(path, `${text.slice(0, at)}<Record type="x" value="&bogus;"/>${text.slice(at)}`);
+    const expected = await failure(readExport(createReadStream(path), new ExportAggregator()));
+    expect(expected.code).toBe("ERR_IMPORT_MALFORMED_XML");
+    let handedOverAt: number | undefined;
+    const moved = await failure(
+      readExportInWorker(createReadStream(path), new ExportAggregator(), undefined, { handOverAt: MB, onHandOver: (bytes) => (handedOverAt = bytes) }),
+    );
+    expect(handedOverAt).toBeLessThan(at);
+    expect([moved.code, moved.line, moved.column, moved.message]).toEqual([expected.code, expected.line, expected.column, expected.message]);
+  });
+});
