@@ -32,9 +32,24 @@ export interface AgentServerOptions {
   threadTtlSeconds: number;
   /** WELLNESS_ALLOW_TRUNCATE=1: POST /internal/truncate empties storage (conformance suites only). */
   allowTruncate: boolean;
+  /**
+   * Run failures clients may read in full, by error name (the project's own errors, whose
+   * messages say what to do); any other failure streams as "InternalError" with a generic message
+   * (its text stays in the server log). Absent: every failure streams as the server serialized it.
+   */
+  publicErrorNames?: ReadonlySet<string>;
   /** Origins allowed by CORS; a langgraph.json `http.cors` wins. None by default. */
   corsOrigins?: readonly string[];
   log: Logger;
+}
+
+/** Keeps a run failure's name and message for the names given; anything else becomes a generic internal error. */
+function publicErrorOf(names: ReadonlySet<string>): (data: unknown) => unknown {
+  return (data) => {
+    const name = (data as { error?: unknown } | null)?.error;
+    if (typeof name === "string" && names.has(name)) return data;
+    return { error: "InternalError", message: "The run failed; the server log has the details." };
+  };
 }
 
 /** Whether the langgraph.json's auth is the app's token auth, which shares the graphs' assistants. */
@@ -82,6 +97,7 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
     onRefusedTruncate: () => log.warn("POST /internal/truncate refused: set WELLNESS_ALLOW_TRUNCATE=1 only on a test server."),
     ...(clearStore ? { clearStore } : {}),
     onTruncateError: (error) => log.error(`Truncation failed: ${(error as Error).message}`),
+    ...(options.publicErrorNames ? { publicError: publicErrorOf(options.publicErrorNames) } : {}),
     onLostWrite: (what, error) => log.warn(`Redis did not take the ${what} within the outage allowance (${(error as Error).message}).`),
   });
   let release: () => void = () => undefined;

@@ -12,6 +12,7 @@ import { modelStatusLine } from "./model-status.js";
 import { appLangGraphConfig, loadLangGraphConfig, startAgentServer, type AgentServer } from "../agent-server/index.js";
 import { createServer } from "node:net";
 import { removeStaleUploads } from "../health/import/stale-uploads.js";
+import { repairPendingIndexes } from "../health/store/index-repair.js";
 
 /** Resolves on the first SIGINT or SIGTERM. */
 function untilSignal(log: Logger): Promise<void> {
@@ -66,6 +67,26 @@ export function describeHealth(report: RedisHealthReport, url: string): string {
     `circuit: ${breaker?.state ?? "n/a"}`
   );
 }
+
+/**
+ * Run failures of the app's graphs whose messages a client may read: the project's errors (they
+ * say what to do) and LangGraph's own run endings. Anything else (a TypeError, say) streams as a
+ * generic internal error, its text kept to the server log.
+ */
+const PUBLIC_RUN_ERRORS: ReadonlySet<string> = new Set([
+  "ModelUnavailableError",
+  "EmbeddingUnavailableError",
+  "EmbeddingModelMismatchError",
+  "RedisUnavailableError",
+  "CircuitOpenError",
+  "ValidationError",
+  "InvalidIdError",
+  "GraphRecursionError",
+  "GraphInterrupt",
+  "UserInterrupt",
+  "UserRollback",
+  "AbortError",
+]);
 
 /** Fails with a clear message when host:port cannot be bound (the Agent Server's listener would crash the process instead). */
 async function assertPortFree(host: string, port: number): Promise<void> {
@@ -154,6 +175,11 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
   try {
     await assertPortFree(host, port);
     const stale = await removeStaleUploads();
+    if (singleUser) {
+      // An import killed after its swap left the indexes pending: rebuild them now rather than on first read.
+      const repaired = await repairPendingIndexes({ client: redis, keys, userId: config.defaultUserId, indexTtlSeconds: config.memoryTtlSeconds });
+      if (repaired === "repaired") log.info(`Rebuilt the indexes an interrupted import left pending for ${config.defaultUserId}.`);
+    }
     if (stale.length > 0) log.info(`Removed ${stale.length} upload director${stale.length === 1 ? "y" : "ies"} left by servers that did not shut down.`);
     const model = options.modelModule ? (await loadChatModelModule(options.modelModule)).model : undefined;
     runtime = await createRuntime(config, { redis, log, ...(model ? { model } : {}), authenticatedCallers: { singleUser }, worker: options.worker ?? false, coaching: true, role: "serve" });
@@ -178,6 +204,7 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
       threadTtlSeconds: config.memoryTtlSeconds,
       allowTruncate: process.env.WELLNESS_ALLOW_TRUNCATE === "1",
       corsOrigins: config.server.corsOrigins,
+      ...(options.config ? {} : { publicErrorNames: PUBLIC_RUN_ERRORS }),
       log,
     });
   } catch (error) {

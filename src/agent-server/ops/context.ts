@@ -19,6 +19,11 @@ export interface OpsContext {
    * stay unchangeable by anyone. Set when serving with owner filters (the app's token auth).
    */
   sharedSystemAssistants?: boolean;
+  /**
+   * What a client may see of a run's failure (the `error` event of its stream), given what the
+   * server serialized (`{ error: name, message }`); everything unchanged when absent.
+   */
+  publicError?: (data: unknown) => unknown;
   /** Hears of a write the queue workers gave up on after riding out a Redis outage. */
   onLostWrite?: (what: string, error: unknown) => void;
 }

@@ -46,6 +46,7 @@ export class RedisRunStream implements RunsStreamRepo {
   ) {}
 
   async publish(payload: { runId: string; resumable: boolean; event: string; data: unknown }): Promise<void> {
+    if (payload.event === "error" && this.context.publicError) payload = { ...payload, data: this.context.publicError(payload.data) };
     const key = this.context.keys.agentRunStream(payload.runId);
     await this.context.client
       .multi()
