@@ -194,6 +194,16 @@ describe("wellness serve: the app's chat, sessions and import on the Agent Serve
     expect(health.live?.instances?.map((instance) => instance.role)).toEqual(["serve"]);
   });
 
+  it("streams a run's internal failure to API clients without its text, and the model's own failures in full", { timeout: 60_000 }, async () => {
+    const eventsOf = async (content: string) => {
+      const seen: { event: string; data: unknown }[] = [];
+      for await (const part of sdk(AMY).runs.stream(null, "stateless", { input: { messages: [{ role: "user", content }] } })) seen.push({ event: part.event, data: part.data });
+      return seen.filter((part) => part.event === "error").map((part) => part.data);
+    };
+    expect(await eventsOf("please crash")).toEqual([{ error: "InternalError", message: "The run failed; the server log has the details." }]);
+    expect(await eventsOf("please fail")).toEqual([{ error: "ModelUnavailableError", message: "The chat model is not reachable (test). Start Ollama." }]);
+  });
+
   it("validates chat bodies", async () => {
     const empty = await post("/api/chat/stateful/stream", AMY, { message: "  " });
     expect(empty.status).toBe(400);
