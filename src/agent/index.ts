@@ -113,6 +113,9 @@ export function createWellnessAgent(options: WellnessAgentOptions) {
   const live = options.events || options.sessionContexts ? liveTurn({ ...(options.events ? { events: options.events } : {}), ...(options.sessionContexts ? { contexts: options.sessionContexts } : {}), log }) : undefined;
   const onTurnEnd = (turn: LearningEntry) => {
     live?.(turn);
+    // The session's owner and last activity, for the turn's authenticated user (reflections and
+    // `wellness chat --session` read them); the checkpointer records no owner itself.
+    if (turn.sessionId) afterTurn.run("record the session's activity", () => sessions.touch(turn.userId, turn.sessionId));
     afterTurn.run(learningQueue ? "queue the turn for learning" : "learn from the turn", () => (learningQueue ? learningQueue.enqueue(turn) : learner.learn(turn)));
   };
   const buildStateful = (durability: "exit" | "async" = "exit") =>

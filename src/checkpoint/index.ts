@@ -20,7 +20,6 @@ import {
 import { RESP_TYPES, type RedisClusterType } from "redis";
 import { CheckpointConfigError } from "../errors.js";
 import { isCluster, type RedisClient } from "../redis/client.js";
-import { validateId } from "../redis/ids.js";
 import { KeySchema } from "../redis/keys.js";
 import { blobChannel, blobField, packTyped, packWrite, unpackTyped, unpackWrite, writeMember, type StoredWrite } from "./codec.js";
 import { DELETE_THREAD, GET_TUPLE, PUT_CHECKPOINT, PUT_WRITES } from "./scripts.js";
@@ -38,7 +37,11 @@ export interface RedisCheckpointSaverOptions {
   refreshOnRead?: boolean;
   /** Keep only the newest N checkpoints per thread and namespace, with their writes and blobs. */
   maxCheckpointsPerThread?: number;
-  /** Session index to keep in step: put records activity for `configurable.userId`. */
+  /**
+   * Session index to keep in step: deleteThread removes the session from it. Who owns a session
+   * and when it was last active are recorded by the agent after each turn (for the authenticated
+   * user), never by put from a configurable a client could write.
+   */
   sessionIndex?: SessionIndex;
   serde?: SerializerProtocol;
 }
@@ -211,22 +214,18 @@ export class RedisCheckpointSaver extends BaseCheckpointSaver {
     ]);
     const refs = Object.entries(checkpoint.channel_versions).map(([channel, version]) => blobField(channel, version));
     const { base, keys } = this.namespaceKeys({ threadId, namespace });
-    const userId: unknown = config.configurable?.userId;
 
-    await Promise.all([
-      PUT_CHECKPOINT.run(this.client, keys, [
-        checkpoint.id,
-        typeof parentId === "string" ? parentId : "",
-        packTyped(checkpointType, checkpointBytes),
-        packTyped(metadataType, metadataBytes),
-        JSON.stringify(refs),
-        namespace,
-        base,
-        String(this.ttlSeconds),
-        String(this.maxCheckpointsPerThread),
-        ...blobs.flat(),
-      ]),
-      this.sessionIndex && typeof userId === "string" ? this.sessionIndex.touch(validateId("user id", userId), threadId) : undefined,
+    await PUT_CHECKPOINT.run(this.client, keys, [
+      checkpoint.id,
+      typeof parentId === "string" ? parentId : "",
+      packTyped(checkpointType, checkpointBytes),
+      packTyped(metadataType, metadataBytes),
+      JSON.stringify(refs),
+      namespace,
+      base,
+      String(this.ttlSeconds),
+      String(this.maxCheckpointsPerThread),
+      ...blobs.flat(),
     ]);
     return { configurable: { thread_id: threadId, checkpoint_ns: namespace, checkpoint_id: checkpoint.id } };
   }

@@ -32,6 +32,7 @@ describe("createWellnessAgent", () => {
     expect([...modes].sort()).toEqual(["messages", "updates"]);
     const state = await agent.graph.getState({ configurable: { thread_id: "session-a" } });
     expect((state.values as { messages: unknown[] }).messages.length).toBeGreaterThanOrEqual(8);
+    await agent.afterTurn.drain();
     expect((await agent.sessions.forUser("zoe")).map((entry) => entry.sessionId)).toEqual(["session-a"]);
     await expect(agent.invoke("bad*session", "zoe", "hi")).rejects.toMatchObject({ code: "ERR_INVALID_ID" });
     expect(await agent.loadKnowledge()).toBe(KNOWLEDGE_PACK.length);

@@ -256,11 +256,14 @@ describe("SessionIndex", () => {
     await expect(sessions.forUser("bad*user")).rejects.toMatchObject({ code: "ERR_INVALID_ID" });
   });
 
-  it("is kept by the saver: put records activity for configurable.userId, deleteThread removes the session", async () => {
+  it("owes nothing to a client's configurable: put records no owner, deleteThread removes the session", async () => {
     const sessions = new SessionIndex(test.client, test.keys);
     const checkpointer = new RedisCheckpointSaver(test.client, { keys: test.keys, sessionIndex: sessions });
-    await checkpointer.put({ configurable: { thread_id: "chat-1", userId: "carol" } }, checkpointWith({}), meta, {});
-    await checkpointer.put({ configurable: { thread_id: "chat-2", userId: "carol" } }, checkpointWith({}), meta, {});
+    await checkpointer.put({ configurable: { thread_id: "chat-0", userId: "mallory" } }, checkpointWith({}), meta, {});
+    expect(await sessions.ownerOf("chat-0")).toBeUndefined();
+    await sessions.touch("carol", "chat-1", 1_000);
+    await sessions.touch("carol", "chat-2", 2_000);
+    await checkpointer.put({ configurable: { thread_id: "chat-2" } }, checkpointWith({}), meta, {});
     expect((await sessions.forUser("carol")).map((entry) => entry.sessionId)).toEqual(["chat-2", "chat-1"]);
     await checkpointer.deleteThread("chat-2");
     expect((await sessions.forUser("carol")).map((entry) => entry.sessionId)).toEqual(["chat-1"]);
@@ -297,7 +300,9 @@ describe("checkpointerFromConfig", () => {
     const ttl = await test.client.ttl(test.keys.checkpointNamespaces("wired"));
     expect(ttl).toBeGreaterThan(7100);
     expect(ttl).toBeLessThanOrEqual(7200);
-    expect((await sessions.forUser("erin")).map((entry) => entry.sessionId)).toEqual(["wired"]);
+    await sessions.touch("erin", "wired");
     expect(await test.client.ttl(test.keys.userSessions("erin"))).toBeGreaterThan(7100);
+    await checkpointer.deleteThread("wired");
+    expect(await sessions.forUser("erin")).toEqual([]);
   });
 });

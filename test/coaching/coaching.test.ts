@@ -85,7 +85,11 @@ describe("coaching that learns what works", () => {
     const sessions = new SessionIndex(test.client, keys, { ttlSeconds: 3600 });
     const checkpointer = new RedisCheckpointSaver(test.client, { keys, sessionIndex: sessions });
     const graph = createStatefulGraph({
-      onTurnEnd: (entry) => afterTurn.run("learn", () => learner.learn(entry)),
+      onTurnEnd: (entry) =>
+        afterTurn.run("learn", async () => {
+          await sessions.touch(entry.userId, entry.sessionId);
+          await learner.learn(entry);
+        }),
       checkpointer,
       model,
       memory,
