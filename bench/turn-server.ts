@@ -43,6 +43,7 @@ async function main(): Promise<void> {
     workers: config.server.runWorkers,
     threadTtlSeconds: config.memoryTtlSeconds,
     allowTruncate: false,
+    warmSchemas: false,
     log: silentLogger,
   });
   process.send?.({ type: "ready", port });

@@ -176,7 +176,7 @@ async function main(): Promise<void> {
       `| ${mode} | ${percentile(latency[mode], 50).toFixed(0)} | ${percentile(latency[mode], 95).toFixed(0)} | ${percentile(instant[mode], 50).toFixed(1)} | ${cpu[mode].toFixed(1)} | ${throughput[mode].toFixed(1)} |`;
     const ratio = percentile(latency.stateful, 50) / percentile(latency.stateless, 50);
     const body = [
-      `${machineDescription()}, load average ${loadavg()[0]?.toFixed(1)} at the end; Redis ${version} (local, no modules). Through the HTTP server (createApp's \`/api/chat/{stateful,stateless}/stream\`, in its own process), with a stand-in model that streams like a local one and calls one health tool per question; ${QUESTIONS.length} questions (sleep, steps, workouts, weekday pattern, period comparison) on a synthetic export; the local embedding model (USE-Lite) with its Redis cache.`,
+      `${machineDescription()}, load average ${loadavg()[0]?.toFixed(1)} at the end; Redis ${version} (local, no modules). Through the HTTP server (\`wellness serve\`'s Agent Server: \`/api/chat/{stateful,stateless}/stream\`, each turn a run of its queue, in its own process), with a stand-in model that streams like a local one and calls one health tool per question; ${QUESTIONS.length} questions (sleep, steps, workouts, weekday pattern, period comparison) on a synthetic export; the local embedding model (USE-Lite) with its Redis cache.`,
       "",
       `| graph | p50 ms (${SHAPED.firstChunkMs} ms to first chunk, ${SHAPED.chunkMs} ms/chunk) | p95 ms | p50 ms (instant model) | server CPU ms/turn (instant model) | turns/s (${SESSIONS} sessions in parallel, instant model) |`,
       "|---|---|---|---|---|---|",

@@ -38,6 +38,11 @@ export interface AgentServerOptions {
    * (its text stays in the server log). Absent: every failure streams as the server serialized it.
    */
   publicErrorNames?: ReadonlySet<string>;
+  /**
+   * Extract the graphs' schemas from their source in the background at start (default true), for
+   * graphs without runtime schemas; the app's graphs carry zod schemas, so serve skips it for them.
+   */
+  warmSchemas?: boolean;
   /** Origins allowed by CORS; a langgraph.json `http.cors` wins. None by default. */
   corsOrigins?: readonly string[];
   log: Logger;
@@ -130,6 +135,6 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
     ...(store ? { storeFor: (config: RunnableConfig | undefined) => store.forOwner(runUser(config?.configurable, () => store.owner) ?? store.owner) } : {}),
   });
   release();
-  warmGraphSchemas(Object.keys(langgraph.config.graphs)).catch((error: unknown) => log.debug(`Schema warm-up: ${(error as Error).message}`));
+  if (options.warmSchemas !== false) warmGraphSchemas(Object.keys(langgraph.config.graphs)).catch((error: unknown) => log.debug(`Schema warm-up: ${(error as Error).message}`));
   return { ops, address: started.host, stop: () => ops.runs.close() };
 }

@@ -204,7 +204,7 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
       threadTtlSeconds: config.memoryTtlSeconds,
       allowTruncate: process.env.WELLNESS_ALLOW_TRUNCATE === "1",
       corsOrigins: config.server.corsOrigins,
-      ...(options.config ? {} : { publicErrorNames: PUBLIC_RUN_ERRORS }),
+      ...(options.config ? {} : { publicErrorNames: PUBLIC_RUN_ERRORS, warmSchemas: false }),
       log,
     });
   } catch (error) {
