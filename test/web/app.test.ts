@@ -73,6 +73,7 @@ describe("the web app in Chromium against a real server", () => {
     expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).sessionStorage.getItem("wellness.apiToken"))).toBe(TOKEN);
     await expect.poll(() => page.getByTestId("status-redis").textContent()).toMatch(/Redis \d+\.\d+/u);
     expect(await page.getByTestId("status-model").textContent()).toContain("ready");
+    await expect.poll(() => page.getByTestId("status-live").textContent()).toMatch(/^1 server, 0 workers/u);
   });
 
   it("uploads a generated export through the page and shows the summary", async () => {

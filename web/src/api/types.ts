@@ -10,7 +10,23 @@ export interface HealthReport {
   redis: { ok: boolean; version?: string; mode?: string; latencyMs?: number; error?: string };
   breaker?: { state: string; failures?: number };
   model?: { ok: boolean; error?: string };
+  live?: LiveReport;
 }
+
+/** One model in use and how it performs, summed over every server and worker process. */
+export interface ModelReport {
+  kind: string;
+  provider: string;
+  name: string;
+  calls: number;
+  errors: number;
+  latency: { p50Ms: number | null; p95Ms: number | null };
+}
+
+/** The live system as /health reports it: processes, the learning stream, models. */
+export type LiveReport =
+  | { ok: true; instances: { id: string }[]; workers: { id: string }[]; learning: { pending?: number | null; dead?: number | null }; models: ModelReport[] }
+  | { ok: false; error: string };
 
 export interface HealthSummary {
   imported: boolean;
