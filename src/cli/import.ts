@@ -1,3 +1,4 @@
+import { EventBus } from "../events/bus.js";
 import { loadConfig } from "../config.js";
 import { importExport, type ImportProgress, type ImportSummary } from "../health/import/importer.js";
 import { RECORD_COUNT_RULE } from "../health/record-count.js";
@@ -69,16 +70,23 @@ export async function importCommand(path: string, options: ImportCommandOptions)
   const interactive = process.stderr.isTTY && !options.json;
   const keys = new KeySchema(config.redis.keyPrefix);
   const summary = await withRedis(config, log, async (client) => {
-    const imported = await importExport({
-      client,
-      keys,
-      userId,
-      path,
-      indexTtlSeconds: config.memoryTtlSeconds,
-      onProgress: interactive ? (progress) => process.stderr.write(`\r${progressLine(progress)}`) : undefined,
-    });
-    await announceImport(client, keys, userId, log);
-    return imported;
+    // Started, progress, finished or failed go to the user's event channel and log, as from the server.
+    const events = new EventBus({ client, keys, retention: config.live.eventsRetention, log });
+    try {
+      const imported = await importExport({
+        client,
+        keys,
+        userId,
+        path,
+        indexTtlSeconds: config.memoryTtlSeconds,
+        onProgress: interactive ? (progress) => process.stderr.write(`\r${progressLine(progress)}`) : undefined,
+        events: { sink: events },
+      });
+      await announceImport(client, keys, userId, log);
+      return imported;
+    } finally {
+      await events.close();
+    }
   });
   if (interactive) process.stderr.write("\n");
   process.stdout.write(options.json ? `${JSON.stringify(summary, null, 2)}\n` : `${summaryTable(summary)}\n`);

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { writeSyntheticExport } from "../../src/health/synthetic/generator.js";
 import { wellness } from "../support/cli.js";
+import { KeySchema } from "../../src/redis/keys.js";
 import { connectTestRedis, uniquePrefix, deletePrefix, type TestConnection } from "../support/redis.js";
 
 const root = new URL("../../", import.meta.url).pathname;
@@ -39,6 +40,11 @@ describe("wellness import and reindex", () => {
     expect(summary.records).toBeGreaterThan(100_000);
     expect(summary.sleepNights).toBeGreaterThanOrEqual(generated.days);
     expect(summary.metrics).toBeGreaterThanOrEqual(12);
+    const events = await test.client.xRange(new KeySchema(prefix).eventsLog("big"), "-", "+");
+    const types = events.map((entry) => entry.message.type);
+    expect(types[0]).toBe("import.started");
+    expect(types.at(-1)).toBe("import.finished");
+    expect(types).toContain("import.progress");
 
     await test.client.unlink(`${prefix}health:user:{big}:metric:{StepCount}`);
     const reindex = await wellness(["reindex", "--user", "big", "--json"], env);
