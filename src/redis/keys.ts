@@ -278,17 +278,6 @@ export class KeySchema {
     return this.key("memory", "model");
   }
 
-  // LangGraph API threads (the SDK's view of sessions), per user.
-
-  apiThread(userId: string, threadId: string): string {
-    return this.key("api", "thread", this.user(userId), encodeKeySegment(threadId));
-  }
-
-  /** ZSET of a user's API threads, score = creation or last update time (ms). */
-  apiThreads(userId: string, order: "created" | "updated"): string {
-    return this.key("api", "threads", this.user(userId), order);
-  }
-
   // LangGraph store (BaseStore items), per owner: every key carries the `{owner}` hash tag, so one
   // owner's items, namespace indexes and registry share one slot and one Lua script reaches them all.
 
