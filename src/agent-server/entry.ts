@@ -1,6 +1,7 @@
 import type { RunnableConfig } from "@langchain/core/runnables";
 import type { Auth } from "@langchain/langgraph-sdk/auth";
 import { Hono, type MiddlewareHandler } from "hono";
+import { every } from "hono/combine";
 import { createLogger } from "../logger.js";
 import { AuthFailureLimiter, jsonBodyLimit, messageLimit, metadataLimit, originGuard, OutageLog, unavailableAs503 } from "../server/guards/index.js";
 import { servedConfig, servedRuntime } from "../runtime/served.js";
@@ -54,45 +55,34 @@ async function buildServedApp(): Promise<Hono<{ Bindings: AppBindings }>> {
 /** Paths of the LangGraph API and the app that take JSON bodies (never /api/import: it takes the export). */
 const JSON_PATHS = ["/api/chat/*", "/api/memory/*", "/threads/*", "/runs/*", "/assistants/*", "/store/*"];
 
-/** The guards, built from the served configuration when the first request needs them. */
-interface Guards {
-  origin: MiddlewareHandler[];
-  unavailable: MiddlewareHandler[];
-  body: MiddlewareHandler[];
-}
-
 /**
  * The guards in front of every route of the server (the official ones included: the app's
  * middleware is registered before them): in single-user mode the Host/Origin/content-type check
  * against other web pages; 503 with Retry-After during a Redis outage; the JSON body, metadata
- * and message limits.
+ * and message limits. Each group is built from the served configuration on first use.
  */
 function guards(): [string, MiddlewareHandler][] {
-  let built: Guards | undefined;
-  const current = (): Guards => {
-    if (!built) {
-      const config = servedConfig();
-      const log = createLogger(config.logLevel);
-      built = {
-        origin: config.server.apiTokens.size === 0 ? [originGuard({ uploadPaths: ["/api/import"], trustedOrigins: config.server.corsOrigins })] : [],
-        unavailable: [unavailableAs503({ outage: new OutageLog(log), retryAfterSeconds: Math.max(1, Math.ceil(config.redis.breakerCooldownMs / 1000)) })],
-        body: [
-          jsonBodyLimit({ maxBytes: config.limits.jsonBodyBytes }),
-          metadataLimit({ maxBytes: config.limits.metadataBytes }),
-          messageLimit({ maxChars: config.limits.messageChars }),
-        ],
-      };
-    }
-    return built;
+  const lazily = (build: () => MiddlewareHandler[]): MiddlewareHandler => {
+    let built: MiddlewareHandler | undefined;
+    return (context, next) => (built ??= every(...build()))(context, next);
   };
-  const each = (pick: (all: Guards) => MiddlewareHandler[]): MiddlewareHandler[] => [0, 1, 2].map((index) => (context, next) => {
-    const handler = pick(current())[index];
-    return handler ? handler(context, next) : next();
+  const origin = lazily(() => {
+    const config = servedConfig();
+    return config.server.apiTokens.size === 0 ? [originGuard({ uploadPaths: ["/api/import"], trustedOrigins: config.server.corsOrigins })] : [];
+  });
+  const unavailable = lazily(() => {
+    const config = servedConfig();
+    const retryAfterSeconds = Math.max(1, Math.ceil(config.redis.breakerCooldownMs / 1000));
+    return [unavailableAs503({ outage: new OutageLog(createLogger(config.logLevel)), retryAfterSeconds })];
+  });
+  const body = lazily(() => {
+    const { limits } = servedConfig();
+    return [jsonBodyLimit({ maxBytes: limits.jsonBodyBytes }), metadataLimit({ maxBytes: limits.metadataBytes }), messageLimit({ maxChars: limits.messageChars })];
   });
   return [
-    ...each((all) => all.origin).map((guard): [string, MiddlewareHandler] => ["*", guard]),
-    ...["/api/*", "/threads/*", "/runs/*", "/assistants/*", "/store/*"].flatMap((path) => each((all) => all.unavailable).map((guard): [string, MiddlewareHandler] => [path, guard])),
-    ...JSON_PATHS.flatMap((path) => each((all) => all.body).map((guard): [string, MiddlewareHandler] => [path, guard])),
+    ["*", origin],
+    ...["/api/*", "/threads/*", "/runs/*", "/assistants/*", "/store/*"].map((path): [string, MiddlewareHandler] => [path, unavailable]),
+    ...JSON_PATHS.map((path): [string, MiddlewareHandler] => [path, body]),
   ];
 }
 

@@ -1,12 +1,11 @@
 import { loadConfig, redact } from "../config.js";
 import { RedisUnavailableError, ServerStartError } from "../errors.js";
 import { createLogger, type Logger } from "../logger.js";
-import { CircuitBreaker } from "../redis/breaker.js";
-import { closeRedis, connectionOptionsFrom, connectRedis, isConnectionFailure, type RedisClient } from "../redis/client.js";
+import { closeRedis, connectionOptionsFrom, connectRedis, type RedisClient } from "../redis/client.js";
 import { checkRedisHealth, type RedisHealthReport } from "../redis/health.js";
 import { KeySchema } from "../redis/keys.js";
 import { loadChatModelModule } from "../agent/model-module.js";
-import { createRuntime, installServedRuntime, type WellnessRuntime } from "../runtime/index.js";
+import { createRuntime, installServedRuntime, redisBreaker, type WellnessRuntime } from "../runtime/index.js";
 import { adoptOrphanRedis, startLocalRedis, type LocalRedis } from "./local-redis.js";
 import { modelStatusLine } from "./model-status.js";
 import { appLangGraphConfig, loadLangGraphConfig, startAgentServer, type AgentServer } from "../agent-server/index.js";
@@ -149,12 +148,7 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
   }
 
   const keys = new KeySchema(config.redis.keyPrefix);
-  const breaker = new CircuitBreaker({
-    name: "redis",
-    failureThreshold: config.redis.breakerFailureThreshold,
-    cooldownMs: config.redis.breakerCooldownMs,
-    isFailure: isConnectionFailure,
-  });
+  const breaker = redisBreaker(config);
   log.info(describeHealth(await checkRedisHealth(redis, keys, breaker), shownUrl));
   log.info(options.modelModule ? `Chat model from ${options.modelModule}.` : await modelStatusLine(config.ollama));
   const host = options.host ?? config.server.host;
@@ -182,7 +176,7 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
     }
     if (stale.length > 0) log.info(`Removed ${stale.length} upload director${stale.length === 1 ? "y" : "ies"} left by servers that did not shut down.`);
     const model = options.modelModule ? (await loadChatModelModule(options.modelModule)).model : undefined;
-    runtime = await createRuntime(config, { redis, log, ...(model ? { model } : {}), authenticatedCallers: { singleUser }, worker: options.worker ?? false, coaching: true, role: "serve" });
+    runtime = await createRuntime(config, { redis, breaker, log, ...(model ? { model } : {}), authenticatedCallers: { singleUser }, worker: options.worker ?? false, coaching: true, role: "serve" });
     installServedRuntime(runtime);
     const langgraph = options.config ? await loadLangGraphConfig(options.config) : appLangGraphConfig();
     if (!options.config) {

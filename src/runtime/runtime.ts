@@ -19,6 +19,8 @@ import { packageVersion } from "../cli/version.js";
 export interface RuntimeOptions {
   /** A connected client the caller owns and closes; without it the runtime connects and closes its own. */
   redis?: RedisClient;
+  /** The breaker Redis calls go through (and /health reports); one from the configuration by default. */
+  breaker?: CircuitBreaker;
   /** The chat model; the configured one (Ollama) by default. */
   model?: BaseChatModel;
   /** The embedding provider; EMBEDDING_PROVIDER by default. */
@@ -75,6 +77,16 @@ export interface WellnessRuntime {
   close(): Promise<void>;
 }
 
+/** The Redis circuit breaker the configuration describes. */
+export function redisBreaker(config: Config): CircuitBreaker {
+  return new CircuitBreaker({
+    name: "redis",
+    failureThreshold: config.redis.breakerFailureThreshold,
+    cooldownMs: config.redis.breakerCooldownMs,
+    isFailure: isConnectionFailure,
+  });
+}
+
 /** Builds a {@link WellnessRuntime} (see there). */
 export async function createRuntime(config: Config, options: RuntimeOptions = {}): Promise<WellnessRuntime> {
   const log = options.log ?? silentLogger;
@@ -83,12 +95,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     options.redis ??
     (await connectRedis(connectionOptionsFrom(config.redis, { clientName: "wellness", onError: (error) => log.warn(`Redis: ${error.message}`) })));
   const keys = new KeySchema(config.redis.keyPrefix);
-  const breaker = new CircuitBreaker({
-    name: "redis",
-    failureThreshold: config.redis.breakerFailureThreshold,
-    cooldownMs: config.redis.breakerCooldownMs,
-    isFailure: isConnectionFailure,
-  });
+  const breaker = options.breaker ?? redisBreaker(config);
   const callers = options.authenticatedCallers;
   const events = new EventBus({ client: redis, keys, retention: config.live.eventsRetention, log });
   const models = new ModelRegistry({ client: redis, keys, log });

@@ -59,16 +59,6 @@ export interface ReceivedUpload {
   remove(): Promise<void>;
 }
 
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
-}
-
 /**
  * Spools an uploaded export (a zip needs random access) to a file of its own directory,
  * `<root>/<pid>-<random>/upload`, after checking what it is and how large:
@@ -105,7 +95,7 @@ export async function receiveUpload(body: ReadableStream<Uint8Array>, options: R
         total += value.byteLength;
         if (total > maxBytes) throw tooLarge();
       }
-      kind = sniffUpload(concat(head, total), finished);
+      kind = sniffUpload(Buffer.concat(head, total), finished);
     }
     if (kind === "other") {
       throw new ImportError(

@@ -25,13 +25,7 @@ async function readBounded(body: ReadableStream<Uint8Array>, maxBytes: number): 
     }
     chunks.push(value);
   }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
+  return Buffer.concat(chunks, total);
 }
 
 /** The request again, its body now the bytes already read, so handlers after the guard read it as usual. */
