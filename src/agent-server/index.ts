@@ -3,3 +3,5 @@ export { appLangGraphConfig, loadLangGraphConfig, applyLangGraphEnv, type LangGr
 export { bindGraphsToRedis, persistentView, SUPPORTED_API_VERSION, type GraphPersistence } from "./graph-persistence.js";
 export { RedisOps, type RedisOpsOptions } from "./ops/index.js";
 export { loopbackConversations, type Conversations, type ConversationSummary, type RunEvent, type TurnRequest } from "./conversations.js";
+export { withRedisStoreApp, type RedisStoreLangGraphConfig } from "./store-wrapper.js";
+export { redisStoreApp } from "./store-app.js";

@@ -8,7 +8,8 @@ import { loadChatModelModule } from "../agent/model-module.js";
 import { createRuntime, installServedRuntime, redisBreaker, type WellnessRuntime } from "../runtime/index.js";
 import { adoptOrphanRedis, startLocalRedis, type LocalRedis } from "./local-redis.js";
 import { modelStatusLine } from "./model-status.js";
-import { appLangGraphConfig, loadLangGraphConfig, startAgentServer, type AgentServer } from "../agent-server/index.js";
+import { appLangGraphConfig, loadLangGraphConfig, startAgentServer, withRedisStoreApp, type AgentServer } from "../agent-server/index.js";
+import { deleteMatching } from "../agent-server/ops/truncate.js";
 import { createServer } from "node:net";
 import { removeStaleUploads } from "../health/import/stale-uploads.js";
 import { repairPendingIndexes } from "../health/store/index-repair.js";
@@ -165,6 +166,7 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
     );
   }
   let runtime: WellnessRuntime | undefined;
+  let generated: { dispose(): Promise<void> } | undefined;
   let server: AgentServer;
   try {
     await assertPortFree(host, port);
@@ -178,7 +180,10 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
     const model = options.modelModule ? (await loadChatModelModule(options.modelModule)).model : undefined;
     runtime = await createRuntime(config, { redis, breaker, log, ...(model ? { model } : {}), authenticatedCallers: { singleUser }, worker: options.worker ?? false, coaching: true, role: "serve" });
     installServedRuntime(runtime);
-    const langgraph = options.config ? await loadLangGraphConfig(options.config) : appLangGraphConfig();
+    // Another project's /store is served on the Redis store too, by a generated http.app that puts
+    // the app's store routes in front of the project's own (see withRedisStoreApp).
+    const langgraph = options.config ? await withRedisStoreApp(await loadLangGraphConfig(options.config)) : { loaded: appLangGraphConfig(), dispose: () => Promise.resolve() };
+    generated = langgraph;
     if (!options.config) {
       try {
         log.debug(`Knowledge pack: ${await runtime.agent.loadKnowledge()} facts in semantic memory.`);
@@ -190,8 +195,9 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
       client: redis,
       keys,
       checkpointer: runtime.agent.checkpointer,
-      ...(options.config ? {} : { store: runtime.store, clearStore: async () => void (await runtime?.store.clear()) }),
-      langgraph,
+      store: runtime.store,
+      clearStore: async () => void (await deleteMatching(redis, keys.storeKeysPattern())),
+      langgraph: langgraph.loaded,
       host,
       port,
       workers: config.server.runWorkers,
@@ -205,12 +211,15 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
     await runtime?.close();
     await stopLocal();
     throw error;
+  } finally {
+    // The server has imported the generated http.app module (or failed): it is not read again.
+    await generated?.dispose();
   }
   const listening = server.address.slice(server.address.lastIndexOf(":") + 1);
   const shown = `http://${host.includes(":") ? `[${host}]` : host}:${listening}`;
   log.info(
     options.config
-      ? `Agent Server for ${options.config} listening on ${shown} (assistants, threads, runs and checkpoints in Redis)`
+      ? `Agent Server for ${options.config} listening on ${shown} (assistants, threads, runs, checkpoints and store items in Redis)`
       : `Listening on ${shown} (web app at /; GET /health, /api/chat, /api/sessions, /api/memory, /api/import; LangGraph API /assistants, /threads, /runs, /store), ` +
           (singleUser ? `single user ${config.defaultUserId}` : `${config.server.apiTokens.size} API tokens`),
   );

@@ -138,6 +138,32 @@ describe("wellness serve --config: the Agent Server on Redis", () => {
     expect(await redis.client.exists(redis.keys.checkpointNamespaces(thread.thread_id))).toBe(1);
   });
 
+  it("keeps the project's store in Redis, per user, across a restart, beside its own http.app", { timeout: 120_000 }, async () => {
+    const first = await serve();
+    const alice = client(first, ALICE);
+    const thread = await alice.threads.create();
+    const answer = (await alice.runs.wait(thread.thread_id, "notes", { input: { messages: [{ type: "human", content: "slept badly" }] } })) as EchoState;
+    expect(answer.messages.at(-1)?.content).toBe("1 notes");
+    await alice.store.putItem(["alice", "notes"], "by hand", { text: "by hand" });
+    expect(await redis.client.exists(redis.keys.storeItem("alice", "alice.notes", "slept badly"))).toBe(1);
+    expect(await redis.client.exists(redis.keys.storeItem("alice", "alice.notes", "by hand"))).toBe(1);
+
+    const ping = await fetch(`${first.url}/custom/ping`, { headers: { Authorization: `Bearer ${ALICE}` } });
+    expect(ping.status).toBe(200);
+    expect(await ping.json()).toEqual({ pong: true });
+    await first.stop();
+
+    const second = await serve();
+    const again = client(second, ALICE);
+    expect((await again.store.getItem(["alice", "notes"], "slept badly"))?.value).toEqual({ text: "slept badly" });
+    const next = (await again.runs.wait(thread.thread_id, "notes", { input: { messages: [{ type: "human", content: "walked" }] } })) as EchoState;
+    expect(next.messages.at(-1)?.content).toBe("3 notes");
+    const bobs = client(second, BOB);
+    await bobs.runs.wait(null, "notes", { input: { messages: [{ type: "human", content: "bob's" }] } });
+    expect((await bobs.store.searchItems(["bob", "notes"])).items.map((item) => item.key)).toEqual(["bob's"]);
+    expect(await redis.client.exists(redis.keys.storeItem("bob", "alice.notes", "slept badly"))).toBe(0);
+  });
+
   it("shares runs between two processes: join and cancel from the other, 200 queued runs each executed once", { timeout: 300_000 }, async () => {
     const [a, b] = [await serve(), await serve()];
     const onA = client(a, ALICE);
