@@ -1,14 +1,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem, type as osType, release } from "node:os";
 import { join } from "node:path";
-import { chatModelFromConfig } from "../src/agent/model.js";
 import type { ModuleChatModel } from "../src/agent/model-module.js";
-import { withRedis } from "../src/cli/connection.js";
+import { withRuntime } from "../src/cli/connection.js";
 import type { Config } from "../src/config.js";
 import { HealthStore } from "../src/health/store/health-store.js";
 import { createLogger } from "../src/logger.js";
-import { embeddingsFromConfig } from "../src/memory/embeddings/index.js";
-import { KeySchema } from "../src/redis/keys.js";
+import { chatModelFromConfig, embeddingsFromConfig } from "../src/runtime/from-config.js";
 import { buildEvalCases } from "./cases.js";
 import { EVAL_DAYS, EVAL_SEED, EVAL_TIME_ZONE, prepareEvalData } from "./dataset.js";
 import { buildEvalGraphs } from "./graphs.js";
@@ -45,8 +43,7 @@ export interface EvalCommandOptions {
 export async function runEvalCommand(config: Config, values: EvalCommandOptions): Promise<void> {
   const replay = values.replay;
   const log = createLogger(config.logLevel);
-  await withRedis(config, log, async (client) => {
-    const keys = new KeySchema(config.redis.keyPrefix);
+  await withRuntime(config, log, async ({ redis: client, keys }) => {
     const dir = mkdtempSync(join(tmpdir(), "wellness-eval-"));
     try {
       log.info(`Importing the evaluation export (seed ${EVAL_SEED}, ${EVAL_DAYS} days) for user ${values.user} ...`);

@@ -1,5 +1,4 @@
 export {
-  checkpointerFromConfig,
   RedisCheckpointSaver,
   SessionIndex,
   type RedisCheckpointSaverOptions,
@@ -45,6 +44,20 @@ export * from "./models/index.js";
 export { createLogger, silentLogger, type Logger } from "./logger.js";
 export * from "./redis/index.js";
 export { createApp, type AppDependencies } from "./server/index.js";
-export { createRuntime, closeServedRuntime, installServedRuntime, servedRuntime, type RuntimeOptions, type WellnessRuntime } from "./runtime/index.js";
+export {
+  chatModelFromConfig,
+  checkpointerFromConfig,
+  closeServedRuntime,
+  connectionOptionsFrom,
+  createRuntime,
+  embeddingsFromConfig,
+  installServedRuntime,
+  memoryFromConfig,
+  servedRuntime,
+  wellnessAgentFromConfig,
+  type AgentFromConfigOptions,
+  type RuntimeOptions,
+  type WellnessRuntime,
+} from "./runtime/index.js";
 export { startAgentServer, appLangGraphConfig, loadLangGraphConfig, type AgentServer, type AgentServerOptions } from "./agent-server/index.js";
 export { RedisStore, type RedisStoreOptions } from "./store/index.js";

@@ -1,34 +1,28 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { HumanMessage, type BaseMessage } from "@langchain/core/messages";
-import { checkpointerFromConfig, type RedisCheckpointSaver } from "../checkpoint/index.js";
-import type { Config } from "../config.js";
+import type { RedisCheckpointSaver, SessionIndex } from "../checkpoint/index.js";
 import { HealthStore } from "../health/store/health-store.js";
 import { PendingIndexRepair } from "../health/store/index-repair.js";
 import { silentLogger, type Logger } from "../logger.js";
-import { embeddingsFromConfig, type Embeddings } from "../memory/embeddings/index.js";
-import { KNOWLEDGE_PACK, Memory } from "../memory/index.js";
+import { KNOWLEDGE_PACK, type Memory } from "../memory/index.js";
 import type { RedisClient } from "../redis/client.js";
 import { validateId } from "../redis/ids.js";
-import { KeySchema } from "../redis/keys.js";
+import type { KeySchema } from "../redis/keys.js";
 import { createStatefulGraph, createStatelessGraph } from "./graph.js";
 import { liveTurn } from "./live-turn.js";
 import type { SessionContextStore } from "./session-context.js";
 import type { EventSink } from "../events/types.js";
-import { ModelCallHandler, type ModelCallSink } from "../models/chat-model-handler.js";
-import { MeasuredEmbeddings } from "../models/measured-embeddings.js";
-import { chatModelFromConfig } from "./model.js";
 import { CacheAside } from "../cache/cache.js";
 import { AfterTurnTasks } from "../learning/after-turn.js";
 import { LearningQueue, type LearningEntry } from "../learning/queue.js";
 import { TurnLearner } from "../learning/turn-learner.js";
 import { ToolOutputCache } from "../cache/tool-cache.js";
 import { UserContext } from "../cache/user-context.js";
-import { CircuitBreaker } from "../redis/breaker.js";
-import { isConnectionFailure } from "../redis/client.js";
+import type { CircuitBreaker } from "../redis/breaker.js";
 import { createCacheTools, createHealthTools, createStatelessTools } from "./tools/index.js";
 
 export { createStatefulGraph, createStatelessGraph, type GraphOptions, type StatefulGraphOptions } from "./graph.js";
-export { callModel, chatModelFromConfig } from "./model.js";
+export { callModel, ollamaChatModel, ollamaReachable, type OllamaChatModelOptions } from "./model.js";
 export { AgentState, type AgentStateType, type TurnToolCall } from "./state.js";
 export { checkNumbers, extractNumbers, isSupported, markUnsupported, type FaithfulnessResult, type FaithfulnessStatus, type StatedNumber } from "./faithfulness/index.js";
 export { runTurn, type TurnResult, type TurnStreamable } from "./run-turn.js";
@@ -38,13 +32,26 @@ export { createHealthTools, createStatelessTools, resolveMetric, STATELESS_TOOL_
 export interface WellnessAgentOptions {
   /** A connected client from connectRedis; the caller owns and closes it. */
   redis: RedisClient;
-  config: Config;
-  /** The chat model; ChatOllama on OLLAMA_BASE_URL by default. */
-  model?: BaseChatModel;
-  /** The embedding provider; EMBEDDING_PROVIDER by default. */
-  embeddings?: Embeddings;
-  /** The breaker the cache layer goes through; one from the configuration by default. */
-  breaker?: CircuitBreaker;
+  /** Where every key lives (the key prefix). */
+  keys: KeySchema;
+  /** The chat model the graphs call (`ollamaChatModel` in the app). */
+  model: BaseChatModel;
+  /** Long-term memory (episodic, semantic, procedural, interventions) on the same client. */
+  memory: Memory;
+  /** The stateful graph's checkpointer. */
+  checkpointer: RedisCheckpointSaver;
+  /** Each user's sessions: touched after every turn for the turn's authenticated user. */
+  sessions: SessionIndex;
+  /** The breaker the cache layer goes through. */
+  breaker: CircuitBreaker;
+  /** The user's IANA time zone, for "today" and "last week". */
+  timeZone: string;
+  /** Whom a run acts for when neither authentication nor the run's config names a user (library use). */
+  defaultUserId: string;
+  /** Seconds the derived health indexes live after an import or a repair rebuilds them (0: no expiry). */
+  indexTtlSeconds: number;
+  /** How long tool results stay cached: finished days, and ranges that include today. */
+  toolCache: { pastTtlSeconds: number; todayTtlSeconds: number };
   /**
    * Where a finished turn is learned from (procedural memory, tool analytics, stated goals and
    * preferences), always after its answer: "direct" (default) in a background task of this
@@ -54,68 +61,67 @@ export interface WellnessAgentOptions {
   learning?: "direct" | "queue";
   /** The authenticated caller of the request being served, for runs whose config has no userId. */
   currentUser?: () => string | undefined;
-  /** Use LangGraph's checkpointer instead of Redis (the Studio dev server brings its own). */
-  checkpointer?: RedisCheckpointSaver | false;
   log?: Logger;
   /** Hears memory changes and finished runs (the event bus). */
   events?: EventSink;
-  /** Counts the configured chat model's and the embedding provider's calls (the model registry). */
-  models?: ModelCallSink;
   /** Keeps each session's context (last question, tools) after every turn. */
   sessionContexts?: SessionContextStore;
 }
 
 /**
  * The agent for code: the stateful graph on the Redis checkpointer and memory, its stateless
- * baseline, and shortcuts to run a turn of a session for a user.
+ * baseline, and shortcuts to run a turn of a session for a user. It takes its collaborators
+ * ready-made; `wellnessAgentFromConfig` (src/runtime) builds them from the app's configuration.
  *
  * @example
  * ```ts
- * const agent = createWellnessAgent({ redis, config: loadConfig() });
+ * const keys = new KeySchema("wellness:");
+ * const sessions = new SessionIndex(redis, keys);
+ * const agent = createWellnessAgent({
+ *   redis, keys, model,
+ *   memory: new Memory({ client: redis, keys, embeddings: new LocalEmbeddings(), ttlSeconds: 0, embeddingCacheTtlSeconds: 86_400 }),
+ *   checkpointer: new RedisCheckpointSaver(redis, { keys, sessionIndex: sessions }), sessions,
+ *   breaker: new CircuitBreaker({ name: "cache", failureThreshold: 5, cooldownMs: 5_000 }),
+ *   timeZone: "Europe/Paris", defaultUserId: "me",
+ *   indexTtlSeconds: 0, toolCache: { pastTtlSeconds: 86_400, todayTtlSeconds: 300 },
+ * });
  * const reply = await agent.invoke("session-1", "alice", "How did I sleep last week?");
- * for await (const [mode, chunk] of await agent.stream("session-1", "alice", "And this week?")) { ... }
  * ```
  */
 export function createWellnessAgent(options: WellnessAgentOptions) {
-  const { redis: client, config } = options;
+  const { redis: client, keys, model, memory, breaker, timeZone, defaultUserId } = options;
   const log = options.log ?? silentLogger;
-  const keys = new KeySchema(config.redis.keyPrefix);
-  const memory = new Memory({
-    client,
-    keys,
-    embeddings: options.models ? new MeasuredEmbeddings(options.embeddings ?? embeddingsFromConfig(config), options.models) : (options.embeddings ?? embeddingsFromConfig(config)),
-    ttlSeconds: config.memoryTtlSeconds,
-    embeddingCacheTtlSeconds: config.embeddingCacheTtlSeconds,
-    interventions: { ttlAfterResolveSeconds: config.interventionTtlSeconds, evaluationDays: config.interventionWindowDays },
-    ...(options.events ? { events: options.events } : {}),
-  });
-  const { checkpointer, sessions } = checkpointerFromConfig(client, config);
-  const model = options.model ?? chatModelFromConfig(config, undefined, options.models ? [new ModelCallHandler(options.models)] : undefined);
-  const breaker =
-    options.breaker ??
-    new CircuitBreaker({ name: "redis-cache", failureThreshold: config.redis.breakerFailureThreshold, cooldownMs: config.redis.breakerCooldownMs, isFailure: isConnectionFailure });
+  const { checkpointer, sessions } = options;
   const cache = new CacheAside(client, keys, breaker);
-  const toolCache = new ToolOutputCache(client, keys, cache, config.toolCache);
+  const toolCache = new ToolOutputCache(client, keys, cache, options.toolCache);
   // A read that finds an import's indexes-pending mark (the import died after its swap) starts a
   // background rebuild under the import lock; the tools meanwhile answer from the permanent data.
-  const indexRepair = new PendingIndexRepair({ client, keys, indexTtlSeconds: config.memoryTtlSeconds, log });
+  const indexRepair = new PendingIndexRepair({ client, keys, indexTtlSeconds: options.indexTtlSeconds, log });
   const store = new HealthStore(client, keys, { onIndexesPending: (userId) => indexRepair.schedule(userId) });
   const userContext = new UserContext(cache, keys, store);
-  const toolDeps = { client, keys, store, memory, timeZone: config.userTimezone, ...(options.currentUser ? { currentUser: options.currentUser } : {}) };
+  const toolDeps = { client, keys, store, memory, timeZone, ...(options.currentUser ? { currentUser: options.currentUser } : {}) };
   const tools = [
     ...Object.values(createHealthTools({ ...toolDeps, toolCache })),
     ...Object.values(createCacheTools({ cache, toolCache, ...(options.currentUser ? { currentUser: options.currentUser } : {}) })),
   ];
-  const stateless = { model, tools: createStatelessTools(toolDeps), timeZone: config.userTimezone, log, defaultUserId: config.defaultUserId };
+  const stateless = { model, tools: createStatelessTools(toolDeps), timeZone, log, defaultUserId };
   const learningQueue = options.learning === "queue" ? new LearningQueue(client, keys) : undefined;
   const afterTurn = new AfterTurnTasks({ log });
-  const learner = new TurnLearner({ memory, client, keys, model, timeZone: config.userTimezone });
+  const learner = new TurnLearner({ memory, client, keys, model, timeZone });
   const live = options.events || options.sessionContexts ? liveTurn({ ...(options.events ? { events: options.events } : {}), ...(options.sessionContexts ? { contexts: options.sessionContexts } : {}), log }) : undefined;
   const onTurnEnd = (turn: LearningEntry) => {
-    live?.(turn);
+    if (!turn.sessionId) live?.(turn);
     // The session's owner and last activity, for the turn's authenticated user (reflections and
-    // `wellness chat --session` read them); the checkpointer records no owner itself.
-    if (turn.sessionId) afterTurn.run("record the session's activity", () => sessions.touch(turn.userId, turn.sessionId));
+    // `wellness chat --session` read them); the checkpointer records no owner itself. A session's
+    // first turn announces it, however the thread was made (/api/chat, /threads, `wellness chat`).
+    else
+      afterTurn.run("record the session's activity", async () => {
+        try {
+          if (await sessions.touch(turn.userId, turn.sessionId)) options.events?.publish(turn.userId, { type: "session.created", sessionId: turn.sessionId, title: turn.query.slice(0, 80) });
+        } finally {
+          live?.(turn);
+        }
+      });
     afterTurn.run(learningQueue ? "queue the turn for learning" : "learn from the turn", () => (learningQueue ? learningQueue.enqueue(turn) : learner.learn(turn)));
   };
   const buildStateful = (durability: "exit" | "async" = "exit") =>
@@ -123,11 +129,11 @@ export function createWellnessAgent(options: WellnessAgentOptions) {
       durability,
       model,
       tools,
-      timeZone: config.userTimezone,
+      timeZone,
       log,
-      defaultUserId: config.defaultUserId,
+      defaultUserId,
       memory,
-      ...(options.checkpointer === false ? {} : { checkpointer: options.checkpointer ?? checkpointer }),
+      checkpointer,
       onTurnEnd,
       userContext,
       ...(options.currentUser ? { currentUser: options.currentUser } : {}),

@@ -3,22 +3,30 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import type { AIMessage, BaseMessage } from "@langchain/core/messages";
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import { ChatOllama } from "@langchain/ollama";
-import type { Config } from "../config.js";
 import { ModelUnavailableError } from "../errors.js";
 
 const UNREACHABLE = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|fetch failed|EHOSTUNREACH|ETIMEDOUT|timed? ?out|aborted/iu;
 const MISSING_MODEL = /model .* not found|pull the model|404/iu;
 
+export interface OllamaChatModelOptions {
+  /** The Ollama server, e.g. http://127.0.0.1:11434. */
+  baseUrl: string;
+  model: string;
+  /** How long one call may take before it fails (default two minutes). */
+  timeoutMs?: number;
+  /** Stay with the model through bindTools and structured output (a ModelCallHandler counts every call this way). */
+  callbacks?: Callbacks;
+}
+
 /**
- * The default chat model: ChatOllama on OLLAMA_BASE_URL with OLLAMA_MODEL, failing fast when
- * unreachable. `callbacks` stay with the model through bindTools and structured output (a
- * ModelCallHandler counts every call this way).
+ * The default chat model: ChatOllama, deterministic and without retries, so that an unreachable
+ * server fails the turn at once with a message that says what to start (see callModel).
  */
-export function chatModelFromConfig(config: Pick<Config, "ollama">, timeoutMs = 120_000, callbacks?: Callbacks): BaseChatModel {
+export function ollamaChatModel({ baseUrl, model, timeoutMs = 120_000, callbacks }: OllamaChatModelOptions): BaseChatModel {
   return new ChatOllama({
     ...(callbacks ? { callbacks } : {}),
-    baseUrl: config.ollama.baseUrl,
-    model: config.ollama.model,
+    baseUrl,
+    model,
     temperature: 0,
     maxRetries: 0,
     fetch: (input: string | URL | Request, init?: RequestInit) => fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) }),

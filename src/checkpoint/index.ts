@@ -23,8 +23,7 @@ import { isCluster, type RedisClient } from "../redis/client.js";
 import { KeySchema } from "../redis/keys.js";
 import { blobChannel, blobField, packTyped, packWrite, unpackTyped, unpackWrite, writeMember, type StoredWrite } from "./codec.js";
 import { DELETE_THREAD, GET_TUPLE, PUT_CHECKPOINT, PUT_WRITES } from "./scripts.js";
-import { SessionIndex } from "./session-index.js";
-import type { Config } from "../config.js";
+import type { SessionIndex } from "./session-index.js";
 
 export { SessionIndex, type SessionEntry, type SessionIndexOptions } from "./session-index.js";
 
@@ -347,27 +346,4 @@ export class RedisCheckpointSaver extends BaseCheckpointSaver {
     const versions = Object.values(checkpoint.channel_versions);
     checkpoint.channel_versions[TASKS] = versions.length > 0 ? maxChannelVersion(...versions) : this.getNextVersion(undefined);
   }
-}
-
-/**
- * The saver and session index the app runs with: the configured key prefix, the memory TTL on
- * every checkpoint key (refreshed on read unless turned off), and the retention bound.
- */
-export function checkpointerFromConfig(
-  client: RedisClient,
-  config: Pick<Config, "memoryTtlSeconds" | "checkpoints"> & { redis: Pick<Config["redis"], "keyPrefix"> },
-): { checkpointer: RedisCheckpointSaver; sessions: SessionIndex } {
-  const keys = new KeySchema(config.redis.keyPrefix);
-  const sessions = new SessionIndex(client, keys, {
-    ttlSeconds: config.memoryTtlSeconds,
-    maxSessions: config.checkpoints.maxSessionsPerIndex,
-  });
-  const checkpointer = new RedisCheckpointSaver(client, {
-    keys,
-    ttlSeconds: config.memoryTtlSeconds,
-    refreshOnRead: config.checkpoints.refreshOnRead,
-    maxCheckpointsPerThread: config.checkpoints.maxPerThread,
-    sessionIndex: sessions,
-  });
-  return { checkpointer, sessions };
 }

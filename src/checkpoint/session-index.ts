@@ -44,15 +44,15 @@ export class SessionIndex {
     this.ttlSeconds = ttlSeconds;
   }
 
-  /** Records activity in a session now (or at `at`, epoch ms). */
-  async touch(userId: string, sessionId: string, at: number = Date.now()): Promise<void> {
+  /** Records activity in a session now (or at `at`, epoch ms); true when the session is new to the user. */
+  async touch(userId: string, sessionId: string, at: number = Date.now()): Promise<boolean> {
     validateId("user id", userId);
     const recent = this.keys.recentSessions();
     const mine = this.keys.userSessions(userId);
     const owner = this.keys.sessionOwner(sessionId);
     const trimTo = -(this.maxSessions + 1);
     const ttl = this.ttlSeconds;
-    await Promise.all([
+    const [, , added] = await Promise.all([
       this.client.zAdd(recent, { score: at, value: sessionId }),
       this.client.zRemRangeByRank(recent, 0, trimTo),
       this.client.zAdd(mine, { score: at, value: sessionId }),
@@ -60,6 +60,7 @@ export class SessionIndex {
       ttl > 0 ? this.client.set(owner, userId, { EX: ttl }) : this.client.set(owner, userId),
       ...(ttl > 0 ? [this.client.expire(recent, ttl), this.client.expire(mine, ttl)] : []),
     ]);
+    return added === 1;
   }
 
   /** The user's most recent sessions, newest first. */

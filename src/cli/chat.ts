@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { createInterface } from "node:readline";
 import { HumanMessage, type BaseMessage } from "@langchain/core/messages";
-import { createWellnessAgent, type WellnessAgent } from "../agent/index.js";
+import type { WellnessAgent } from "../agent/index.js";
 import { loadConfig } from "../config.js";
 import { WellnessError } from "../errors.js";
 import { createLogger } from "../logger.js";
-import { withRedis } from "./connection.js";
+import { createRuntime, type WellnessRuntime } from "../runtime/runtime.js";
+import { explainRedisDown } from "./connection.js";
 
 export interface ChatOptions {
   user?: string;
@@ -38,8 +39,14 @@ export async function chatCommand(options: ChatOptions): Promise<void> {
   const log = createLogger(config.logLevel);
   const userId = options.user ?? config.defaultUserId;
   const sessionId = options.session ?? randomUUID();
-  await withRedis(config, log, async (client) => {
-    const agent = createWellnessAgent({ redis: client, config, log });
+  let runtime: WellnessRuntime;
+  try {
+    runtime = await createRuntime(config, { log, clientName: "wellness-chat" });
+  } catch (error) {
+    throw explainRedisDown(config, error);
+  }
+  const { agent } = runtime;
+  try {
     try {
       await agent.loadKnowledge();
     } catch (error) {
@@ -49,7 +56,6 @@ export async function chatCommand(options: ChatOptions): Promise<void> {
     if (options.session !== undefined && !turn.stateless) await agent.sessions.assertAccessible(sessionId, userId);
     if (options.message) {
       await ask(agent, turn, options.message);
-      await agent.close();
       return;
     }
     process.stdout.write(`Session ${sessionId} for ${userId}${turn.stateless ? " (stateless)" : ""}. Ask about your health data; Ctrl-D quits.\n`);
@@ -74,7 +80,9 @@ export async function chatCommand(options: ChatOptions): Promise<void> {
       if (process.stdin.isTTY) process.stdout.write("\n");
     } finally {
       lines.close();
-      await agent.close();
     }
-  });
+  } finally {
+    // Waits for the turns' learning, then closes the connection.
+    await runtime.close();
+  }
 }

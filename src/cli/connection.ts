@@ -3,7 +3,7 @@ import { delimiter, join } from "node:path";
 import { redact, type Config } from "../config.js";
 import { RedisUnavailableError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { closeRedis, connectionOptionsFrom, connectRedis, type RedisClient } from "../redis/client.js";
+import { openBaseRuntime, type BaseRuntime } from "../runtime/base.js";
 
 /** Whether an executable of this name is on PATH. */
 export function onPath(binary: string, path = process.env.PATH ?? ""): boolean {
@@ -31,34 +31,28 @@ export function redisDownMessage(config: Config, reason: string, redisServerInst
   return `No Redis answers at ${target} (${reason}). ${start}, or set REDIS_URL to a Redis you already have.`;
 }
 
+/** A Redis that did not answer, as the error that says how to get one; any other error as it is. */
+export function explainRedisDown(config: Config, error: unknown): unknown {
+  if (!(error instanceof RedisUnavailableError)) return error;
+  const reason = (error.cause instanceof Error ? error.cause.message : "") || error.message;
+  return new RedisUnavailableError(redisDownMessage(config, reason), { cause: error });
+}
+
 /**
- * Runs a one-shot command with a Redis connection made from the configuration, and closes it
- * afterwards whatever happens.
+ * Opens the runtime a one-shot command works with (the Redis connection the configuration
+ * describes, keys, event bus, model registry), runs `run` and closes it whatever happens. A Redis
+ * that does not answer becomes one error that says how to get one.
  */
-export async function withRedis<T>(config: Config, log: Logger, run: (client: RedisClient) => Promise<T>): Promise<T> {
-  let lastError = "";
-  let connected = false;
-  let client: RedisClient;
+export async function withRuntime<T>(config: Config, log: Logger, run: (runtime: BaseRuntime) => Promise<T>): Promise<T> {
+  let runtime: BaseRuntime;
   try {
-    client = await connectRedis(
-      connectionOptionsFrom(config.redis, {
-        clientName: "wellness-cli",
-        onError: (error) => {
-          // Before the first connection the failure becomes one clear error below, not a warning.
-          if (connected && error.message !== lastError) log.warn(`Redis connection: ${error.message}`);
-          lastError = error.message;
-        },
-      }),
-    );
+    runtime = await openBaseRuntime(config, { log, clientName: "wellness-cli" });
   } catch (error) {
-    if (!(error instanceof RedisUnavailableError)) throw error;
-    const reason = (error.cause instanceof Error ? error.cause.message : "") || error.message;
-    throw new RedisUnavailableError(redisDownMessage(config, reason), { cause: error });
+    throw explainRedisDown(config, error);
   }
-  connected = true;
   try {
-    return await run(client);
+    return await run(runtime);
   } finally {
-    await closeRedis(client);
+    await runtime.close();
   }
 }

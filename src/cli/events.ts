@@ -1,11 +1,9 @@
 import { loadConfig } from "../config.js";
-import { EventBus } from "../events/bus.js";
 import { parseStreamId } from "../events/stream-id.js";
 import type { StoredEvent } from "../events/types.js";
 import { createLogger } from "../logger.js";
 import { validateId } from "../redis/ids.js";
-import { KeySchema } from "../redis/keys.js";
-import { withRedis } from "./connection.js";
+import { withRuntime } from "./connection.js";
 
 export interface EventsOptions {
   user?: string;
@@ -36,29 +34,24 @@ export async function eventsCommand(options: EventsOptions): Promise<void> {
   const userId = validateId("user id", options.user ?? config.defaultUserId);
   const after = options.after !== undefined ? parseStreamId(options.after) : undefined;
   const print = (stored: StoredEvent) => process.stdout.write(`${options.json ? JSON.stringify(stored) : eventLine(stored)}\n`);
-  await withRedis(config, log, async (client) => {
-    const bus = new EventBus({ client, keys: new KeySchema(config.redis.keyPrefix), retention: config.live.eventsRetention, log });
+  await withRuntime(config, log, async ({ events: bus }) => {
+    const backlog = after !== undefined ? await bus.read(userId, after, options.limit) : await bus.latest(userId, options.limit);
+    backlog.forEach(print);
+    if (!options.follow) {
+      if (backlog.length === 0 && !options.json) process.stderr.write(`No events for ${userId}${after ? ` after ${after}` : ""}.\n`);
+      return;
+    }
+    const controller = new AbortController();
+    const stop = () => controller.abort();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+    if (!options.json) process.stderr.write(`Following ${userId}'s events; Ctrl-C stops.\n`);
     try {
-      const backlog = after !== undefined ? await bus.read(userId, after, options.limit) : await bus.latest(userId, options.limit);
-      backlog.forEach(print);
-      if (!options.follow) {
-        if (backlog.length === 0 && !options.json) process.stderr.write(`No events for ${userId}${after ? ` after ${after}` : ""}.\n`);
-        return;
-      }
-      const controller = new AbortController();
-      const stop = () => controller.abort();
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
-      if (!options.json) process.stderr.write(`Following ${userId}'s events; Ctrl-C stops.\n`);
-      try {
-        const from = backlog.at(-1)?.id ?? after ?? (await bus.lastId(userId));
-        for await (const stored of bus.follow(userId, from, { signal: controller.signal })) print(stored);
-      } finally {
-        process.off("SIGINT", stop);
-        process.off("SIGTERM", stop);
-      }
+      const from = backlog.at(-1)?.id ?? after ?? (await bus.lastId(userId));
+      for await (const stored of bus.follow(userId, from, { signal: controller.signal })) print(stored);
     } finally {
-      await bus.close();
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
     }
   });
 }

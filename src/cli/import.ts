@@ -1,12 +1,11 @@
-import { EventBus } from "../events/bus.js";
 import { loadConfig } from "../config.js";
 import { importExport, type ImportProgress, type ImportSummary } from "../health/import/importer.js";
 import { RECORD_COUNT_RULE } from "../health/record-count.js";
 import { LearningQueue } from "../learning/queue.js";
 import { createLogger, type Logger } from "../logger.js";
 import type { RedisClient } from "../redis/client.js";
-import { KeySchema } from "../redis/keys.js";
-import { withRedis } from "./connection.js";
+import type { KeySchema } from "../redis/keys.js";
+import { withRuntime } from "./connection.js";
 
 export interface ImportCommandOptions {
   user?: string;
@@ -68,25 +67,19 @@ export async function importCommand(path: string, options: ImportCommandOptions)
   const log = createLogger(config.logLevel);
   const userId = options.user ?? config.defaultUserId;
   const interactive = process.stderr.isTTY && !options.json;
-  const keys = new KeySchema(config.redis.keyPrefix);
-  const summary = await withRedis(config, log, async (client) => {
+  const summary = await withRuntime(config, log, async ({ redis: client, keys, events }) => {
     // Started, progress, finished or failed go to the user's event channel and log, as from the server.
-    const events = new EventBus({ client, keys, retention: config.live.eventsRetention, log });
-    try {
-      const imported = await importExport({
-        client,
-        keys,
-        userId,
-        path,
-        indexTtlSeconds: config.memoryTtlSeconds,
-        onProgress: interactive ? (progress) => process.stderr.write(`\r${progressLine(progress)}`) : undefined,
-        events: { sink: events },
-      });
-      await announceImport(client, keys, userId, log);
-      return imported;
-    } finally {
-      await events.close();
-    }
+    const imported = await importExport({
+      client,
+      keys,
+      userId,
+      path,
+      indexTtlSeconds: config.memoryTtlSeconds,
+      onProgress: interactive ? (progress) => process.stderr.write(`\r${progressLine(progress)}`) : undefined,
+      events: { sink: events },
+    });
+    await announceImport(client, keys, userId, log);
+    return imported;
   });
   if (interactive) process.stderr.write("\n");
   process.stdout.write(options.json ? `${JSON.stringify(summary, null, 2)}\n` : `${summaryTable(summary)}\n`);

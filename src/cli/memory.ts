@@ -39,21 +39,24 @@ export function notEpisodic(id: string): string | undefined {
  * The modules the actions need, loaded when one runs: the embedding model and the vector index
  * are heavy, and `wellness --help` should not wait for them.
  */
-async function runtime() {
-  const [{ loadConfig }, { createLogger }, { memoryFromConfig }, { withRedis }] = await Promise.all([
+async function modules() {
+  const [{ loadConfig }, { createLogger }, { memoryFromConfig }, { withRuntime }] = await Promise.all([
     import("../config.js"),
     import("../logger.js"),
-    import("../memory/index.js"),
+    import("../runtime/from-config.js"),
     import("./connection.js"),
   ]);
   const config = loadConfig();
-  return { config, log: createLogger(config.logLevel), memoryFromConfig, withRedis };
+  return { config, log: createLogger(config.logLevel), memoryFromConfig, withRuntime };
 }
 
-/** Runs `action` with the configured memory on a fresh connection. */
+/**
+ * Runs `action` with the configured memory on a fresh connection; what it forgets or reindexes is
+ * published on the event bus, and its embedding calls count in the model registry, as the server's.
+ */
 async function withMemory<T>(action: (memory: Memory, defaultUser: string) => Promise<T>): Promise<T> {
-  const { config, log, memoryFromConfig, withRedis } = await runtime();
-  return withRedis(config, log, (client) => action(memoryFromConfig(client, config), config.defaultUserId));
+  const { config, log, memoryFromConfig, withRuntime } = await modules();
+  return withRuntime(config, log, ({ redis, events, models }) => action(memoryFromConfig(redis, config, { events, models }), config.defaultUserId));
 }
 
 /** `wellness memory list|search|forget|reindex|stats|load-knowledge`. */
@@ -141,11 +144,11 @@ export function memoryCommand(): Command {
     .command("reindex")
     .description("re-embed every stored memory with the configured embedding model")
     .action(async () => {
-      const { config, log, memoryFromConfig, withRedis } = await runtime();
-      const [{ KeySchema }, { RedisLock }] = await Promise.all([import("../redis/keys.js"), import("../redis/lock.js")]);
-      await withRedis(config, log, async (client) => {
-        const memory = memoryFromConfig(client, config);
-        const lock = await new RedisLock(client, new KeySchema(config.redis.keyPrefix)).acquire("reindex", "memory", 30 * 60_000);
+      const { config, log, memoryFromConfig, withRuntime } = await modules();
+      const { RedisLock } = await import("../redis/lock.js");
+      await withRuntime(config, log, async ({ redis: client, keys, events, models }) => {
+        const memory = memoryFromConfig(client, config, { events, models });
+        const lock = await new RedisLock(client, keys).acquire("reindex", "memory", 30 * 60_000);
         if (!lock) throw new ImportError("ERR_IMPORT_IN_PROGRESS", "A memory reindex is already running; wait for it to finish.");
         let result: { scopes: number; memories: number };
         try {

@@ -1,14 +1,12 @@
-import { chatModelFromConfig } from "../agent/model.js";
-import { checkpointerFromConfig } from "../checkpoint/index.js";
 import { ReflectionFailedError, Reflections } from "../coaching/reflections.js";
 import { checkpointTranscript } from "../coaching/transcript.js";
 import { loadConfig } from "../config.js";
 import { createLogger } from "../logger.js";
 import type { EpisodicRecord } from "../memory/episodic.js";
-import { memoryFromConfig } from "../memory/index.js";
+import { chatModelFromConfig, checkpointerFromConfig, memoryFromConfig } from "../runtime/from-config.js";
 import { validateId } from "../redis/ids.js";
-import { KeySchema } from "../redis/keys.js";
-import { withRedis } from "./connection.js";
+import { ModelCallHandler } from "../models/chat-model-handler.js";
+import { withRuntime } from "./connection.js";
 
 export interface ReflectCommandOptions {
   user?: string;
@@ -28,14 +26,13 @@ export async function reflectCommand(options: ReflectCommandOptions): Promise<vo
   const config = loadConfig();
   const log = createLogger(config.logLevel);
   const userId = validateId("user id", options.user ?? config.defaultUserId);
-  const written = await withRedis(config, log, async (client) => {
-    const keys = new KeySchema(config.redis.keyPrefix);
+  const written = await withRuntime(config, log, async ({ redis: client, keys, events, models }) => {
     const { checkpointer, sessions } = checkpointerFromConfig(client, config);
     const reflections = new Reflections({
       client,
       keys,
-      memory: memoryFromConfig(client, config),
-      model: chatModelFromConfig(config),
+      memory: memoryFromConfig(client, config, { events, models }),
+      model: chatModelFromConfig(config, undefined, [new ModelCallHandler(models)]),
       transcript: checkpointTranscript(checkpointer),
       ttlSeconds: config.memoryTtlSeconds,
       log,

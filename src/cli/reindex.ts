@@ -3,10 +3,9 @@ import { ImportError } from "../errors.js";
 import { HealthStore } from "../health/store/health-store.js";
 import { HealthIndexes } from "../health/store/indexes.js";
 import { createLogger } from "../logger.js";
-import { KeySchema } from "../redis/keys.js";
 import { INDEX_LOCK_LEASE_MS } from "../health/store/index-repair.js";
 import { RedisLock, renewWhileHeld } from "../redis/lock.js";
-import { withRedis } from "./connection.js";
+import { withRuntime } from "./connection.js";
 
 /**
  * `wellness reindex [--user ID]`: rebuilds the TTL'd indexes from the permanent data, no export
@@ -17,8 +16,7 @@ export async function reindexCommand(options: { user?: string; json?: boolean })
   const config = loadConfig();
   const log = createLogger(config.logLevel);
   const userId = options.user ?? config.defaultUserId;
-  const keys = new KeySchema(config.redis.keyPrefix);
-  const counts = await withRedis(config, log, async (client) => {
+  const counts = await withRuntime(config, log, async ({ redis: client, keys }) => {
     const lock = await new RedisLock(client, keys).acquire("import", userId, INDEX_LOCK_LEASE_MS);
     if (!lock) throw new ImportError("ERR_IMPORT_IN_PROGRESS", `An import or reindex for user ${userId} is running; wait for it to finish.`);
     const stopRenewing = renewWhileHeld(lock, INDEX_LOCK_LEASE_MS);

@@ -1,7 +1,8 @@
 import { loadConfig, redact } from "../config.js";
 import { RedisUnavailableError, ServerStartError } from "../errors.js";
 import { createLogger, type Logger } from "../logger.js";
-import { closeRedis, connectionOptionsFrom, connectRedis, type RedisClient } from "../redis/client.js";
+import { closeRedis, connectRedis, type RedisClient } from "../redis/client.js";
+import { connectionOptionsFrom } from "../runtime/base.js";
 import { checkRedisHealth, type RedisHealthReport } from "../redis/health.js";
 import { KeySchema } from "../redis/keys.js";
 import { loadChatModelModule } from "../agent/model-module.js";

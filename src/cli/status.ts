@@ -3,9 +3,8 @@ import type { InstanceInfo } from "../instances/registry.js";
 import { createLogger } from "../logger.js";
 import type { ModelStats } from "../models/registry.js";
 import { checkRedisHealth, type RedisHealthReport } from "../redis/health.js";
-import { KeySchema } from "../redis/keys.js";
 import { liveStatus, type LiveStatus } from "../server/routes/health-live.js";
-import { withRedis } from "./connection.js";
+import { withRuntime } from "./connection.js";
 
 /** "3s", "5m", "2h", "4d": how long ago, for a terminal line. */
 export function ago(ms: number): string {
@@ -57,9 +56,8 @@ export function describeStatus(redis: RedisHealthReport, live: LiveStatus, url: 
 export async function statusCommand(options: { json?: boolean }): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
-  const keys = new KeySchema(config.redis.keyPrefix);
   const url = config.redis.clusterNodes.length > 0 ? config.redis.clusterNodes.join(",") : redact(config.redis.url);
-  await withRedis(config, log, async (client) => {
+  await withRuntime(config, log, async ({ redis: client, keys }) => {
     const [redis, live] = await Promise.all([checkRedisHealth(client, keys), liveStatus({ client, keys })]);
     process.stdout.write(options.json ? `${JSON.stringify({ ...redis, live }, null, 2)}\n` : `${describeStatus(redis, live, url)}\n`);
   });

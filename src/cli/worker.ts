@@ -1,12 +1,7 @@
 import { loadConfig } from "../config.js";
 import { createLogger } from "../logger.js";
-import { startLearningWorker } from "../runtime/learning-worker.js";
-import { closeRedis, connectionOptionsFrom, connectRedis } from "../redis/client.js";
-import { KeySchema } from "../redis/keys.js";
-import { EventBus } from "../events/bus.js";
-import { InstanceRegistry } from "../instances/registry.js";
-import { ModelRegistry } from "../models/registry.js";
-import { packageVersion } from "./version.js";
+import { createRuntime } from "../runtime/runtime.js";
+import { explainRedisDown } from "./connection.js";
 
 /**
  * `wellness worker`: processes the learning stream until SIGINT or SIGTERM, registered as a live
@@ -15,25 +10,17 @@ import { packageVersion } from "./version.js";
 export async function workerCommand(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
-  const client = await connectRedis(connectionOptionsFrom(config.redis, { clientName: "wellness-worker-writes", onError: (error) => log.warn(`Redis: ${error.message}`) }));
-  const keys = new KeySchema(config.redis.keyPrefix);
-  const events = new EventBus({ client, keys, retention: config.live.eventsRetention, log });
-  const models = new ModelRegistry({ client, keys, log });
-  const registry = new InstanceRegistry({ client, keys, role: "worker", version: packageVersion(), heartbeatMs: config.live.heartbeatMs, log });
+  const runtime = await createRuntime(config, { log, clientName: "wellness-worker-writes", worker: true, role: "worker" }).catch((error: unknown) => {
+    throw explainRedisDown(config, error);
+  });
   try {
-    const stop = await startLearningWorker({ config, client, log, events, models });
-    await registry.start();
-    log.info(`Registered as instance ${registry.id}.`);
+    log.info(`Registered as instance ${runtime.instanceId ?? "(none)"}.`);
     await new Promise<void>((resolve) => {
       process.once("SIGINT", () => resolve());
       process.once("SIGTERM", () => resolve());
     });
     log.info("Stopping the learning worker.");
-    await registry.stop();
-    await stop();
   } finally {
-    await models.drain();
-    await events.close();
-    await closeRedis(client);
+    await runtime.close();
   }
 }

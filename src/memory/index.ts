@@ -1,12 +1,8 @@
-import type { Config } from "../config.js";
 import type { EventSink } from "../events/types.js";
-import type { ModelCallSink } from "../models/chat-model-handler.js";
-import { MeasuredEmbeddings } from "../models/measured-embeddings.js";
 import type { RedisClient } from "../redis/client.js";
-import { KeySchema } from "../redis/keys.js";
+import type { KeySchema } from "../redis/keys.js";
 import type { MemoryDependencies } from "./context.js";
 import { CachedEmbeddings } from "./embeddings/cache.js";
-import { embeddingsFromConfig } from "./embeddings/index.js";
 import type { Embeddings } from "./embeddings/provider.js";
 import { EpisodicMemory, type EpisodicRecord, type EpisodicType } from "./episodic.js";
 import { Interventions, type Intervention, type InterventionsOptions } from "./interventions.js";
@@ -202,22 +198,4 @@ export class Memory {
       : undefined;
     return { model, embeddingCache, semanticFacts, ...(users ? { users } : {}) };
   }
-}
-
-/**
- * The memory the app runs with: the configured provider, prefix and TTLs. With `models`, the
- * provider's calls (cache misses only) are counted in the model registry; with `events`, the
- * user's memory changes are published.
- */
-export function memoryFromConfig(client: RedisClient, config: Config, live: { events?: EventSink; models?: ModelCallSink } = {}): Memory {
-  const provider = embeddingsFromConfig(config);
-  return new Memory({
-    client,
-    keys: new KeySchema(config.redis.keyPrefix),
-    embeddings: live.models ? new MeasuredEmbeddings(provider, live.models) : provider,
-    ttlSeconds: config.memoryTtlSeconds,
-    embeddingCacheTtlSeconds: config.embeddingCacheTtlSeconds,
-    interventions: { ttlAfterResolveSeconds: config.interventionTtlSeconds, evaluationDays: config.interventionWindowDays },
-    ...(live.events ? { events: live.events } : {}),
-  });
 }

@@ -14,7 +14,7 @@ import {
   type RedisClientType,
   type RedisClusterType,
 } from "redis";
-import { redact, type Config } from "../config.js";
+import { redact } from "../config.js";
 import { CircuitOpenError, RedisUnavailableError } from "../errors.js";
 
 /** A connected node-redis client: one server, or a Redis Cluster. */
@@ -233,17 +233,3 @@ export function isRedisOutage(error: unknown): boolean {
   return false;
 }
 
-/** The connection options the configuration asks for. */
-export function connectionOptionsFrom(
-  config: Config["redis"],
-  extra: Pick<RedisConnectionOptions, "onError" | "clientName"> = {},
-): RedisConnectionOptions {
-  return {
-    url: config.url,
-    clusterNodes: config.clusterNodes,
-    connectTimeoutMs: config.connectTimeoutMs,
-    commandTimeoutMs: config.commandTimeoutMs,
-    reconnect: { maxDelayMs: config.reconnectMaxDelayMs },
-    ...extra,
-  };
-}

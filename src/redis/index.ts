@@ -1,7 +1,6 @@
 export { CircuitBreaker, type CircuitBreakerOptions, type CircuitBreakerSnapshot, type CircuitState } from "./breaker.js";
 export {
   closeRedis,
-  connectionOptionsFrom,
   connectRedis,
   isCluster,
   isConnectionFailure,

@@ -1,14 +1,13 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { Config } from "../config.js";
-import { chatModelFromConfig } from "../agent/model.js";
-import { checkpointerFromConfig } from "../checkpoint/index.js";
 import { OutcomeCheck } from "../coaching/outcomes.js";
 import { Reflections } from "../coaching/reflections.js";
 import { CoachingSchedule } from "../coaching/schedule.js";
 import { checkpointTranscript } from "../coaching/transcript.js";
 import { HealthStore } from "../health/store/health-store.js";
 import type { Logger } from "../logger.js";
-import { memoryFromConfig, type Memory } from "../memory/index.js";
+import type { Memory } from "../memory/index.js";
+import { chatModelFromConfig, checkpointerFromConfig, memoryFromConfig } from "./from-config.js";
 import type { RedisClient } from "../redis/client.js";
 import { KeySchema } from "../redis/keys.js";
 

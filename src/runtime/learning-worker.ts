@@ -1,12 +1,12 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { hostname } from "node:os";
 import type { Config } from "../config.js";
-import { chatModelFromConfig } from "../agent/model.js";
 import { TurnLearner } from "../learning/turn-learner.js";
 import { LearningWorker } from "../learning/worker.js";
 import type { Logger } from "../logger.js";
-import { memoryFromConfig } from "../memory/index.js";
-import { closeRedis, connectionOptionsFrom, connectRedis, type RedisClient } from "../redis/client.js";
+import { closeRedis, connectRedis, type RedisClient } from "../redis/client.js";
+import { connectionOptionsFrom } from "./base.js";
+import { chatModelFromConfig, memoryFromConfig } from "./from-config.js";
 import { KeySchema } from "../redis/keys.js";
 import { startCoachingSchedule } from "./coaching-schedule.js";
 import type { EventSink } from "../events/types.js";

@@ -76,7 +76,7 @@ export function createApp(dependencies: AppDependencies): Hono<AppEnv & { Bindin
   if (memory) app.route("/api/memory", memoryRoutes({ memory, userOf }));
   if (dependencies.events) app.route("/api/events", eventRoutes({ bus: dependencies.events, userOf, log: dependencies.log }));
   if (conversationsFor) {
-    app.route("/api/chat", chatRoutes({ conversationsFor, log: dependencies.log, userOf, ...(dependencies.events ? { events: dependencies.events } : {}) }));
+    app.route("/api/chat", chatRoutes({ conversationsFor, log: dependencies.log }));
     app.route("/api/sessions", sessionRoutes({ conversationsFor, ...(dependencies.events ? { events: dependencies.events } : {}), userOf }));
   }
   if (dependencies.indexTtlSeconds !== undefined) {

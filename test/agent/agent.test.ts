@@ -1,7 +1,21 @@
 import { readFileSync } from "node:fs";
 import { AIMessage, isToolMessage } from "@langchain/core/messages";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { closeRedis, connectRedis, createWellnessAgent, KNOWLEDGE_PACK, LearningWorker, LocalEmbeddings, loadConfig, RedisCheckpointSaver, TurnLearner } from "../../src/index.js";
+import {
+  CircuitBreaker,
+  closeRedis,
+  connectRedis,
+  createWellnessAgent,
+  KNOWLEDGE_PACK,
+  LearningWorker,
+  LocalEmbeddings,
+  loadConfig,
+  Memory,
+  RedisCheckpointSaver,
+  SessionIndex,
+  TurnLearner,
+  wellnessAgentFromConfig,
+} from "../../src/index.js";
 import { connectTestRedis, type TestConnection } from "../support/redis.js";
 import { ScriptedChatModel, toolCall } from "../support/scripted-model.js";
 
@@ -16,13 +30,26 @@ describe("createWellnessAgent", () => {
     await test.dispose();
   });
 
-  it("runs and streams turns of a session for a user, and lists the session", async () => {
+  it("runs and streams turns of a session for a user, and lists the session, built from plain options as a library", async () => {
     const model = new ScriptedChatModel((call) => {
       const last = call.messages.at(-1);
       return last && isToolMessage(last) ? new AIMessage("You have no workouts yet.") : toolCall("get_workouts", { period: "this week" });
     });
-    const config = loadConfig({ REDIS_KEY_PREFIX: test.prefix, USER_TIMEZONE: "Europe/Berlin" });
-    const agent = createWellnessAgent({ redis: test.client, config, model, embeddings: new LocalEmbeddings() });
+    const { keys } = test;
+    const sessions = new SessionIndex(test.client, keys);
+    const agent = createWellnessAgent({
+      redis: test.client,
+      keys,
+      model,
+      memory: new Memory({ client: test.client, keys, embeddings: new LocalEmbeddings(), ttlSeconds: 0, embeddingCacheTtlSeconds: 3_600 }),
+      checkpointer: new RedisCheckpointSaver(test.client, { keys, sessionIndex: sessions }),
+      sessions,
+      breaker: new CircuitBreaker({ name: "agent-test", failureThreshold: 5, cooldownMs: 1_000 }),
+      timeZone: "Europe/Berlin",
+      defaultUserId: "nobody",
+      indexTtlSeconds: 0,
+      toolCache: { pastTtlSeconds: 3_600, todayTtlSeconds: 60 },
+    });
     const { answer } = await agent.invoke("session-a", "zoe", "What workouts did I do this week?");
     expect(answer).toBe("You have no workouts yet.");
     const firstPrompt = model.calls[0]?.messages[0]?.content;
@@ -81,7 +108,7 @@ describe("recording through the learning stream", () => {
       return last && isToolMessage(last) ? new AIMessage("Nothing yet.") : toolCall("get_sleep_analysis", { period: "last week" });
     });
     const config = loadConfig({ REDIS_KEY_PREFIX: test.prefix, USER_TIMEZONE: "Europe/Berlin" });
-    const agent = createWellnessAgent({ redis: test.client, config, model, embeddings: new LocalEmbeddings(), learning: "queue" });
+    const agent = wellnessAgentFromConfig(test.client, config, { model, embeddings: new LocalEmbeddings(), learning: "queue" });
     await agent.invoke("queued-session", "quinn", "How did I sleep last week?");
     await agent.close();
     expect(await agent.memory.procedural.list("quinn")).toEqual([]);

@@ -4,13 +4,12 @@ import { join } from "node:path";
 import { AIMessage, HumanMessage, isToolMessage, type BaseMessage } from "@langchain/core/messages";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStatefulGraph, createStatelessGraph } from "../../src/agent/graph.js";
-import { chatModelFromConfig } from "../../src/agent/model.js";
+import { chatModelFromConfig, wellnessAgentFromConfig } from "../../src/runtime/index.js";
 import { createHealthTools, STATELESS_TOOL_NAMES } from "../../src/agent/tools/index.js";
 import {
   AfterTurnTasks,
   closeRedis,
   connectRedis,
-  createWellnessAgent,
   HealthStore,
   importExport,
   KNOWLEDGE_PACK,
@@ -246,7 +245,7 @@ describe("the stateless graph", () => {
   it("has the health tools only, no history, no memory in the prompt, and writes no key", async () => {
     const model = answeringModel("get_workouts", { period: "last week" });
     const config = loadConfig({ REDIS_KEY_PREFIX: test.prefix, USER_TIMEZONE: TIME_ZONE });
-    const agent = createWellnessAgent({ redis: test.client, config, model, embeddings: new LocalEmbeddings() });
+    const agent = wellnessAgentFromConfig(test.client, config, { model, embeddings: new LocalEmbeddings() });
     await agent.memory.episodic.setGoal("sam", { metric: "StepCount", value: 9000, unit: "steps/day" });
     const before = await snapshot(test.client, test.prefix);
     const run = { configurable: { thread_id: "ignored", userId: "sam" } };

@@ -20,7 +20,7 @@ describe("wellness memory", () => {
     await test.dispose();
   });
 
-  it("loads the knowledge pack, searches it, reports stats and refuses to forget what is not there", async () => {
+  it("loads the knowledge pack, searches it, reports stats and refuses to forget what is not there", { timeout: 90_000 }, async () => {
     const loaded = await wellness(["memory", "load-knowledge"], env);
     expect(loaded.stdout).toMatch(/^Loaded \d+ facts\.$/mu);
     const search = await wellness(["memory", "search", "how much sleep do I need", "--json", "-k", "2"], env);

@@ -165,18 +165,21 @@ describe("wellness serve: the app's chat, sessions and import on the Agent Serve
   it("publishes the caller's session and run events on /api/events and lists itself as a live instance in /health", { timeout: 60_000 }, async () => {
     const done = (await turn(BOB, { message: "What workouts did I do this week?" })).at(-1);
     const sessionId = String(done?.data.session_id);
-    const read = async (token: string, until: (types: string[]) => boolean): Promise<string[]> => {
+    type Seen = { types: string[]; sessions: (string | undefined)[] };
+    /** The caller's events from the start of their log (types and sessions), until `until` holds or 10 s pass. */
+    const read = async (token: string, until: (seen: Seen) => boolean): Promise<Seen> => {
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), 10_000);
       const response = await fetch(`${server.url}/api/events?after=0`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
-      const types: string[] = [];
+      let seen: Seen = { types: [], sessions: [] };
       const decoder = new TextDecoder();
       let text = "";
       try {
         for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
           text += decoder.decode(chunk, { stream: true });
-          types.splice(0, types.length, ...[...text.matchAll(/^event: ?(\S+)$/gmu)].map((match) => match[1] ?? "").filter((type) => type !== "heartbeat"));
-          if (until(types)) break;
+          const parsed = [...text.matchAll(/^data: ?(\{.*\})$/gmu)].map((match) => JSON.parse(match[1] ?? "{}") as { type?: string; sessionId?: string });
+          seen = { types: parsed.map((event) => event.type ?? ""), sessions: parsed.map((event) => event.sessionId) };
+          if (until(seen)) break;
         }
       } catch (error) {
         if (!controller.signal.aborted) throw error;
@@ -184,12 +187,22 @@ describe("wellness serve: the app's chat, sessions and import on the Agent Serve
         clearTimeout(timer);
         controller.abort();
       }
-      return types;
+      return seen;
     };
-    const bobs = await read(BOB, (types) => types.includes("run.finished"));
+    const bobs = (await read(BOB, ({ types }) => types.includes("run.finished"))).types;
     expect(bobs).toEqual(expect.arrayContaining(["session.created", "run.finished"]));
+    expect(bobs.indexOf("session.created")).toBeLessThan(bobs.indexOf("run.finished"));
+    // A thread made through the LangGraph API is announced on its first stateful turn too, and once.
+    const thread = await sdk(BOB).threads.create();
+    for (const question of ["What workouts did I do this week?", "And last week?"]) {
+      await sdk(BOB).runs.wait(thread.thread_id, "stateful", { input: { messages: [{ role: "user", content: question }] } });
+    }
+    const onThread = (seen: Seen, type: string) => seen.types.filter((each, index) => each === type && seen.sessions[index] === thread.thread_id).length;
+    const log = await read(BOB, (seen) => onThread(seen, "run.finished") >= 2);
+    expect(onThread(log, "run.finished")).toBe(2);
+    expect(onThread(log, "session.created")).toBe(1);
     expect((await fetch(`${server.url}/api/sessions/${sessionId}`, { method: "DELETE", headers: { authorization: `Bearer ${BOB}` } })).status).toBe(204);
-    expect(await read(BOB, (types) => types.includes("session.deleted"))).toContain("session.deleted");
+    expect((await read(BOB, ({ types }) => types.includes("session.deleted"))).types).toContain("session.deleted");
     const health = (await (await fetch(`${server.url}/health`)).json()) as { live?: { instances?: { role: string; pid: number }[] } };
     expect(health.live?.instances?.map((instance) => instance.role)).toEqual(["serve"]);
   });

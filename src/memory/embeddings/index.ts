@@ -1,4 +1,3 @@
-import type { Config } from "../../config.js";
 import { LocalEmbeddings } from "./local.js";
 import { OllamaEmbeddingProvider } from "./ollama.js";
 import type { Embeddings } from "./provider.js";
@@ -8,9 +7,15 @@ export { LocalEmbeddings } from "./local.js";
 export { OllamaEmbeddingProvider, type OllamaEmbeddingOptions } from "./ollama.js";
 export { normalize, type Embeddings } from "./provider.js";
 
-/** The provider EMBEDDING_PROVIDER names, with EMBEDDING_MODEL (uncached: see CachedEmbeddings). */
-export function embeddingsFromConfig(config: Pick<Config, "embedding" | "ollama">): Embeddings {
-  return config.embedding.provider === "ollama"
-    ? new OllamaEmbeddingProvider({ baseUrl: config.ollama.baseUrl, model: config.embedding.model })
-    : new LocalEmbeddings(config.embedding.model);
+export interface EmbeddingProviderOptions {
+  /** "local": the bundled USE-Lite model in process; "ollama": an embedding model of an Ollama server. */
+  provider: "local" | "ollama";
+  model: string;
+  /** The Ollama server, for provider "ollama". */
+  ollamaBaseUrl: string;
+}
+
+/** The embedding provider by name (uncached: see CachedEmbeddings). */
+export function embeddingProvider(options: EmbeddingProviderOptions): Embeddings {
+  return options.provider === "ollama" ? new OllamaEmbeddingProvider({ baseUrl: options.ollamaBaseUrl, model: options.model }) : new LocalEmbeddings(options.model);
 }

@@ -1,4 +1,3 @@
-import type { EventSink } from "../../events/types.js";
 import { randomUUID } from "node:crypto";
 import { Hono, type Context } from "hono";
 import { streamSSE, type SSEStreamingApi } from "hono/streaming";
@@ -14,9 +13,6 @@ export interface ChatRouteDependencies {
   /** The caller's conversations on the Agent Server (threads and runs under the caller's auth). */
   conversationsFor: (context: Context) => Conversations;
   log: Logger;
-  /** Hears session.created when a turn starts a new session. */
-  events?: EventSink;
-  userOf?: (context: Context) => string;
 }
 
 const statelessBody = z.object({
@@ -124,13 +120,12 @@ async function started(events: AsyncIterable<RunEvent>): Promise<AsyncIterable<R
  * /api/chat: a turn of the stateful agent (a run on the session's thread, which is created on
  * first use) or of the stateless baseline (a temporary run), streamed.
  */
-export function chatRoutes({ conversationsFor, log, events, userOf }: ChatRouteDependencies): Hono {
+export function chatRoutes({ conversationsFor, log }: ChatRouteDependencies): Hono {
   return new Hono()
     .post("/stateful/stream", async (context) => {
       const body = validate(statefulBody, await context.req.json().catch(() => undefined), "body");
       const sessionId = body.session_id ?? randomUUID();
       const run = await started(conversationsFor(context).streamTurn({ threadId: sessionId, graph: "stateful", message: body.message, whenBusy: body.when_busy }));
-      if (body.session_id === undefined && userOf) events?.publish(userOf(context), { type: "session.created", sessionId, title: body.message.slice(0, 80) });
       return streamSSE(context, (sse) => streamTurn(sse, run, { session_id: sessionId }, log));
     })
     .post("/stateless/stream", async (context) => {

@@ -1,0 +1,40 @@
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import { createWellnessAgent, type WellnessAgent, type WellnessAgentOptions } from "../agent/index.js";
+import type { Config } from "../config.js";
+import type { Embeddings } from "../memory/embeddings/index.js";
+import { ModelCallHandler, type ModelCallSink } from "../models/chat-model-handler.js";
+import { CircuitBreaker } from "../redis/breaker.js";
+import { isConnectionFailure, type RedisClient } from "../redis/client.js";
+import { KeySchema } from "../redis/keys.js";
+import { chatModelFromConfig, checkpointerFromConfig, memoryFromConfig } from "./from-config.js";
+
+export interface AgentFromConfigOptions extends Pick<WellnessAgentOptions, "learning" | "currentUser" | "log" | "events" | "sessionContexts"> {
+  /** The chat model; ChatOllama on OLLAMA_BASE_URL by default. */
+  model?: BaseChatModel;
+  /** The embedding provider; EMBEDDING_PROVIDER by default. */
+  embeddings?: Embeddings;
+  /** The breaker the cache layer goes through; one from the configuration by default. */
+  breaker?: CircuitBreaker;
+  /** Counts the configured chat model's and the embedding provider's calls (the model registry). */
+  models?: ModelCallSink;
+}
+
+/** The agent the configuration describes: its memory, checkpointer, model, breaker, time zone and TTLs (see createWellnessAgent). */
+export function wellnessAgentFromConfig(redis: RedisClient, config: Config, options: AgentFromConfigOptions = {}): WellnessAgent {
+  const { model, embeddings, breaker, models, ...rest } = options;
+  const { checkpointer, sessions } = checkpointerFromConfig(redis, config);
+  return createWellnessAgent({
+    ...rest,
+    redis,
+    keys: new KeySchema(config.redis.keyPrefix),
+    memory: memoryFromConfig(redis, config, { ...(options.events ? { events: options.events } : {}), ...(models ? { models } : {}), ...(embeddings ? { embeddings } : {}) }),
+    model: model ?? chatModelFromConfig(config, undefined, models ? [new ModelCallHandler(models)] : undefined),
+    checkpointer,
+    sessions,
+    breaker: breaker ?? new CircuitBreaker({ name: "redis-cache", failureThreshold: config.redis.breakerFailureThreshold, cooldownMs: config.redis.breakerCooldownMs, isFailure: isConnectionFailure }),
+    timeZone: config.userTimezone,
+    defaultUserId: config.defaultUserId,
+    indexTtlSeconds: config.memoryTtlSeconds,
+    toolCache: config.toolCache,
+  });
+}
