@@ -67,8 +67,6 @@ export class BatchWriter {
   private strings: string[] = [];
   private elements: unknown[] = [];
   private readonly ids = new Map<string, number>();
-  /** Entries written so far. */
-  entries = 0;
 
   constructor(private readonly emit: (batch: Batch) => void) {}
 
@@ -86,18 +84,6 @@ export class BatchWriter {
   /** Distinct strings so far (types, sources, units, category values). */
   get distinctStrings(): number {
     return this.ids.size;
-  }
-
-  /** Every string defined so far, in id order: with {@link resume}, another writer goes on with the same ids. */
-  table(): string[] {
-    return [...this.ids.keys()];
-  }
-
-  /** Takes over the table of another writer (see {@link table}), before anything is written. */
-  resume(table: string[], entries: number): void {
-    this.ids.clear();
-    for (const text of table) this.ids.set(text, this.ids.size);
-    this.entries = entries;
   }
 
   sample(type: number, source: number, unit: number, startMs: number, startOffset: number, endMs: number, endOffset: number, value: number): void {
@@ -125,7 +111,6 @@ export class BatchWriter {
 
   private advance(): void {
     this.count += 1;
-    this.entries += 1;
     if (this.count === BATCH_ENTRIES) this.flush();
   }
 
@@ -162,6 +147,11 @@ export class BatchReader {
   private readonly textTypes: boolean[] = [];
 
   constructor(private readonly sink: ExportSink) {}
+
+  /** Takes only the strings a batch defines: for a parse repeated to reach its state, whose elements were already replayed. */
+  learn(batch: Batch): void {
+    for (const text of batch.strings) this.table.push(text);
+  }
 
   apply(batch: Batch): void {
     for (const text of batch.strings) this.table.push(text);

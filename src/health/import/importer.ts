@@ -151,7 +151,7 @@ export async function importExport(options: ImportOptions): Promise<ImportSummar
     let read;
     try {
       const parallel = options.parallel ?? source.xmlBytes >= PARALLEL_FROM_BYTES;
-      read = await (parallel ? readExportInWorker : readExport)(source.stream, aggregator, progress);
+      read = await (parallel ? readExportInWorker(source.bytes ?? source.stream, aggregator, progress) : readExport(source.stream, aggregator, progress));
     } finally {
       source.close();
     }
