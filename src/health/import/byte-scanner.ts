@@ -397,7 +397,17 @@ export class ByteXmlScanner {
 
   private findLt(from: number): number {
     if (this.nextLt < from) {
-      const found = this.buffer.indexOf(LT, from);
+      // The next tag is usually a few bytes away (a newline and an indent): look there first.
+      const buffer = this.buffer;
+      const near = Math.min(buffer.length, from + 16);
+      for (let i = from; i < near; i++) {
+        if (buffer[i] === LT) {
+          this.work += i - from;
+          this.nextLt = i;
+          return i;
+        }
+      }
+      const found = buffer.indexOf(LT, from);
       this.work += (found === -1 ? this.buffer.length : found) - from;
       this.nextLt = found === -1 ? this.buffer.length : found;
     }
@@ -530,6 +540,13 @@ export class ByteXmlScanner {
       }
       return;
     }
+    if (to - from <= 16) {
+      // Usually a newline and an indent between two tags: nothing to check when it has no `&`.
+      let plain = true;
+      for (let i = from; i < to; i++) if (buffer[i] === AMP) plain = false;
+      this.work += to - from;
+      if (plain) return;
+    }
     let amp = this.findAmp(from);
     while (amp < to) {
       const semicolon = this.findSemi(amp);
@@ -623,6 +640,8 @@ export class ByteXmlScanner {
     view.nameEnd = nameEnd;
     let count = 0;
     let cursor = nameEnd;
+    /** A 32-bit filter of the attribute names so far: only a name whose bit is set can be a duplicate. */
+    let seen = 0;
     for (;;) {
       const spaceStart = cursor;
       while (cursor < length && isSpace(buffer[cursor] as number)) cursor++;
@@ -652,21 +671,40 @@ export class ByteXmlScanner {
       if (cursor >= length) throw INCOMPLETE;
       const quote = buffer[cursor] as number;
       if (quote !== QUOT && quote !== APOS) this.fail(`expected a quoted value for attribute ${buffer.toString("utf8", attributeStart, attributeEnd)}`, cursor);
+      // Values are short: one pass over their bytes finds the closing quote, the first `<` and
+      // the first `&` for less than a native search costs per call.
       const valueStart = cursor + 1;
-      const valueEnd = buffer.indexOf(quote, valueStart);
-      if (valueEnd === -1) throw INCOMPLETE;
-      if (this.duplicate(count, attributeStart, attributeEnd)) this.fail(`attribute ${buffer.toString("utf8", attributeStart, attributeEnd)} appears twice`, cursor);
+      let valueEnd = valueStart;
+      let less = -1;
+      let amp = -1;
+      for (; valueEnd < length; valueEnd++) {
+        const byte = buffer[valueEnd];
+        if (byte === quote) break;
+        if (byte === AMP) {
+          if (amp === -1) amp = valueEnd;
+        } else if (byte === LT && less === -1) {
+          less = valueEnd;
+        }
+      }
+      if (valueEnd >= length) throw INCOMPLETE;
+      this.work += valueEnd - valueStart;
+      const key = (attributeEnd - attributeStart + (buffer[attributeStart] as number) + (buffer[attributeEnd - 1] as number) * 3) & 31;
+      if ((seen & (1 << key)) !== 0 && this.duplicate(count, attributeStart, attributeEnd)) {
+        this.fail(`attribute ${buffer.toString("utf8", attributeStart, attributeEnd)} appears twice`, cursor);
+      }
+      seen |= 1 << key;
       if (count === this.maxAttributes) this.fail(`an element with more than ${this.maxAttributes} attributes`, attributeStart);
-      const less = this.findLt(valueStart);
-      if (less < valueEnd) this.fail("'<' inside an attribute value", less);
+      if (less !== -1) this.fail("'<' inside an attribute value", less);
       let hasEntity = 0;
-      let amp = this.findAmp(valueStart);
-      while (amp < valueEnd) {
+      while (amp !== -1) {
         hasEntity = 1;
-        const semicolon = this.findSemi(amp);
-        if (semicolon > valueEnd) this.fail("'&' without ';' in an attribute value", amp);
+        let semicolon = amp + 1;
+        while (semicolon < valueEnd && buffer[semicolon] !== SEMI) semicolon++;
+        if (semicolon >= valueEnd) this.fail("'&' without ';' in an attribute value", amp);
         this.checkEntity(amp, semicolon);
-        amp = this.findAmp(semicolon);
+        amp = semicolon + 1;
+        while (amp < valueEnd && buffer[amp] !== AMP) amp++;
+        if (amp >= valueEnd) amp = -1;
       }
       const base = count * FIELDS;
       offsets[base] = attributeStart;

@@ -1,18 +1,30 @@
 /**
  * The parse worker: parses segments of the export on a second core, from the assumed start (see
- * segment.ts), and hands each one's batches back with its bytes, all transferred rather than
- * copied. Started by {@link readExportInWorker}; it does nothing unless started as a worker.
+ * segment.ts), reading them from memory shared with the reader, and hands each one's batches back
+ * transferred rather than copied. A segment the reader took back before this thread claimed it is
+ * only acknowledged. Started by {@link readExportInWorker}; it does nothing unless started as a worker.
  */
 import { parentPort } from "node:worker_threads";
 import { parseSegment } from "./segment.js";
-import type { WorkerReply, WorkerRequest } from "./worker-reader.js";
+import { BY_WORKER, claimOf, UNCLAIMED, type SharedSegments, type WorkerReply, type WorkerRequest } from "./worker-protocol.js";
 
 const port = parentPort;
 if (port) {
+  let shared: SharedSegments | undefined;
+  let claims: Int32Array | undefined;
   port.on("message", (request: WorkerRequest) => {
-    const result = parseSegment(request.bytes, request.final);
-    const transfer = [request.bytes.buffer as ArrayBuffer, ...result.batches.map((batch) => batch.numbers.buffer as ArrayBuffer)];
-    port.postMessage({ kind: "segment", seq: request.seq, bytes: request.bytes, result } satisfies WorkerReply, transfer);
+    if (request.kind === "memory") {
+      shared = request.shared;
+      claims = new Int32Array(shared.claims);
+      return;
+    }
+    const { seq, slot, length, final } = request;
+    if (!shared || !claims || Atomics.compareExchange(claims, slot, claimOf(seq, UNCLAIMED), claimOf(seq, BY_WORKER)) !== claimOf(seq, UNCLAIMED)) {
+      port.postMessage({ kind: "taken", seq } satisfies WorkerReply);
+      return;
+    }
+    const result = parseSegment(new Uint8Array(shared.memory, slot * shared.slotBytes, length), final);
+    port.postMessage({ kind: "segment", seq, result } satisfies WorkerReply, result.batches.map((batch) => batch.numbers.buffer as ArrayBuffer));
   });
   port.postMessage({ kind: "ready" } satisfies WorkerReply);
 }

@@ -7,16 +7,7 @@ import { BatchReader, type ExportSink } from "./batch.js";
 import { ExportParser, readFailure, type ReadResult, type ResumePoint } from "./reader.js";
 import type { ByteSource } from "./source.js";
 import { composePoint, isAssumedStart, parseSegment, segmentCut, type SegmentResult } from "./segment.js";
-
-/** A segment for the parse worker: its bytes (transferred) and whether it ends the file. */
-export interface WorkerRequest {
-  seq: number;
-  bytes: Uint8Array;
-  final: boolean;
-}
-
-/** From the parse worker: that it has started, then each segment's result with its bytes back. */
-export type WorkerReply = { kind: "ready" } | { kind: "segment"; seq: number; bytes: Uint8Array; result: SegmentResult };
+import { BY_THREAD, claimOf, UNCLAIMED, type SharedSegments, type WorkerReply, type WorkerRequest } from "./worker-protocol.js";
 
 /** How a read's segments were parsed, for tests and measurements. */
 export interface SegmentCounts {
@@ -24,7 +15,7 @@ export interface SegmentCounts {
   inWorker: number;
   /** Parsed from the assumed start in this thread. */
   inThread: number;
-  /** Parsed (again) from the true position in this thread: the first, and any whose assumed start did not hold. */
+  /** Parsed from the true position in this thread: the first, any whose assumed start did not hold, any taken back from the worker. */
   fromTruePosition: number;
   /** Speculative results thrown away because their assumed start did not hold. */
   discarded: number;
@@ -41,21 +32,29 @@ export interface WorkerReadOptions {
   onHandOver?: (bytes: number) => void;
   /** Told, at the end of a read that succeeded, how its segments were parsed. */
   onSegments?: (counts: SegmentCounts) => void;
+  /**
+   * Take back, rather than wait for, segments the worker has not started (default true). Tests
+   * turn it off so that the worker parses every segment it is asked for.
+   */
+  takeBack?: boolean;
 }
 
 /** Segments of about this size: large enough that a message costs little, small enough to balance the threads. */
 const SEGMENT_BYTES = 1 << 20;
-/** Segments the worker may hold at once: enough that it never waits while this thread parses one. */
+/** Segments the worker may be asked for at once: enough that it never waits while this thread parses one. */
 const MAX_IN_WORKER = 3;
 /** Segments read and not yet aggregated before the reader waits: bounds memory whatever the file size. */
 const MAX_PENDING = 8;
+/** Slots: every pending segment, the one being filled, and one a parser may still hold. */
+const SLOTS = MAX_PENDING + 2;
 
 interface Segment {
   seq: number;
-  /** Undefined while the worker holds them. */
-  bytes: Uint8Array | undefined;
-  length: number;
+  slot: number;
+  bytes: Uint8Array;
   final: boolean;
+  /** Asked of the worker, and neither answered nor taken back. */
+  inWorker: boolean;
   result: SegmentResult | undefined;
 }
 
@@ -79,16 +78,19 @@ function startWorker(): Worker {
 
 /**
  * Reads an export like {@link readExport}, from a stream or straight from a file (a
- * {@link ByteSource}), with the parse spread over two cores. This thread reads the file in segments of about 1 MB, cut before a line that opens a top-level element,
- * and hashes it; each segment is parsed, as if it began between two top-level elements, by the
- * worker when it has room and by this thread otherwise; and this thread aggregates the segments'
- * elements strictly in file order. A segment's speculative result is used only when the segment
+ * {@link ByteSource}), with the parse spread over two cores. This thread reads the file into
+ * segments of about 1 MB in memory both threads share, cut before a line that opens a top-level
+ * element, and hashes it; each segment is parsed, as if it began between two top-level elements,
+ * by the worker when it has room and by this thread otherwise; and this thread aggregates the
+ * segments' elements strictly in file order. A speculative result is used only when the segment
  * before it truly ended between two top-level elements and the result has no error; otherwise
- * this thread parses the segment from the true position (and, after a segment that ended inside a
- * Workout, a Correlation or a comment, parses that one again first, to hold its state). So the
+ * this thread parses the segment from the true position (and, after a segment that ended inside
+ * a Workout, a Correlation or a comment, parses that one again first, to hold its state). So the
  * aggregator sees exactly the elements, order and errors (with line and column) of one thread.
- * Bytes and batches cross threads transferred, never copied; at most a few segments are pending,
- * so memory stays flat. A worker that fails to start only means the parse stays in this thread.
+ * Whoever claims a segment first parses it: when this thread would wait for a segment the worker
+ * has not started (a busy machine descheduled it), it takes the segment back. Batches come back
+ * transferred, never copied; the shared slots are reused, so memory stays flat. A worker that
+ * fails to start only means the parse stays in this thread.
  *
  * @throws {ImportError} as {@link readExport} does.
  * @example
@@ -102,8 +104,13 @@ export async function readExportInWorker(
   onProgress: (bytes: number) => void = () => undefined,
   options: WorkerReadOptions = {},
 ): Promise<ReadResult> {
-  const { handOverAt, onHandOver, onSegments } = options;
+  const { handOverAt, onHandOver, onSegments, takeBack: mayTakeBack = true } = options;
   const worker = startWorker();
+  const shared: SharedSegments = { memory: new SharedArrayBuffer(SLOTS * SEGMENT_BYTES), claims: new SharedArrayBuffer(SLOTS * 4), slotBytes: SEGMENT_BYTES };
+  const claims = new Int32Array(shared.claims);
+  worker.postMessage({ kind: "memory", shared } satisfies WorkerRequest);
+  const freeSlots = Array.from({ length: SLOTS }, (_, slot) => SLOTS - 1 - slot);
+  const slotBytes = (slot: number) => new Uint8Array(shared.memory, slot * SEGMENT_BYTES, SEGMENT_BYTES);
   const hash = createHash("sha256");
   const counts: SegmentCounts = { inWorker: 0, inThread: 0, fromTruePosition: 0, discarded: 0 };
   let ready = false;
@@ -125,16 +132,12 @@ export async function readExportInWorker(
     resume?.();
   };
   const queue: Segment[] = [];
-  /** Buffers of aggregated segments, for the next ones: fresh memory costs a page fault per page. */
-  const pool: ArrayBuffer[] = [];
-  const spare = () => {
-    const buffer = pool.pop();
-    return buffer ? new Uint8Array(buffer) : new Uint8Array(SEGMENT_BYTES);
-  };
   let seq = 0;
   let readBytes = 0;
   let applied = 0;
   let reported = 0;
+  /** The slot of the last segment, while a parser that stopped inside a construct may hold a view of it. */
+  let pinned: number | undefined;
 
   /**
    * The true state after the segments aggregated so far: a parser holding it (at the start, and
@@ -155,8 +158,7 @@ export async function readExportInWorker(
 
   /** Aggregates the next segment in file order, from its speculative result when that holds. */
   const apply = (segment: Segment) => {
-    const bytes = segment.bytes as Uint8Array;
-    const result = segment.result;
+    const { bytes, result } = segment;
     if (live === undefined && at !== undefined && result && !result.failed && isAssumedStart(at)) {
       const reader = new BatchReader(sink);
       for (const batch of result.batches) reader.apply(batch);
@@ -182,18 +184,49 @@ export async function readExportInWorker(
       at = segment.final ? undefined : live.resumePoint();
       if (at) live = undefined;
     }
-    // A parser left holding a construct keeps a view of these bytes: then they are not reused.
-    if (live === undefined && pool.length < MAX_PENDING) pool.push(bytes.buffer as ArrayBuffer);
-    applied += segment.length;
+    if (pinned !== undefined) freeSlots.push(pinned);
+    pinned = undefined;
+    if (live === undefined) freeSlots.push(segment.slot);
+    else pinned = segment.slot;
+    applied += segment.bytes.length;
     if (applied - reported >= 4 << 20) {
       reported = applied;
       onProgress(applied);
     }
   };
 
-  /** Aggregates every segment at the head of the queue that is back from the worker. */
+  /** Takes a segment back from the worker if it has not started it; true when taken. */
+  const takeBack = (segment: Segment) => {
+    if (!segment.inWorker || !mayTakeBack) return false;
+    if (Atomics.compareExchange(claims, segment.slot, claimOf(segment.seq, UNCLAIMED), claimOf(segment.seq, BY_THREAD)) !== claimOf(segment.seq, UNCLAIMED)) return false;
+    segment.inWorker = false;
+    counts.inWorker -= 1;
+    return true;
+  };
+
+  /** Aggregates every segment at the head of the queue that is parsed, or parses it here when it has to be. */
   const drain = () => {
-    while (queue.length > 0 && (queue[0] as Segment).bytes !== undefined) apply(queue.shift() as Segment);
+    for (;;) {
+      const head = queue[0];
+      if (!head || (head.inWorker && head.result === undefined)) return;
+      queue.shift();
+      apply(head);
+    }
+  };
+
+  /**
+   * Instead of waiting: takes back the first segment the worker has not started, and aggregates
+   * or parses it here. False when there is nothing to take (then waiting is right).
+   */
+  const work = () => {
+    const segment = queue.find((pending) => pending.inWorker && pending.result === undefined && takeBack(pending));
+    if (!segment) return false;
+    if (segment !== queue[0]) {
+      segment.result = parseSegment(segment.bytes, segment.final);
+      counts.inThread += 1;
+    }
+    drain();
+    return true;
   };
 
   const fail = (error: unknown) => {
@@ -213,15 +246,16 @@ export async function readExportInWorker(
       started(true);
       return;
     }
-    const segment = queue.find((pending) => pending.seq === reply.seq);
-    if (!segment) return;
-    segment.bytes = reply.bytes;
-    segment.result = reply.result;
     inWorker -= 1;
-    try {
-      drain();
-    } catch (error) {
-      failure = asError(error);
+    const segment = queue.find((pending) => pending.seq === reply.seq);
+    if (reply.kind === "segment" && segment?.inWorker) {
+      segment.inWorker = false;
+      segment.result = reply.result;
+      try {
+        drain();
+      } catch (error) {
+        failure = asError(error);
+      }
     }
     notify();
   });
@@ -229,43 +263,47 @@ export async function readExportInWorker(
   worker.on("exit", (code) => fail(new Error(`the parse worker stopped (exit code ${code})`)));
 
   /** Queues a segment: parsed for real when nothing is ahead of it and no guess would hold, else by the worker or here. */
-  const submit = async (bytes: Uint8Array, final: boolean) => {
+  const submit = async (slot: number, length: number, final: boolean) => {
     checkFailure();
     const before = readBytes;
-    readBytes += bytes.length;
+    readBytes += length;
     const certainNow = () => queue.length === 0 && (live !== undefined || !isAssumedStart(at as ResumePoint));
     if (!certainNow() && !sentAny && handOverAt !== undefined && before >= handOverAt) await starting;
     checkFailure();
     const certain = certainNow();
-    const segment: Segment = { seq: seq++, bytes, length: bytes.length, final, result: undefined };
+    const segment: Segment = { seq: seq++, slot, bytes: slotBytes(slot).subarray(0, length), final, inWorker: false, result: undefined };
     queue.push(segment);
     if (certain) {
       // Nothing ahead of it: drain parses it from the true position.
     } else if (ready && before >= (handOverAt ?? 0) && inWorker < MAX_IN_WORKER) {
       if (!sentAny) onHandOver?.(before);
       sentAny = true;
-      worker.postMessage({ seq: segment.seq, bytes, final } satisfies WorkerRequest, [bytes.buffer as ArrayBuffer]);
-      segment.bytes = undefined;
+      Atomics.store(claims, slot, claimOf(segment.seq, UNCLAIMED));
+      worker.postMessage({ kind: "segment", seq: segment.seq, slot, length, final } satisfies WorkerRequest);
+      segment.inWorker = true;
       inWorker += 1;
       counts.inWorker += 1;
     } else {
-      segment.result = parseSegment(bytes, final);
+      segment.result = parseSegment(segment.bytes, final);
       counts.inThread += 1;
     }
     drain();
-    while (queue.length >= MAX_PENDING && failure === undefined) await waitForNews();
+    while ((queue.length >= MAX_PENDING || freeSlots.length === 0) && failure === undefined) if (!work()) await waitForNews();
     checkFailure();
   };
 
   try {
-    let piece = spare();
+    let slot = freeSlots.pop() as number;
+    let piece = slotBytes(slot);
     let filled = 0;
-    /** Sends the full piece up to its cut, and starts the next piece with the rest. */
+    /** Submits the full piece up to its cut, and starts the next piece, in a free slot, with the rest. */
     const cutPiece = async () => {
       const cut = segmentCut(piece, filled);
-      const next = spare();
+      const nextSlot = freeSlots.pop() as number;
+      const next = slotBytes(nextSlot);
       next.set(piece.subarray(cut, filled));
-      await submit(piece.subarray(0, cut), false);
+      await submit(slot, cut, false);
+      slot = nextSlot;
       piece = next;
       filled -= cut;
     };
@@ -290,8 +328,8 @@ export async function readExportInWorker(
         if (filled === SEGMENT_BYTES) await cutPiece();
       }
     }
-    await submit(piece.subarray(0, filled), true);
-    while (queue.length > 0 && failure === undefined) await waitForNews();
+    await submit(slot, filled, true);
+    while (queue.length > 0 && failure === undefined) if (!work()) await waitForNews();
     checkFailure();
     onProgress(readBytes);
     onSegments?.(counts);
