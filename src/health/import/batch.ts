@@ -60,15 +60,42 @@ export interface Batch {
   elements: unknown[];
 }
 
+/**
+ * Batch arrays for reuse, once their batch was replayed: a fresh one costs page faults and
+ * garbage collection, and a read goes through thousands. Holds at most a few.
+ */
+export class NumbersPool {
+  private readonly spare: Float64Array[] = [];
+
+  constructor(private readonly limit = 16) {}
+
+  take(): Float64Array {
+    return this.spare.pop() ?? new Float64Array(STRIDE * BATCH_ENTRIES);
+  }
+
+  give(numbers: Float64Array): void {
+    if (this.spare.length < this.limit && numbers.length === STRIDE * BATCH_ENTRIES) this.spare.push(numbers);
+  }
+
+  /** Up to `count` arrays taken out, to hand to another thread's pool. */
+  lend(count: number): Float64Array[] {
+    return this.spare.splice(0, Math.min(count, this.spare.length));
+  }
+}
+
 /** Fills batches on the walker's side and hands each full one on. */
 export class BatchWriter {
-  private numbers = new Float64Array(STRIDE * BATCH_ENTRIES);
+  /** Taken from the pool at the first entry of each batch. */
+  private numbers: Float64Array | undefined;
   private count = 0;
   private strings: string[] = [];
   private elements: unknown[] = [];
   private readonly ids = new Map<string, number>();
 
-  constructor(private readonly emit: (batch: Batch) => void) {}
+  constructor(
+    private readonly emit: (batch: Batch) => void,
+    private readonly pool: NumbersPool = new NumbersPool(0),
+  ) {}
 
   /** The table id of a string, defining it in the current batch when new. */
   id(text: string): number {
@@ -87,7 +114,7 @@ export class BatchWriter {
   }
 
   sample(type: number, source: number, unit: number, startMs: number, startOffset: number, endMs: number, endOffset: number, value: number): void {
-    const numbers = this.numbers;
+    const numbers = (this.numbers ??= this.pool.take());
     const base = this.count * STRIDE;
     numbers[base] = KIND_SAMPLE;
     numbers[base + 1] = type;
@@ -103,8 +130,9 @@ export class BatchWriter {
 
   element(kind: number, element: unknown): void {
     const base = this.count * STRIDE;
-    this.numbers[base] = kind;
-    this.numbers[base + 1] = this.elements.length;
+    const numbers = (this.numbers ??= this.pool.take());
+    numbers[base] = kind;
+    numbers[base + 1] = this.elements.length;
     this.elements.push(element);
     this.advance();
   }
@@ -117,8 +145,8 @@ export class BatchWriter {
   /** Hands on what has been written, if anything. */
   flush(): void {
     if (this.count === 0 && this.strings.length === 0) return;
-    const batch: Batch = { numbers: this.numbers, count: this.count, strings: this.strings, elements: this.elements };
-    this.numbers = new Float64Array(STRIDE * BATCH_ENTRIES);
+    const batch: Batch = { numbers: this.numbers ?? new Float64Array(0), count: this.count, strings: this.strings, elements: this.elements };
+    this.numbers = undefined;
     this.count = 0;
     this.strings = [];
     this.elements = [];

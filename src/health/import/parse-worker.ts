@@ -5,6 +5,7 @@
  * only acknowledged. Started by {@link readExportInWorker}; it does nothing unless started as a worker.
  */
 import { parentPort } from "node:worker_threads";
+import { NumbersPool } from "./batch.js";
 import { parseSegment } from "./segment.js";
 import { BY_WORKER, claimOf, UNCLAIMED, type SharedSegments, type WorkerReply, type WorkerRequest } from "./worker-protocol.js";
 
@@ -12,18 +13,20 @@ const port = parentPort;
 if (port) {
   let shared: SharedSegments | undefined;
   let claims: Int32Array | undefined;
+  const pool = new NumbersPool();
   port.on("message", (request: WorkerRequest) => {
     if (request.kind === "memory") {
       shared = request.shared;
       claims = new Int32Array(shared.claims);
       return;
     }
-    const { seq, slot, length, final } = request;
+    const { seq, slot, length, final, spare } = request;
+    for (const numbers of spare) pool.give(numbers);
     if (!shared || !claims || Atomics.compareExchange(claims, slot, claimOf(seq, UNCLAIMED), claimOf(seq, BY_WORKER)) !== claimOf(seq, UNCLAIMED)) {
       port.postMessage({ kind: "taken", seq } satisfies WorkerReply);
       return;
     }
-    const result = parseSegment(new Uint8Array(shared.memory, slot * shared.slotBytes, length), final);
+    const result = parseSegment(new Uint8Array(shared.memory, slot * shared.slotBytes, length), final, pool);
     port.postMessage({ kind: "segment", seq, result } satisfies WorkerReply, result.batches.map((batch) => batch.numbers.buffer as ArrayBuffer));
   });
   port.postMessage({ kind: "ready" } satisfies WorkerReply);

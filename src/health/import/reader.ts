@@ -10,6 +10,7 @@ import {
   KIND_ME,
   KIND_RECORD,
   KIND_WORKOUT,
+  NumbersPool,
   type Batch,
   type ExportSink,
 } from "./batch.js";
@@ -438,8 +439,8 @@ export class ExportParser {
   private first = true;
   bytes = 0;
 
-  constructor(emit: (batch: Batch) => void, limits?: Partial<WalkerLimits>) {
-    this.writer = new BatchWriter(emit);
+  constructor(emit: (batch: Batch) => void, limits?: Partial<WalkerLimits>, pool?: NumbersPool) {
+    this.writer = new BatchWriter(emit, pool);
     const walker = new ExportWalker(this.writer, limits);
     this.walker = walker;
     this.scanner = new ByteXmlScanner({ openTag: (tag, selfClosing) => walker.openTag(tag, selfClosing), closeTag: () => walker.closeTag() });
@@ -499,7 +500,15 @@ export async function readExport(
   limits?: Partial<WalkerLimits>,
 ): Promise<ReadResult> {
   const reader = new BatchReader(sink);
-  const parser = new ExportParser((batch) => reader.apply(batch), limits);
+  const pool = new NumbersPool();
+  const parser = new ExportParser(
+    (batch) => {
+      reader.apply(batch);
+      pool.give(batch.numbers);
+    },
+    limits,
+    pool,
+  );
   const hash = createHash("sha256");
   let reported = 0;
   try {

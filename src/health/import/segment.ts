@@ -6,7 +6,7 @@
  * have ended exactly there, and parses it again from the true position otherwise, so the outcome
  * is always the one-thread outcome.
  */
-import type { Batch } from "./batch.js";
+import type { Batch, NumbersPool } from "./batch.js";
 import { ExportParser, type ResumePoint } from "./reader.js";
 
 /** The export's root element, the one element open where a segment is assumed to start. */
@@ -65,14 +65,15 @@ export function composePoint(start: ResumePoint, end: ResumePoint): ResumePoint 
  * Parses a segment from the assumed start. It never throws: a failure only means the assumption
  * or the file is wrong, which the in-order check sorts out.
  */
-export function parseSegment(bytes: Uint8Array, final: boolean): SegmentResult {
+export function parseSegment(bytes: Uint8Array, final: boolean, pool?: NumbersPool): SegmentResult {
   const batches: Batch[] = [];
-  const parser = new ExportParser((batch) => batches.push(batch));
+  const parser = new ExportParser((batch) => batches.push(batch), undefined, pool);
   parser.resume(assumedStart(0));
   try {
     parser.write(bytes);
     if (final) parser.end();
   } catch {
+    for (const batch of batches) pool?.give(batch.numbers);
     return { batches: [], end: undefined, failed: true, work: parser.work };
   }
   return { batches, end: final ? undefined : parser.resumePoint(), failed: false, work: parser.work };

@@ -15,8 +15,10 @@ export interface SharedSegments {
   slotBytes: number;
 }
 
-/** For the parse worker: the shared memory first, then segments to parse if still unclaimed. */
-export type WorkerRequest = { kind: "memory"; shared: SharedSegments } | { kind: "segment"; seq: number; slot: number; length: number; final: boolean };
+/** For the parse worker: the shared memory first, then segments to parse if still unclaimed, each with batch arrays to reuse (transferred). */
+export type WorkerRequest =
+  | { kind: "memory"; shared: SharedSegments }
+  | { kind: "segment"; seq: number; slot: number; length: number; final: boolean; spare: Float64Array[] };
 
 /** From the parse worker: that it has started, then for each segment its result, or that the reader took it back first. */
 export type WorkerReply = { kind: "ready" } | { kind: "segment"; seq: number; result: SegmentResult } | { kind: "taken"; seq: number };

@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import { Readable } from "node:stream";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import { BatchReader, type ExportSink } from "./batch.js";
+import { BatchReader, NumbersPool, type Batch, type ExportSink } from "./batch.js";
 import { ExportParser, readFailure, type ReadResult, type ResumePoint } from "./reader.js";
 import type { ByteSource } from "./source.js";
 import { composePoint, isAssumedStart, parseSegment, segmentCut, type SegmentResult } from "./segment.js";
@@ -143,15 +143,21 @@ export async function readExportInWorker(
    * The true state after the segments aggregated so far: a parser holding it (at the start, and
    * after a segment that ended where no other parser can go on), or the point it reached.
    */
+  const pool = new NumbersPool();
   let output = true;
   let liveReader = new BatchReader(sink);
-  let live: ExportParser | undefined = new ExportParser((batch) => (output ? liveReader.apply(batch) : liveReader.learn(batch)));
+  const liveEmit = (batch: Batch) => {
+    if (output) liveReader.apply(batch);
+    else liveReader.learn(batch);
+    pool.give(batch.numbers);
+  };
+  let live: ExportParser | undefined = new ExportParser(liveEmit, undefined, pool);
   let at: ResumePoint | undefined;
 
   /** A parser at the true point `point`, with a reader of its own; while `output` is off, its elements are dropped. */
   const parserAt = (point: ResumePoint) => {
     liveReader = new BatchReader(sink);
-    const parser = new ExportParser((batch) => (output ? liveReader.apply(batch) : liveReader.learn(batch)));
+    const parser = new ExportParser(liveEmit, undefined, pool);
     parser.resume(point);
     return parser;
   };
@@ -161,7 +167,10 @@ export async function readExportInWorker(
     const { bytes, result } = segment;
     if (live === undefined && at !== undefined && result && !result.failed && isAssumedStart(at)) {
       const reader = new BatchReader(sink);
-      for (const batch of result.batches) reader.apply(batch);
+      for (const batch of result.batches) {
+        reader.apply(batch);
+        pool.give(batch.numbers);
+      }
       if (result.end) {
         at = composePoint(at, result.end);
       } else if (!segment.final) {
@@ -174,6 +183,7 @@ export async function readExportInWorker(
       }
     } else {
       if (result) counts.discarded += 1;
+      for (const batch of result?.batches ?? []) pool.give(batch.numbers);
       if (live === undefined) {
         live = parserAt(at as ResumePoint);
         at = undefined;
@@ -222,7 +232,7 @@ export async function readExportInWorker(
     const segment = queue.find((pending) => pending.inWorker && pending.result === undefined && takeBack(pending));
     if (!segment) return false;
     if (segment !== queue[0]) {
-      segment.result = parseSegment(segment.bytes, segment.final);
+      segment.result = parseSegment(segment.bytes, segment.final, pool);
       counts.inThread += 1;
     }
     drain();
@@ -279,12 +289,13 @@ export async function readExportInWorker(
       if (!sentAny) onHandOver?.(before);
       sentAny = true;
       Atomics.store(claims, slot, claimOf(segment.seq, UNCLAIMED));
-      worker.postMessage({ kind: "segment", seq: segment.seq, slot, length, final } satisfies WorkerRequest);
+      const spare = pool.lend(2);
+      worker.postMessage({ kind: "segment", seq: segment.seq, slot, length, final, spare } satisfies WorkerRequest, spare.map((numbers) => numbers.buffer as ArrayBuffer));
       segment.inWorker = true;
       inWorker += 1;
       counts.inWorker += 1;
     } else {
-      segment.result = parseSegment(segment.bytes, final);
+      segment.result = parseSegment(segment.bytes, final, pool);
       counts.inThread += 1;
     }
     drain();
