@@ -58,6 +58,9 @@ const QUOT = 34;
 const APOS = 39;
 const NL = 10;
 
+/** 1 for the bytes {@link isNameChar} accepts: one load per byte in the name loops. */
+const NAME_CHARS = Uint8Array.from({ length: 256 }, (_, code) => (isNameChar(code) ? 1 : 0));
+
 function isNameChar(code: number): boolean {
   return (
     (code >= 97 && code <= 122) || // a-z
@@ -603,8 +606,9 @@ export class ByteXmlScanner {
   private readName(start: number): number {
     const buffer = this.buffer;
     let end = start;
-    while (end < buffer.length && isNameChar(buffer[end] as number)) end++;
-    if (end === buffer.length) throw INCOMPLETE;
+    const length = buffer.length;
+    while (end < length && NAME_CHARS[buffer[end] as number] === 1) end++;
+    if (end === length) throw INCOMPLETE;
     if (end === start) this.fail("expected a name", start);
     return end;
   }
@@ -671,17 +675,35 @@ export class ByteXmlScanner {
       if (cursor >= length) throw INCOMPLETE;
       const quote = buffer[cursor] as number;
       if (quote !== QUOT && quote !== APOS) this.fail(`expected a quoted value for attribute ${buffer.toString("utf8", attributeStart, attributeEnd)}`, cursor);
-      // Values are short: one pass over their bytes finds the closing quote, the first `<` and
-      // the first `&` for less than a native search costs per call.
+      // Values are short: one pass over their bytes finds the closing quote and the first `<`,
+      // and checks each entity reference on the way, for less than a native search costs per
+      // call. Errors wait for the end of the value, to be reported in the order of the checks.
       const valueStart = cursor + 1;
       let valueEnd = valueStart;
       let less = -1;
-      let amp = -1;
+      let hasEntity = 0;
+      /** The first `&` that is not a valid reference, and its `;` (-1 when there is none before the quote). */
+      let badAmp = -1;
+      let badSemicolon = -1;
       for (; valueEnd < length; valueEnd++) {
         const byte = buffer[valueEnd];
         if (byte === quote) break;
         if (byte === AMP) {
-          if (amp === -1) amp = valueEnd;
+          hasEntity = 1;
+          let semicolon = valueEnd + 1;
+          for (; semicolon < length; semicolon++) {
+            const inner = buffer[semicolon];
+            if (inner === SEMI || inner === quote) break;
+            if (inner === LT && less === -1) less = semicolon;
+          }
+          if (semicolon >= length) throw INCOMPLETE;
+          if (buffer[semicolon] === quote) {
+            if (badAmp === -1) [badAmp, badSemicolon] = [valueEnd, -1];
+            valueEnd = semicolon - 1;
+          } else {
+            if (badAmp === -1 && entityValue(buffer, valueEnd + 1, semicolon) === undefined) [badAmp, badSemicolon] = [valueEnd, semicolon];
+            valueEnd = semicolon;
+          }
         } else if (byte === LT && less === -1) {
           less = valueEnd;
         }
@@ -695,16 +717,9 @@ export class ByteXmlScanner {
       seen |= 1 << key;
       if (count === this.maxAttributes) this.fail(`an element with more than ${this.maxAttributes} attributes`, attributeStart);
       if (less !== -1) this.fail("'<' inside an attribute value", less);
-      let hasEntity = 0;
-      while (amp !== -1) {
-        hasEntity = 1;
-        let semicolon = amp + 1;
-        while (semicolon < valueEnd && buffer[semicolon] !== SEMI) semicolon++;
-        if (semicolon >= valueEnd) this.fail("'&' without ';' in an attribute value", amp);
-        this.checkEntity(amp, semicolon);
-        amp = semicolon + 1;
-        while (amp < valueEnd && buffer[amp] !== AMP) amp++;
-        if (amp >= valueEnd) amp = -1;
+      if (badAmp !== -1) {
+        if (badSemicolon === -1) this.fail("'&' without ';' in an attribute value", badAmp);
+        this.checkEntity(badAmp, badSemicolon);
       }
       const base = count * FIELDS;
       offsets[base] = attributeStart;
