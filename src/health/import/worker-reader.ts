@@ -41,10 +41,10 @@ export interface WorkerReadOptions {
 
 /** Segments of about this size: large enough that a message costs little, small enough to balance the threads. */
 const SEGMENT_BYTES = 1 << 20;
-/** Segments the worker may be asked for at once: enough that it never waits while this thread parses one. */
-const MAX_IN_WORKER = 3;
+/** Segments the worker may be asked for at once: enough that it rarely waits while this thread parses and aggregates. */
+const MAX_IN_WORKER = 6;
 /** Segments read and not yet aggregated before the reader waits: bounds memory whatever the file size. */
-const MAX_PENDING = 8;
+const MAX_PENDING = 12;
 /** Slots: every pending segment, the one being filled, and one a parser may still hold. */
 const SLOTS = MAX_PENDING + 2;
 
