@@ -2,7 +2,7 @@
  * Apple Health import benchmark. On generated exports (200 MB and 1 GB by default) it measures,
  * side by side in one run: Python's C expat parser counting elements with a no-op callback (the
  * reference), this project's reader alone (scan and walk in one thread, counting records), and the
- * whole import into Redis (parse in a worker thread, aggregate, write, swap, index). Each run is its
+ * whole import into Redis (parse split over this thread and a worker, aggregate, write, swap, index). Each run is its
  * own process, so peak RSS is that run's own; the project's runs use the compiled build in plain
  * Node (what `wellness import` runs: no tsx, only the modules the run uses), so the script first
  * compiles it. Runs alternate and repeat, and the table gives medians and each row's speed as a
@@ -27,6 +27,8 @@ interface RunResult {
   bytes: number;
   records: number;
   peakRssMb: number;
+  /** Creating and connecting the Redis client, before the clock (import runs only). */
+  connectMs?: number;
 }
 
 /** Python's expat with a no-op start-element callback that counts: the C parser's own speed. */
@@ -54,7 +56,9 @@ print(json.dumps({"mode": "expat", "seconds": seconds, "bytes": size, "records":
 
 /**
  * One measured run of the project's code, in a plain Node process on the compiled build, printed
- * as JSON. Modules load before the clock starts; peak RSS is the kernel's high-water mark.
+ * as JSON. Modules load, and the import's Redis client connects, before the clock starts (as in
+ * the server, whose client is connected long before an import); the connection's time is printed
+ * beside. Peak RSS is the kernel's high-water mark.
  */
 const CHILD_SCRIPT = `
 import { createReadStream, readFileSync } from "node:fs";
@@ -62,9 +66,10 @@ const [dist, mode, path, redisUrl] = process.argv.slice(1);
 const [{ readExport }, { closeRedis, connectRedis }, { KeySchema }, { importExport }] = await Promise.all(
   ["health/import/reader.js", "redis/client.js", "redis/keys.js", "health/import/importer.js"].map((module) => import(new URL(module, dist).href)),
 );
-const started = performance.now();
+let started = performance.now();
 let bytes;
 let records = 0;
+let connectMs = 0;
 if (mode === "parse") {
   const count = () => void (records += 1);
   const none = () => undefined;
@@ -73,6 +78,8 @@ if (mode === "parse") {
   }));
 } else {
   const redis = await connectRedis({ url: redisUrl });
+  connectMs = performance.now() - started;
+  started = performance.now();
   try {
     const summary = await importExport({ client: redis, keys: new KeySchema("bench:"), userId: "bench", path, indexTtlSeconds: 3600 });
     ({ bytes, records } = summary);
@@ -83,7 +90,7 @@ if (mode === "parse") {
 const seconds = (performance.now() - started) / 1000;
 const peak = /VmHWM:\\s+(\\d+) kB/u.exec(readFileSync("/proc/self/status", "utf8"));
 const peakRssMb = peak ? Number(peak[1]) / 1024 : process.memoryUsage().rss / 2 ** 20;
-process.stdout.write(JSON.stringify({ mode, seconds, bytes, records, peakRssMb }));
+process.stdout.write(JSON.stringify({ mode, seconds, bytes, records, peakRssMb, connectMs }));
 `;
 
 const DIST = new URL("../dist/", import.meta.url).href;
@@ -116,7 +123,7 @@ function median(values: number[]): number {
 const LABELS: Record<Mode, string> = {
   expat: "Python expat, parse only (reference)",
   parse: "reader alone (scan + walk, one thread)",
-  import: "end-to-end import into Redis (worker parse)",
+  import: "end-to-end import into Redis (parse on two threads)",
 };
 
 async function main(): Promise<void> {
@@ -132,6 +139,7 @@ async function main(): Promise<void> {
   writeFileSync(expatScript, EXPAT_SCRIPT);
   const server = await RedisServerProcess.start({ port: 20_000 + Math.floor(Math.random() * 20_000), dir: join(dir, "redis") });
   const rows: string[] = [];
+  const connects: number[] = [];
   let redisVersion = "unknown";
   try {
     const redis = await connectRedis({ url: server.url });
@@ -151,6 +159,7 @@ async function main(): Promise<void> {
       const mbps = (result: RunResult) => result.bytes / 1e6 / result.seconds;
       const reference = results.get("expat");
       const referenceSpeed = reference && reference.length > 0 ? median(reference.map(mbps)) : undefined;
+      connects.push(...(results.get("import") ?? []).map((run) => run.connectMs ?? 0));
       for (const mode of modes) {
         const runs = results.get(mode) ?? [];
         const speed = median(runs.map(mbps));
@@ -176,6 +185,7 @@ async function main(): Promise<void> {
       "Each run is its own process, so peak RSS (the kernel's high-water mark) is that run's alone; the project's runs use the compiled build in plain Node, as `wellness import` does (no tsx; only the modules the run uses); the three kinds of run alternate, round after round, so they share the machine's conditions, and the table gives the median of the rounds. " +
       "The ratio is each row's median speed over expat's in the same run: it is what to compare across machines, not the MB/s. " +
       "Records: expat counts every start tag (MetadataEntry, HRV beats, ...); the reader counts Records, Workouts and ActivitySummaries; the import counts what it stored by type. " +
+      `The import's clock starts with its Redis client connected, as in the server; creating and connecting the client in a fresh process took ${median(connects).toFixed(0)} ms more (median), mostly node-redis building its client. ` +
       (modes.includes("expat") ? "" : "python3 is not installed here, so the expat reference row is skipped."),
     "",
     "| export | run | MB/s (median) | x expat | records | seconds (median) | MB/s per round | peak RSS MB |",

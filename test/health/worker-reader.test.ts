@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ImportError } from "../../src/errors.js";
 import { ExportAggregator } from "../../src/health/import/aggregate.js";
 import { readExport, type ReadResult } from "../../src/health/import/reader.js";
-import { readExportInWorker } from "../../src/health/import/worker-reader.js";
+import { readExportInWorker, type SegmentCounts } from "../../src/health/import/worker-reader.js";
 import { writeSyntheticExport } from "../../src/health/synthetic/generator.js";
 
 const MB = 1 << 20;
@@ -20,11 +20,17 @@ async function inThread(path: string): Promise<string> {
   return outcome(await readExport(createReadStream(path), aggregator), aggregator);
 }
 
-async function inWorker(path: string, handOverAt: number): Promise<{ outcome: string; handedOverAt: number | undefined }> {
+async function inWorker(path: string, handOverAt?: number, takeBack = false): Promise<{ outcome: string; handedOverAt: number | undefined; counts: SegmentCounts | undefined }> {
   const aggregator = new ExportAggregator();
   let handedOverAt: number | undefined;
-  const read = await readExportInWorker(createReadStream(path), aggregator, undefined, { handOverAt, onHandOver: (bytes) => (handedOverAt = bytes) });
-  return { outcome: outcome(read, aggregator), handedOverAt };
+  let counts: SegmentCounts | undefined;
+  const read = await readExportInWorker(createReadStream(path), aggregator, undefined, {
+    handOverAt,
+    onHandOver: (bytes) => (handedOverAt = bytes),
+    onSegments: (seen) => (counts = seen),
+    takeBack,
+  });
+  return { outcome: outcome(read, aggregator), handedOverAt, counts };
 }
 
 async function failure(attempt: Promise<unknown>): Promise<ImportError> {
@@ -51,17 +57,25 @@ describe("readExportInWorker", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("gives what one thread gives, wherever the parse moves to the worker, or if it never does", async () => {
+  it("gives what one thread gives, wherever the worker starts taking segments, or if it never does", async () => {
     const expected = await inThread(generated);
     for (const handOverAt of [0, MB, 2 * MB, 100 * MB]) {
       const run = await inWorker(generated, handOverAt);
       expect(run.outcome).toBe(expected);
-      if (handOverAt === 100 * MB) expect(run.handedOverAt).toBeUndefined();
-      else expect(run.handedOverAt).toBeGreaterThanOrEqual(handOverAt);
+      if (handOverAt === 100 * MB) {
+        expect(run.handedOverAt).toBeUndefined();
+        expect(run.counts?.inWorker).toBe(0);
+      } else {
+        expect(run.handedOverAt).toBeGreaterThanOrEqual(handOverAt);
+        expect(run.counts?.inWorker).toBeGreaterThan(0);
+      }
+      // Apple's layout: every segment starts between two top-level elements, as assumed.
+      expect(run.counts?.discarded).toBe(0);
     }
+    expect((await inWorker(generated, 0, true)).outcome).toBe(expected);
   });
 
-  it("moves the parse only outside a Workout, however many pieces the Workout spans", async () => {
+  it("parses a segment again from the true position when it starts inside a Workout, however many segments the Workout spans", async () => {
     const entries = Array.from({ length: 40_000 }, (_, index) => `  <MetadataEntry key="HKNote${index}" value="a note &amp; more"/>\n`).join("");
     const steps = (hour: number) =>
       ` <Record type="HKQuantityTypeIdentifierStepCount" sourceName="iPhone" unit="count" startDate="2024-10-14 ${String(hour).padStart(2, "0")}:00:00 -0700" endDate="2024-10-14 ${String(hour).padStart(2, "0")}:10:00 -0700" value="${hour * 10}"/>\n`;
@@ -76,11 +90,23 @@ describe("readExportInWorker", () => {
         steps(9).repeat(10_000) +
         "</HealthData>\n",
     );
-    const workoutEnds = readFileSync(path).indexOf("</Workout>");
-    expect(workoutEnds).toBeGreaterThan(2 * MB);
-    const run = await inWorker(path, MB);
-    expect(run.handedOverAt).toBeGreaterThan(workoutEnds);
+    expect(readFileSync(path).indexOf("</Workout>")).toBeGreaterThan(2 * MB);
+    const run = await inWorker(path, 0);
     expect(run.outcome).toBe(await inThread(path));
+    expect(run.counts?.fromTruePosition).toBeGreaterThan(1);
+  });
+
+  it("throws away what a segment starting inside a comment made of records gave, and parses it from the true position", async () => {
+    const text = readFileSync(generated, "utf8");
+    const at = text.indexOf("\n <Record", MB);
+    const fake = ' <Record type="HKQuantityTypeIdentifierStepCount" sourceName="Fake" unit="count" startDate="2024-10-14 09:00:00 -0700" endDate="2024-10-14 09:10:00 -0700" value="1000"/>\n';
+    const path = join(dir, "comment.xml");
+    writeFileSync(path, `${text.slice(0, at)}\n <!-- old records:\n${fake.repeat(15_000)} -->${text.slice(at)}`);
+    const expected = await inThread(path);
+    expect(expected).not.toContain("Fake");
+    const run = await inWorker(path, 0);
+    expect(run.outcome).toBe(expected);
+    expect(run.counts?.fromTruePosition).toBeGreaterThan(1);
   });
 
   it("reports a malformed element after the move at the same line and column as one thread", async () => {

@@ -60,17 +60,42 @@ export interface Batch {
   elements: unknown[];
 }
 
+/**
+ * Batch arrays for reuse, once their batch was replayed: a fresh one costs page faults and
+ * garbage collection, and a read goes through thousands. Holds at most a few.
+ */
+export class NumbersPool {
+  private readonly spare: Float64Array[] = [];
+
+  constructor(private readonly limit = 16) {}
+
+  take(): Float64Array {
+    return this.spare.pop() ?? new Float64Array(STRIDE * BATCH_ENTRIES);
+  }
+
+  give(numbers: Float64Array): void {
+    if (this.spare.length < this.limit && numbers.length === STRIDE * BATCH_ENTRIES) this.spare.push(numbers);
+  }
+
+  /** Up to `count` arrays taken out, to hand to another thread's pool. */
+  lend(count: number): Float64Array[] {
+    return this.spare.splice(0, Math.min(count, this.spare.length));
+  }
+}
+
 /** Fills batches on the walker's side and hands each full one on. */
 export class BatchWriter {
-  private numbers = new Float64Array(STRIDE * BATCH_ENTRIES);
+  /** Taken from the pool at the first entry of each batch. */
+  private numbers: Float64Array | undefined;
   private count = 0;
   private strings: string[] = [];
   private elements: unknown[] = [];
   private readonly ids = new Map<string, number>();
-  /** Entries written so far. */
-  entries = 0;
 
-  constructor(private readonly emit: (batch: Batch) => void) {}
+  constructor(
+    private readonly emit: (batch: Batch) => void,
+    private readonly pool: NumbersPool = new NumbersPool(0),
+  ) {}
 
   /** The table id of a string, defining it in the current batch when new. */
   id(text: string): number {
@@ -88,20 +113,8 @@ export class BatchWriter {
     return this.ids.size;
   }
 
-  /** Every string defined so far, in id order: with {@link resume}, another writer goes on with the same ids. */
-  table(): string[] {
-    return [...this.ids.keys()];
-  }
-
-  /** Takes over the table of another writer (see {@link table}), before anything is written. */
-  resume(table: string[], entries: number): void {
-    this.ids.clear();
-    for (const text of table) this.ids.set(text, this.ids.size);
-    this.entries = entries;
-  }
-
   sample(type: number, source: number, unit: number, startMs: number, startOffset: number, endMs: number, endOffset: number, value: number): void {
-    const numbers = this.numbers;
+    const numbers = (this.numbers ??= this.pool.take());
     const base = this.count * STRIDE;
     numbers[base] = KIND_SAMPLE;
     numbers[base + 1] = type;
@@ -117,23 +130,23 @@ export class BatchWriter {
 
   element(kind: number, element: unknown): void {
     const base = this.count * STRIDE;
-    this.numbers[base] = kind;
-    this.numbers[base + 1] = this.elements.length;
+    const numbers = (this.numbers ??= this.pool.take());
+    numbers[base] = kind;
+    numbers[base + 1] = this.elements.length;
     this.elements.push(element);
     this.advance();
   }
 
   private advance(): void {
     this.count += 1;
-    this.entries += 1;
     if (this.count === BATCH_ENTRIES) this.flush();
   }
 
   /** Hands on what has been written, if anything. */
   flush(): void {
     if (this.count === 0 && this.strings.length === 0) return;
-    const batch: Batch = { numbers: this.numbers, count: this.count, strings: this.strings, elements: this.elements };
-    this.numbers = new Float64Array(STRIDE * BATCH_ENTRIES);
+    const batch: Batch = { numbers: this.numbers ?? new Float64Array(0), count: this.count, strings: this.strings, elements: this.elements };
+    this.numbers = undefined;
     this.count = 0;
     this.strings = [];
     this.elements = [];
@@ -162,6 +175,11 @@ export class BatchReader {
   private readonly textTypes: boolean[] = [];
 
   constructor(private readonly sink: ExportSink) {}
+
+  /** Takes only the strings a batch defines: for a parse repeated to reach its state, whose elements were already replayed. */
+  learn(batch: Batch): void {
+    for (const text of batch.strings) this.table.push(text);
+  }
 
   apply(batch: Batch): void {
     for (const text of batch.strings) this.table.push(text);

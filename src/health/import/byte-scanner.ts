@@ -58,6 +58,9 @@ const QUOT = 34;
 const APOS = 39;
 const NL = 10;
 
+/** 1 for the bytes {@link isNameChar} accepts: one load per byte in the name loops. */
+const NAME_CHARS = Uint8Array.from({ length: 256 }, (_, code) => (isNameChar(code) ? 1 : 0));
+
 function isNameChar(code: number): boolean {
   return (
     (code >= 97 && code <= 122) || // a-z
@@ -397,7 +400,17 @@ export class ByteXmlScanner {
 
   private findLt(from: number): number {
     if (this.nextLt < from) {
-      const found = this.buffer.indexOf(LT, from);
+      // The next tag is usually a few bytes away (a newline and an indent): look there first.
+      const buffer = this.buffer;
+      const near = Math.min(buffer.length, from + 16);
+      for (let i = from; i < near; i++) {
+        if (buffer[i] === LT) {
+          this.work += i - from;
+          this.nextLt = i;
+          return i;
+        }
+      }
+      const found = buffer.indexOf(LT, from);
       this.work += (found === -1 ? this.buffer.length : found) - from;
       this.nextLt = found === -1 ? this.buffer.length : found;
     }
@@ -530,6 +543,13 @@ export class ByteXmlScanner {
       }
       return;
     }
+    if (to - from <= 16) {
+      // Usually a newline and an indent between two tags: nothing to check when it has no `&`.
+      let plain = true;
+      for (let i = from; i < to; i++) if (buffer[i] === AMP) plain = false;
+      this.work += to - from;
+      if (plain) return;
+    }
     let amp = this.findAmp(from);
     while (amp < to) {
       const semicolon = this.findSemi(amp);
@@ -586,8 +606,9 @@ export class ByteXmlScanner {
   private readName(start: number): number {
     const buffer = this.buffer;
     let end = start;
-    while (end < buffer.length && isNameChar(buffer[end] as number)) end++;
-    if (end === buffer.length) throw INCOMPLETE;
+    const length = buffer.length;
+    while (end < length && NAME_CHARS[buffer[end] as number] === 1) end++;
+    if (end === length) throw INCOMPLETE;
     if (end === start) this.fail("expected a name", start);
     return end;
   }
@@ -623,6 +644,8 @@ export class ByteXmlScanner {
     view.nameEnd = nameEnd;
     let count = 0;
     let cursor = nameEnd;
+    /** A 32-bit filter of the attribute names so far: only a name whose bit is set can be a duplicate. */
+    let seen = 0;
     for (;;) {
       const spaceStart = cursor;
       while (cursor < length && isSpace(buffer[cursor] as number)) cursor++;
@@ -652,21 +675,51 @@ export class ByteXmlScanner {
       if (cursor >= length) throw INCOMPLETE;
       const quote = buffer[cursor] as number;
       if (quote !== QUOT && quote !== APOS) this.fail(`expected a quoted value for attribute ${buffer.toString("utf8", attributeStart, attributeEnd)}`, cursor);
+      // Values are short: one pass over their bytes finds the closing quote and the first `<`,
+      // and checks each entity reference on the way, for less than a native search costs per
+      // call. Errors wait for the end of the value, to be reported in the order of the checks.
       const valueStart = cursor + 1;
-      const valueEnd = buffer.indexOf(quote, valueStart);
-      if (valueEnd === -1) throw INCOMPLETE;
-      if (this.duplicate(count, attributeStart, attributeEnd)) this.fail(`attribute ${buffer.toString("utf8", attributeStart, attributeEnd)} appears twice`, cursor);
-      if (count === this.maxAttributes) this.fail(`an element with more than ${this.maxAttributes} attributes`, attributeStart);
-      const less = this.findLt(valueStart);
-      if (less < valueEnd) this.fail("'<' inside an attribute value", less);
+      let valueEnd = valueStart;
+      let less = -1;
       let hasEntity = 0;
-      let amp = this.findAmp(valueStart);
-      while (amp < valueEnd) {
-        hasEntity = 1;
-        const semicolon = this.findSemi(amp);
-        if (semicolon > valueEnd) this.fail("'&' without ';' in an attribute value", amp);
-        this.checkEntity(amp, semicolon);
-        amp = this.findAmp(semicolon);
+      /** The first `&` that is not a valid reference, and its `;` (-1 when there is none before the quote). */
+      let badAmp = -1;
+      let badSemicolon = -1;
+      for (; valueEnd < length; valueEnd++) {
+        const byte = buffer[valueEnd];
+        if (byte === quote) break;
+        if (byte === AMP) {
+          hasEntity = 1;
+          let semicolon = valueEnd + 1;
+          for (; semicolon < length; semicolon++) {
+            const inner = buffer[semicolon];
+            if (inner === SEMI || inner === quote) break;
+            if (inner === LT && less === -1) less = semicolon;
+          }
+          if (semicolon >= length) throw INCOMPLETE;
+          if (buffer[semicolon] === quote) {
+            if (badAmp === -1) [badAmp, badSemicolon] = [valueEnd, -1];
+            valueEnd = semicolon - 1;
+          } else {
+            if (badAmp === -1 && entityValue(buffer, valueEnd + 1, semicolon) === undefined) [badAmp, badSemicolon] = [valueEnd, semicolon];
+            valueEnd = semicolon;
+          }
+        } else if (byte === LT && less === -1) {
+          less = valueEnd;
+        }
+      }
+      if (valueEnd >= length) throw INCOMPLETE;
+      this.work += valueEnd - valueStart;
+      const key = (attributeEnd - attributeStart + (buffer[attributeStart] as number) + (buffer[attributeEnd - 1] as number) * 3) & 31;
+      if ((seen & (1 << key)) !== 0 && this.duplicate(count, attributeStart, attributeEnd)) {
+        this.fail(`attribute ${buffer.toString("utf8", attributeStart, attributeEnd)} appears twice`, cursor);
+      }
+      seen |= 1 << key;
+      if (count === this.maxAttributes) this.fail(`an element with more than ${this.maxAttributes} attributes`, attributeStart);
+      if (less !== -1) this.fail("'<' inside an attribute value", less);
+      if (badAmp !== -1) {
+        if (badSemicolon === -1) this.fail("'&' without ';' in an attribute value", badAmp);
+        this.checkEntity(badAmp, badSemicolon);
       }
       const base = count * FIELDS;
       offsets[base] = attributeStart;

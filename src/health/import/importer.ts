@@ -32,8 +32,8 @@ export interface ImportOptions {
   indexTtlSeconds: number;
   onProgress?: (progress: ImportProgress) => void;
   /**
-   * Parse on a second core (a worker thread) while this thread aggregates. Default: for exports
-   * of 16 MB and more, where it pays for the worker's start-up.
+   * Split the parse between this thread and a worker thread on a second core, this thread also
+   * aggregating. Default: for exports of 16 MB and more, where it pays for the worker's start-up.
    */
   parallel?: boolean;
   /** Lease of the import lock, renewed every third of it while the import runs (default 30 s). */
@@ -50,7 +50,7 @@ export interface ImportOptions {
 /** Steps of an import that {@link ImportOptions.onStage} hears about. */
 export type ImportStage = "staged" | "swapped";
 
-/** From this XML size up, the parse runs in a worker thread by default. */
+/** From this XML size up, the parse is split over two threads by default. */
 const PARALLEL_FROM_BYTES = 16 * 1024 * 1024;
 
 /** What an import did, for the CLI's table and `--json`. */
@@ -151,7 +151,7 @@ export async function importExport(options: ImportOptions): Promise<ImportSummar
     let read;
     try {
       const parallel = options.parallel ?? source.xmlBytes >= PARALLEL_FROM_BYTES;
-      read = await (parallel ? readExportInWorker : readExport)(source.stream, aggregator, progress);
+      read = await (parallel ? readExportInWorker(source.bytes ?? source.stream, aggregator, progress) : readExport(source.stream, aggregator, progress));
     } finally {
       source.close();
     }

@@ -1,36 +1,33 @@
 /**
- * The parse worker: scans the export's bytes and walks its elements on a second core, handing
- * finished batches back to the thread that aggregates them. Started by {@link readExportInWorker};
- * it does nothing unless started as a worker. It says when it is ready, then takes over the
- * parse from wherever the other thread stood.
+ * The parse worker: parses segments of the export on a second core, from the assumed start (see
+ * segment.ts), reading them from memory shared with the reader, and hands each one's batches back
+ * transferred rather than copied. A segment the reader took back before this thread claimed it is
+ * only acknowledged. Started by {@link readExportInWorker}; it does nothing unless started as a worker.
  */
 import { parentPort } from "node:worker_threads";
-import { ExportParser, readFailure } from "./reader.js";
-import type { Batch } from "./batch.js";
-import type { WorkerReply, WorkerRequest } from "./worker-reader.js";
+import { NumbersPool } from "./batch.js";
+import { parseSegment } from "./segment.js";
+import { BY_WORKER, claimOf, UNCLAIMED, type SharedSegments, type WorkerReply, type WorkerRequest } from "./worker-protocol.js";
 
 const port = parentPort;
 if (port) {
-  const post = (reply: WorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(reply, transfer);
-  const parser = new ExportParser((batch: Batch) => post({ kind: "batch", batch }, [batch.numbers.buffer as ArrayBuffer]), undefined, true);
-  let failed = false;
+  let shared: SharedSegments | undefined;
+  let claims: Int32Array | undefined;
+  const pool = new NumbersPool();
   port.on("message", (request: WorkerRequest) => {
-    if (failed) return;
-    try {
-      if (request.kind === "chunk") {
-        parser.write(request.chunk);
-        post({ kind: "chunk", bytes: request.chunk.byteLength });
-      } else if (request.kind === "resume") {
-        parser.resume(request.position);
-      } else {
-        parser.end();
-        post({ kind: "done", work: parser.work });
-      }
-    } catch (error) {
-      failed = true;
-      const failure = readFailure(error);
-      post({ kind: "error", code: failure.code, message: failure.message, line: failure.line, column: failure.column });
+    if (request.kind === "memory") {
+      shared = request.shared;
+      claims = new Int32Array(shared.claims);
+      return;
     }
+    const { seq, slot, length, final, spare } = request;
+    for (const numbers of spare) pool.give(numbers);
+    if (!shared || !claims || Atomics.compareExchange(claims, slot, claimOf(seq, UNCLAIMED), claimOf(seq, BY_WORKER)) !== claimOf(seq, UNCLAIMED)) {
+      port.postMessage({ kind: "taken", seq } satisfies WorkerReply);
+      return;
+    }
+    const result = parseSegment(new Uint8Array(shared.memory, slot * shared.slotBytes, length), final, pool);
+    port.postMessage({ kind: "segment", seq, result } satisfies WorkerReply, result.batches.map((batch) => batch.numbers.buffer as ArrayBuffer));
   });
-  post({ kind: "ready" });
+  port.postMessage({ kind: "ready" } satisfies WorkerReply);
 }

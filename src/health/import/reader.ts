@@ -10,6 +10,7 @@ import {
   KIND_ME,
   KIND_RECORD,
   KIND_WORKOUT,
+  NumbersPool,
   type Batch,
   type ExportSink,
 } from "./batch.js";
@@ -125,13 +126,6 @@ class LastDay {
 /** How a Record type's records travel: its string id and whether its value is text; null = whole record. */
 type TypeRoute = { id: number; text: boolean } | null;
 
-/** Where a walk stands between two elements outside any Workout and Correlation. */
-export interface WalkerPosition {
-  depth: number;
-  rootSeen: boolean;
-  types: [string, TypeRoute][];
-}
-
 /** Where the walker is told to stop (see {@link ExportWalker.distinctTypes}). */
 export interface WalkerLimits {
   /** Distinct Record types accepted before the export is refused. */
@@ -226,18 +220,15 @@ export class ExportWalker {
     return this.types.size;
   }
 
-  /** Where the walk stands, when it is outside any Workout and Correlation; undefined otherwise. */
-  between(): WalkerPosition | undefined {
-    if (this.workoutElement || this.correlationDepth > 0) return undefined;
-    return { depth: this.depth, rootSeen: this.rootSeen, types: [...this.types] };
+  /** How many elements are open, when the walk is outside any Workout and Correlation; undefined otherwise. */
+  depthBetween(): number | undefined {
+    return this.workoutElement || this.correlationDepth > 0 ? undefined : this.depth;
   }
 
-  /** Goes on from a position another walker reported with {@link between}. */
-  resume(position: WalkerPosition): void {
-    this.depth = position.depth;
-    this.rootSeen = position.rootSeen;
-    this.types.clear();
-    for (const [raw, info] of position.types) this.types.set(raw, info);
+  /** Goes on at this depth (outside any Workout and Correlation), before any element. */
+  resume(depth: number, rootSeen: boolean): void {
+    this.depth = depth;
+    this.rootSeen = rootSeen;
   }
 
   private typeInfo(raw: string): TypeRoute {
@@ -420,26 +411,26 @@ export function readFailure(error: unknown): ImportError {
 }
 
 /**
- * Where a parse stands between two chunks, when it holds no partial construct and is outside any
- * Workout and Correlation: everything another {@link ExportParser} (in another thread) needs to
- * go on with the same string ids, line numbers and checks.
+ * Where a parse stands after a chunk that ended between two constructs, outside any Workout and
+ * Correlation: everything another {@link ExportParser} (perhaps in another thread) needs to go on
+ * with the same checks, line numbers and elements. String ids are not part of it: a parser that
+ * goes on from here starts its own string table, and its batches are read with their own reader.
  */
-export interface ParserPosition {
+export interface ResumePoint {
   scanner: ScannerPosition;
-  walker: WalkerPosition;
-  strings: string[];
-  entries: number;
+  /** Open elements, as the walker counts them (the same as the scanner's stack). */
+  depth: number;
+  /** Bytes before this point. */
   bytes: number;
-  first: boolean;
 }
 
 /**
  * The walking half of a read: scanner, walker and batch writer over a stream of byte chunks.
- * Used in this thread by {@link readExport} and in the parse worker. Batches go to `emit` as
- * they fill and, unless `batchesOnlyWhenFull`, after every chunk (so a consumer in the same
- * thread sees each chunk's elements before the next chunk is asked for; the worker sends only
- * full batches, a few hundred fewer messages). A parse can move between threads at a chunk
- * boundary: see {@link between} and {@link resume}.
+ * Used in this thread by {@link readExport}, and on segments of the file by both threads of
+ * {@link readExportInWorker}. Batches go to `emit` as they fill and after every chunk, so a
+ * consumer in the same thread sees each chunk's elements before the next chunk is asked for.
+ * A parse can stop after any chunk that ends between two constructs and go on in another parser:
+ * see {@link resumePoint} and {@link resume}.
  */
 export class ExportParser {
   private readonly writer: BatchWriter;
@@ -448,12 +439,8 @@ export class ExportParser {
   private first = true;
   bytes = 0;
 
-  constructor(
-    emit: (batch: Batch) => void,
-    limits?: Partial<WalkerLimits>,
-    private readonly batchesOnlyWhenFull = false,
-  ) {
-    this.writer = new BatchWriter(emit);
+  constructor(emit: (batch: Batch) => void, limits?: Partial<WalkerLimits>, pool?: NumbersPool) {
+    this.writer = new BatchWriter(emit, pool);
     const walker = new ExportWalker(this.writer, limits);
     this.walker = walker;
     this.scanner = new ByteXmlScanner({ openTag: (tag, selfClosing) => walker.openTag(tag, selfClosing), closeTag: () => walker.closeTag() });
@@ -467,7 +454,7 @@ export class ExportParser {
       if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
     }
     this.scanner.write(bytes);
-    if (!this.batchesOnlyWhenFull) this.writer.flush();
+    this.writer.flush();
   }
 
   end(): void {
@@ -475,22 +462,19 @@ export class ExportParser {
     this.writer.flush();
   }
 
-  /** Where the parse stands, if it can go on elsewhere from here (see {@link ParserPosition}). */
-  between(): ParserPosition | undefined {
+  /** Where the parse stands, if another parser can go on from here (see {@link ResumePoint}). */
+  resumePoint(): ResumePoint | undefined {
     const scanner = this.scanner.between();
-    const walker = scanner && this.walker.between();
-    if (!scanner || !walker) return undefined;
-    this.writer.flush();
-    return { scanner, walker, strings: this.writer.table(), entries: this.writer.entries, bytes: this.bytes, first: this.first };
+    const depth = scanner && this.walker.depthBetween();
+    return scanner && depth !== undefined ? { scanner, depth, bytes: this.bytes } : undefined;
   }
 
-  /** Goes on from where another parser stood (see {@link between}), before any write. */
-  resume(position: ParserPosition): void {
-    this.scanner.resume(position.scanner);
-    this.walker.resume(position.walker);
-    this.writer.resume(position.strings, position.entries);
-    this.bytes = position.bytes;
-    this.first = position.first;
+  /** Goes on from where another parser stood (see {@link resumePoint}), before any write. */
+  resume(point: ResumePoint): void {
+    this.scanner.resume(point.scanner);
+    this.walker.resume(point.depth, point.scanner.rootSeen);
+    this.bytes = point.bytes;
+    this.first = false;
   }
 
   /** Bytes the scanner examined (a measure of work, for linearity tests). */
@@ -516,7 +500,15 @@ export async function readExport(
   limits?: Partial<WalkerLimits>,
 ): Promise<ReadResult> {
   const reader = new BatchReader(sink);
-  const parser = new ExportParser((batch) => reader.apply(batch), limits);
+  const pool = new NumbersPool();
+  const parser = new ExportParser(
+    (batch) => {
+      reader.apply(batch);
+      pool.give(batch.numbers);
+    },
+    limits,
+    pool,
+  );
   const hash = createHash("sha256");
   let reported = 0;
   try {

@@ -1,9 +1,14 @@
 import { createReadStream } from "node:fs";
-import { open, stat } from "node:fs/promises";
+import { open, stat, type FileHandle } from "node:fs/promises";
 import { basename } from "node:path";
 import type { Readable } from "node:stream";
 import yauzl from "yauzl";
 import { ImportError } from "../../errors.js";
+
+/** Reads the next bytes into a caller's buffer, like a file handle; 0 at the end. */
+export interface ByteSource {
+  read(into: Uint8Array, offset: number, length: number): Promise<number>;
+}
 
 /** The export XML found in what the user gave us, as a stream of its bytes. */
 export interface ExportSource {
@@ -16,6 +21,11 @@ export interface ExportSource {
   /** Size of the file the user named. */
   fileBytes: number;
   stream: Readable;
+  /**
+   * For a bare XML file, the same bytes read straight into the reader's own buffers: no stream
+   * buffers to allocate and copy. Use either this or {@link stream}, not both.
+   */
+  bytes?: ByteSource;
   /** Releases the file (and the zip) once reading is done or abandoned. */
   close(): void;
 }
@@ -174,5 +184,16 @@ export async function openExport(path: string, zipLimits: ZipLimits = DEFAULT_ZI
   }
   // The scanner reads bytes, never strings, so larger reads cost no memory: fewer, bigger chunks.
   const stream = createReadStream(path, { highWaterMark: 1024 * 1024 });
-  return { path, xmlName: basename(path), xmlBytes: fileBytes, fileBytes, stream, close: () => stream.destroy() };
+  let handle: Promise<FileHandle> | undefined;
+  const bytes: ByteSource = {
+    read: async (into, offset, length) => {
+      handle ??= open(path, "r");
+      return (await (await handle).read(into, offset, length, null)).bytesRead;
+    },
+  };
+  const close = () => {
+    stream.destroy();
+    void handle?.then((opened) => opened.close()).catch(() => undefined);
+  };
+  return { path, xmlName: basename(path), xmlBytes: fileBytes, fileBytes, stream, bytes, close };
 }
