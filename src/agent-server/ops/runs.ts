@@ -47,6 +47,13 @@ export class RedisRuns implements RunsRepo {
   private readonly finishing = new Map<string, string[]>();
   private closed = false;
   private ready: Promise<void> = Promise.resolve();
+  /**
+   * When a worker of this process last looked at the queue. Idle workers woken by their timer
+   * skip the look when another one looked within {@link IDLE_MS}: runs queued here wake a worker
+   * at once, so the timer only has to catch runs queued by other processes, and one look per
+   * interval per process does that.
+   */
+  private polledAt = 0;
 
   constructor(
     private readonly context: OpsContext,
@@ -188,7 +195,7 @@ export class RedisRuns implements RunsRepo {
       ttl > 0 ? client.expire(keys.agentRun(threadId, runId), ttl) : undefined,
       status === "pending" ? client.zAdd(keys.agentRunQueue(), { score: stored.created_at, value: this.queueMember(threadId, runId) }) : undefined,
     ]);
-    this.wakeups.notify("queue");
+    this.wakeups.notifyOne("queue");
     const run: Run = { ...stored, created_at: new Date(stored.created_at), status, updated_at: new Date(now) };
     return [run, ...inflight];
   }
@@ -326,7 +333,7 @@ export class RedisRuns implements RunsRepo {
       if (cancel === "rollback") await this.remove(threadId, runId);
       if (this.executing.has(runId)) this.finishing.set(threadId, [...(this.finishing.get(threadId) ?? []), runId]);
       else await this.stream.close(runId);
-      this.wakeups.notify("queue");
+      this.wakeups.notifyOne("queue");
     }
   }
 
@@ -347,7 +354,13 @@ export class RedisRuns implements RunsRepo {
   async *next(): AsyncGenerator<{ run: Run; attempt: number; signal: AbortSignal }> {
     await this.ready;
     let delay = IDLE_MS;
+    let notified = true;
     while (!this.closed) {
+      if (!notified && Date.now() - this.polledAt < IDLE_MS) {
+        notified = await this.wakeups.wait("queue", IDLE_MS);
+        continue;
+      }
+      this.polledAt = Date.now();
       let claimed: { run: Run; attempt: number } | undefined;
       try {
         claimed = await this.claim();
@@ -359,8 +372,10 @@ export class RedisRuns implements RunsRepo {
         await sleep(delay);
         continue;
       }
-      if (claimed) yield* this.execute(claimed.run, claimed.attempt);
-      else await this.wakeups.wait("queue", IDLE_MS);
+      if (claimed) {
+        yield* this.execute(claimed.run, claimed.attempt);
+        notified = true;
+      } else notified = await this.wakeups.wait("queue", IDLE_MS);
     }
   }
 
