@@ -98,7 +98,7 @@ async function* directTurn(ops: Ops, auth: AuthContext | undefined, request: Tur
         temporary: threadId === undefined,
         subgraphs: false,
         resumable: false,
-      } as RunKwargs,
+      },
       {
         threadId,
         userId,

@@ -64,7 +64,7 @@ export class LocalTail {
 export class RunStreamWriter {
   private buffer: [event: string, data: string][] = [];
   private flushing: Promise<void> | undefined;
-  private failure: unknown;
+  private failure: Error | undefined;
 
   constructor(
     private readonly client: RedisClient,
@@ -101,7 +101,7 @@ export class RunStreamWriter {
         try {
           await this.write(batch);
         } catch (error) {
-          this.failure = error;
+          this.failure = error instanceof Error ? error : new Error("The run's stream could not be written to Redis.", { cause: error });
         }
       }
     } finally {
