@@ -82,8 +82,8 @@ async function main(): Promise<void> {
         server.stop();
         await runtime.close();
         await closeRedis(redis);
-        process.send?.({ type: "stopped" });
-        process.disconnect();
+        // The Agent Server has no close: its listener would keep the process alive after this.
+        process.send?.({ type: "stopped" }, () => process.exit(0));
         return;
       }
       process.send?.({ type: "ok" });

@@ -1,4 +1,9 @@
+import { randomUUID } from "node:crypto";
 import { Client } from "@langchain/langgraph-sdk";
+import type { AuthContext } from "@langchain/langgraph-api/auth";
+import { getAssistantId } from "@langchain/langgraph-api/graph";
+import type { Ops, RunKwargs } from "@langchain/langgraph-api/storage";
+import { tryGetContext } from "hono/context-storage";
 import { MemoryNotFoundError, RedisUnavailableError, ValidationError, ServerStartError, SessionBusyError, WellnessError } from "../errors.js";
 
 /** The official server binds its own app here so custom routes can call it in-process (loopback.mjs). */
@@ -49,11 +54,81 @@ function translate(error: unknown, threadId: string | undefined): unknown {
   return error;
 }
 
+/** What the official server sets on the Hono context of every request it serves. */
+interface ServerRequestVariables {
+  /** The storage the server runs on (set by startServer for every request). */
+  LANGGRAPH_OPS?: Ops;
+  /** The caller as the server's Auth handler authenticated them (absent without auth). */
+  auth?: AuthContext;
+}
+
+/** The stream modes a chat turn asks for: the answer's tokens and each node's update. */
+const TURN_STREAM_MODES: RunKwargs["stream_mode"] = ["messages-tuple", "updates"];
+
+/**
+ * The server's storage and the caller's authentication of the request being served, when this
+ * runs inside one of the official server's requests (the app's routes are mounted in it).
+ */
+function servedRequest(): { ops: Ops; auth: AuthContext | undefined } | undefined {
+  const variables = (tryGetContext() as { var?: ServerRequestVariables } | undefined)?.var;
+  const ops = variables?.LANGGRAPH_OPS;
+  return ops ? { ops, auth: variables?.auth } : undefined;
+}
+
+/**
+ * A turn as a run created and joined directly on the server's storage, as its POST
+ * /threads/:id/runs/stream (or /runs/stream) does for the caller: the same RunsRepo put (auth
+ * handlers, ownership filters, multitask strategy, if_not_exists) and join, without encoding the
+ * run's events as server-sent events and decoding them again through the loopback.
+ */
+async function* directTurn(ops: Ops, auth: AuthContext | undefined, request: TurnRequest): AsyncGenerator<RunEvent> {
+  const runId = randomUUID();
+  const threadId = request.threadId;
+  const userId = auth ? (auth.user.identity ?? (auth.user as { id?: string }).id) : undefined;
+  const configurable = auth ? { langgraph_auth_user: auth.user, langgraph_auth_user_id: userId, langgraph_auth_permissions: auth.scopes } : undefined;
+  const multitaskStrategy = threadId === undefined ? "reject" : request.whenBusy;
+  const [first] = await ops.runs
+    .put(
+      runId,
+      getAssistantId(request.graph),
+      {
+        input: { messages: [{ role: "user", content: request.message }] },
+        config: configurable ? { configurable } : {},
+        stream_mode: TURN_STREAM_MODES,
+        temporary: threadId === undefined,
+        subgraphs: false,
+        resumable: false,
+      },
+      {
+        threadId,
+        userId,
+        status: "pending",
+        multitaskStrategy,
+        preventInsertInInflight: multitaskStrategy === "reject",
+        ...(threadId === undefined ? {} : { metadata: { source: "chat" }, ifNotExists: "create" as const }),
+      },
+      auth,
+    )
+    .catch((error: unknown) => {
+      throw translate(error, threadId);
+    });
+  if (first?.run_id !== runId) throw translate({ status: 409 }, threadId);
+  try {
+    for await (const { event, data } of ops.runs.stream.join(runId, threadId, { ignore404: threadId === undefined, lastEventId: undefined }, auth)) {
+      yield { event, data };
+    }
+  } catch (error) {
+    throw translate(error, threadId);
+  }
+}
+
 /**
  * The caller's conversations as LangGraph threads of graph "stateful": the app's chat and session
- * routes call the Agent Server's own thread and run API in-process (its loopback fetch) with the
- * caller's own credentials, so ownership, multitask strategies and the run queue are exactly those
- * of /threads and /runs, enforced in RedisOps, and a chat session shows up in /threads/search.
+ * routes use the Agent Server's own thread and run API in-process with the caller's own
+ * credentials, so ownership, multitask strategies and the run queue are exactly those of /threads
+ * and /runs, enforced in RedisOps, and a chat session shows up in /threads/search. A turn creates
+ * and joins its run directly on the server's storage when called inside one of the server's
+ * requests (as the app's routes are); listing and deleting go through its loopback fetch.
  *
  * @example
  * ```ts
@@ -75,6 +150,11 @@ export function loopbackConversations(headers: Headers): Conversations {
   });
   return {
     async *streamTurn(request) {
+      const served = servedRequest();
+      if (served) {
+        yield* directTurn(served.ops, served.auth, request);
+        return;
+      }
       const input = { messages: [{ role: "user", content: request.message }] };
       const stream =
         request.threadId === undefined

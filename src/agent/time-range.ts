@@ -67,9 +67,21 @@ function parseIso(text: string): number | undefined {
   return isoOf(value) === text ? value : undefined;
 }
 
+/** Day formatters by time zone: building one costs far more than formatting with it, and tools ask on every call. */
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
+function dayFormat(timeZone: string): Intl.DateTimeFormat {
+  let format = dayFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" });
+    dayFormats.set(timeZone, format);
+  }
+  return format;
+}
+
 /** Today's date in a time zone, as a day number. */
 export function todayIn(timeZone: string, now: Date = new Date()): number {
-  const parts = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(now);
+  const parts = dayFormat(timeZone).format(now);
   return parseIso(parts) ?? Math.floor(now.getTime() / DAY_MS);
 }
 

@@ -149,6 +149,16 @@ export class RedisCheckpointSaver extends BaseCheckpointSaver {
     return raw ? this.toTuple(location, raw) : undefined;
   }
 
+  /**
+   * The id of a thread's newest checkpoint in a namespace, without reading the checkpoint: what
+   * the run queue records as a run's rollback point, where loading the whole state would be waste.
+   */
+  async latestCheckpointId(threadId: string, namespace = ""): Promise<string | undefined> {
+    const [idsKey] = this.namespaceKeys({ threadId, namespace }).keys as [string];
+    const [latest] = await this.client.zRange(idsKey, "+", "-", { BY: "LEX", REV: true, LIMIT: { offset: 0, count: 1 } });
+    return latest;
+  }
+
   async *list(config: RunnableConfig, options: CheckpointListOptions = {}): AsyncGenerator<CheckpointTuple> {
     const { filter } = options;
     let remaining = options.limit ?? Number.POSITIVE_INFINITY;

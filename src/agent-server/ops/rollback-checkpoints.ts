@@ -1,6 +1,16 @@
 import type { BaseCheckpointSaver, CheckpointTuple, PendingWrite } from "@langchain/langgraph-checkpoint";
 
 /**
+ * The id of a thread's newest root checkpoint, a run's rollback point: through the saver's own
+ * id lookup when it has one (the project's Redis saver), otherwise by reading the checkpoint.
+ */
+export async function latestCheckpointId(saver: BaseCheckpointSaver, threadId: string): Promise<string | undefined> {
+  const lookup = (saver as { latestCheckpointId?: (threadId: string, namespace?: string) => Promise<string | undefined> }).latestCheckpointId;
+  if (typeof lookup === "function") return lookup.call(saver, threadId, "");
+  return (await saver.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: "" } }))?.checkpoint.id;
+}
+
+/**
  * Undoes a run's checkpoints: keeps only the thread's checkpoints up to `baselineId` (the newest
  * root checkpoint when the run started; ids are time-ordered) and drops the rest, through the
  * saver's public API. Without a baseline the thread had no checkpoint, so all of them go.

@@ -3,6 +3,7 @@ import { handleAuthEvent, isAuthMatching, type AuthContext } from "@langchain/la
 import type { OpsContext } from "./context.js";
 import type { RedisRuns } from "./runs.js";
 import type { Wakeups } from "./wake.js";
+import { LocalTail, RunStreamWriter } from "./run-stream-writer.js";
 
 /** The entry that closes a run's stream (written when the run reaches a final status). */
 export const DONE_EVENT = "__done__";
@@ -39,6 +40,11 @@ export function serializeEventData(data: unknown): string {
  * it last saw, whichever process executes the run. Stream entry ids are the SSE event ids.
  */
 export class RedisRunStream implements RunsStreamRepo {
+  /** Writers of the runs this process publishes, until their streams close. */
+  private readonly writers = new Map<string, RunStreamWriter>();
+  /** What this process wrote to each of those runs' streams, for its own readers. */
+  private readonly tails = new Map<string, LocalTail>();
+
   constructor(
     private readonly context: OpsContext,
     private readonly runs: RedisRuns,
@@ -47,19 +53,34 @@ export class RedisRunStream implements RunsStreamRepo {
 
   async publish(payload: { runId: string; resumable: boolean; event: string; data: unknown }): Promise<void> {
     if (payload.event === "error" && this.context.publicError) payload = { ...payload, data: this.context.publicError(payload.data) };
-    const key = this.context.keys.agentRunStream(payload.runId);
-    await this.context.client
-      .multi()
-      .xAdd(key, "*", { event: payload.event, data: serializeEventData(payload.data) }, { TRIM: { strategy: "MAXLEN", strategyModifier: "~", threshold: MAX_ENTRIES } })
-      .expire(key, LIVE_TTL_SECONDS)
-      .exec();
-    this.wakeups.notify(`stream:${payload.runId}`);
+    const { runId } = payload;
+    let writer = this.writers.get(runId);
+    if (!writer) {
+      const tail = new LocalTail(MAX_ENTRIES);
+      this.tails.set(runId, tail);
+      writer = new RunStreamWriter(this.context.client, this.context.keys.agentRunStream(runId), {
+        maxEntries: MAX_ENTRIES,
+        ttlSeconds: LIVE_TTL_SECONDS,
+        tail,
+        onWritten: () => this.wakeups.notify(`stream:${runId}`),
+      });
+      this.writers.set(runId, writer);
+    }
+    await writer.add(payload.event, serializeEventData(payload.data));
   }
 
-  /** Closes a run's stream: readers stop at this entry, and the stream expires an hour later. */
+  /**
+   * Closes a run's stream once everything published to it is written: readers stop at this
+   * entry, and the stream expires an hour later.
+   */
   async close(runId: string): Promise<void> {
+    await this.writers.get(runId)?.settled();
     const key = this.context.keys.agentRunStream(runId);
     await this.context.client.multi().xAdd(key, "*", { event: DONE_EVENT, data: "null" }).expire(key, DONE_TTL_SECONDS).exec();
+    const tail = this.tails.get(runId);
+    if (tail) tail.ended = true;
+    this.writers.delete(runId);
+    this.tails.delete(runId);
     this.wakeups.notify(`stream:${runId}`);
   }
 
@@ -83,7 +104,21 @@ export class RedisRunStream implements RunsStreamRepo {
     let cursor = options.lastEventId && options.lastEventId !== "-1" ? options.lastEventId : undefined;
     let ended = false;
     let draining = false;
+    let fromRedis = true;
     while (!signal?.aborted) {
+      const tail = fromRedis ? undefined : this.tails.get(runId);
+      const local = tail?.after(cursor);
+      if (tail && local) {
+        for (const entry of local) {
+          cursor = entry.id;
+          yield { id: entry.id, event: entry.event, data: JSON.parse(entry.data) as unknown };
+        }
+        if (local.length > 0) continue;
+        if (tail.ended) break;
+        fromRedis = !(await this.wakeups.wait(`stream:${runId}`, POLL_MS, signal));
+        continue;
+      }
+      fromRedis = false;
       const entries = await this.context.client.xRange(key, cursor ? `(${cursor}` : "-", "+", { COUNT: 100 });
       for (const entry of entries) {
         cursor = entry.id;
@@ -95,7 +130,10 @@ export class RedisRunStream implements RunsStreamRepo {
         yield { id: entry.id, event, data: JSON.parse(entry.message.data ?? "null") as unknown };
       }
       if (ended || (draining && entries.length === 0)) break;
-      if (entries.length > 0) continue;
+      if (entries.length > 0) {
+        fromRedis = true;
+        continue;
+      }
       const run = await this.runs.get(runId, threadId, auth);
       if (run == null) {
         const rest = await this.context.client.xRange(key, cursor ? `(${cursor}` : "-", "+");
@@ -110,6 +148,7 @@ export class RedisRunStream implements RunsStreamRepo {
         draining = true;
         continue;
       }
+      if (this.tails.get(runId)?.after(cursor)?.length) continue;
       await this.wakeups.wait(`stream:${runId}`, POLL_MS, signal);
     }
     if (signal?.aborted && threadId != null) {

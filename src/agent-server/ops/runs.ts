@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import type { RedisAssistants } from "./assistants.js";
 import type { OpsContext } from "./context.js";
 import { containsJson, dateOf, notFound } from "./records.js";
-import { rollbackCheckpoints } from "./rollback-checkpoints.js";
+import { latestCheckpointId, rollbackCheckpoints } from "./rollback-checkpoints.js";
 import { RedisRunStream } from "./run-stream.js";
 import { CANCEL_RUN, CLAIM_RUN, INSERT_RUN, REFRESH_LEASE, SET_RUN_STATUS } from "./scripts.js";
 import type { RedisThreads } from "./threads.js";
@@ -43,10 +43,19 @@ const FINAL: ReadonlySet<RunStatus> = new Set(["success", "error", "timeout", "i
 export class RedisRuns implements RunsRepo {
   readonly stream: RedisRunStream;
   private readonly executing = new Map<string, AbortController>();
+  /** The threads of the runs executing here (run id -> thread id), sparing a lookup per status write. */
+  private readonly executingThreads = new Map<string, string>();
   /** Runs finished here whose thread status the worker has yet to write (thread id -> run ids). */
   private readonly finishing = new Map<string, string[]>();
   private closed = false;
   private ready: Promise<void> = Promise.resolve();
+  /**
+   * When a worker of this process last looked at the queue. Idle workers woken by their timer
+   * skip the look when another one looked within {@link IDLE_MS}: runs queued here wake a worker
+   * at once, so the timer only has to catch runs queued by other processes, and one look per
+   * interval per process does that.
+   */
+  private polledAt = 0;
 
   constructor(
     private readonly context: OpsContext,
@@ -188,7 +197,7 @@ export class RedisRuns implements RunsRepo {
       ttl > 0 ? client.expire(keys.agentRun(threadId, runId), ttl) : undefined,
       status === "pending" ? client.zAdd(keys.agentRunQueue(), { score: stored.created_at, value: this.queueMember(threadId, runId) }) : undefined,
     ]);
-    this.wakeups.notify("queue");
+    this.wakeups.notifyOne("queue");
     const run: Run = { ...stored, created_at: new Date(stored.created_at), status, updated_at: new Date(now) };
     return [run, ...inflight];
   }
@@ -309,7 +318,7 @@ export class RedisRuns implements RunsRepo {
 
   private async storeStatus(runId: string, status: RunStatus): Promise<void> {
     const { client, keys } = this.context;
-    const threadId = await this.threadOf(runId);
+    const threadId = this.executingThreads.get(runId) ?? (await this.threadOf(runId));
     if (!threadId) throw new Error(`Run ${runId} not found`);
     if (FINAL.has(status)) {
       const [cancel, baseline] = await client.hmGet(keys.agentRun(threadId, runId), ["cancel", "baseline"]);
@@ -326,7 +335,7 @@ export class RedisRuns implements RunsRepo {
       if (cancel === "rollback") await this.remove(threadId, runId);
       if (this.executing.has(runId)) this.finishing.set(threadId, [...(this.finishing.get(threadId) ?? []), runId]);
       else await this.stream.close(runId);
-      this.wakeups.notify("queue");
+      this.wakeups.notifyOne("queue");
     }
   }
 
@@ -347,7 +356,13 @@ export class RedisRuns implements RunsRepo {
   async *next(): AsyncGenerator<{ run: Run; attempt: number; signal: AbortSignal }> {
     await this.ready;
     let delay = IDLE_MS;
+    let notified = true;
     while (!this.closed) {
+      if (!notified && Date.now() - this.polledAt < IDLE_MS) {
+        notified = await this.wakeups.wait("queue", IDLE_MS);
+        continue;
+      }
+      this.polledAt = Date.now();
       let claimed: { run: Run; attempt: number } | undefined;
       try {
         claimed = await this.claim();
@@ -359,8 +374,10 @@ export class RedisRuns implements RunsRepo {
         await sleep(delay);
         continue;
       }
-      if (claimed) yield* this.execute(claimed.run, claimed.attempt);
-      else await this.wakeups.wait("queue", IDLE_MS);
+      if (claimed) {
+        yield* this.execute(claimed.run, claimed.attempt);
+        notified = true;
+      } else notified = await this.wakeups.wait("queue", IDLE_MS);
     }
   }
 
@@ -371,15 +388,18 @@ export class RedisRuns implements RunsRepo {
     for (const member of members) {
       if (this.closed) return undefined;
       const [threadId, runId] = JSON.parse(member) as [string, string];
-      const attempt = await CLAIM_RUN.run<number>(client, [keys.agentRun(threadId, runId), keys.agentThreadActive(threadId)], [runId, String(LEASE_MS), String(Date.now())]);
+      const baseline = await latestCheckpointId(this.context.checkpointer, threadId);
+      const now = Date.now();
+      const [attempt, doc] = await CLAIM_RUN.run<[number, string | null | undefined]>(
+        client,
+        [keys.agentRun(threadId, runId), keys.agentThreadActive(threadId)],
+        [runId, String(LEASE_MS), String(now), baseline ?? ""],
+      );
       if (attempt === 0) continue;
       await client.zRem(keys.agentRunQueue(), member);
-      if (attempt < 0) continue;
-      const run = await this.load(threadId, runId);
-      if (!run) continue;
-      const baseline = await this.context.checkpointer.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: "" } });
-      if (baseline) await client.hSet(keys.agentRun(threadId, runId), "baseline", baseline.checkpoint.id);
-      return { run, attempt };
+      if (attempt < 0 || !doc) continue;
+      const stored = JSON.parse(doc) as StoredRun;
+      return { run: { ...stored, created_at: new Date(stored.created_at), status: "running", updated_at: new Date(now) }, attempt };
     }
     return undefined;
   }
@@ -388,6 +408,7 @@ export class RedisRuns implements RunsRepo {
     const { client, keys } = this.context;
     const controller = new AbortController();
     this.executing.set(run.run_id, controller);
+    this.executingThreads.set(run.run_id, run.thread_id);
     const renew = setInterval(() => {
       REFRESH_LEASE.run<string>(client, [keys.agentThreadActive(run.thread_id), keys.agentRun(run.thread_id, run.run_id)], [run.run_id, String(LEASE_MS)])
         .then((cancel) => {
@@ -400,6 +421,7 @@ export class RedisRuns implements RunsRepo {
     } finally {
       clearInterval(renew);
       this.executing.delete(run.run_id);
+      this.executingThreads.delete(run.run_id);
     }
   }
 }

@@ -1,33 +1,46 @@
-import { EventEmitter } from "node:events";
-
 /**
  * In-process wake-ups: a run published an event, or a run was queued. Waiters also wake on a
  * short timer, which is how they see what other processes wrote to Redis; the local signal only
  * spares the wait when the writer is this process.
  */
 export class Wakeups {
-  private readonly emitter = new EventEmitter();
+  private readonly waiters = new Map<string, Set<(notified: boolean) => void>>();
 
-  constructor() {
-    this.emitter.setMaxListeners(0);
-  }
-
+  /** Wakes every waiter of `topic` (a run's readers: each needs the new entries). */
   notify(topic: string): void {
-    this.emitter.emit(topic);
+    const waiting = this.waiters.get(topic);
+    if (!waiting) return;
+    for (const wake of [...waiting]) wake(true);
   }
 
-  /** Resolves on `topic`, after `ms`, or when `signal` aborts, whichever comes first. */
-  wait(topic: string, ms: number, signal?: AbortSignal): Promise<void> {
+  /**
+   * Wakes the longest-waiting waiter of `topic` only: one queued run needs one idle worker, and
+   * waking them all would send every idle worker to the queue at once for a single run.
+   */
+  notifyOne(topic: string): void {
+    const first = this.waiters.get(topic)?.values().next();
+    if (first && !first.done) first.value(true);
+  }
+
+  /**
+   * Resolves on `topic` (true), after `ms` or when `signal` aborts (false), whichever comes first.
+   */
+  wait(topic: string, ms: number, signal?: AbortSignal): Promise<boolean> {
     return new Promise((resolve) => {
-      const done = () => {
+      let waiting = this.waiters.get(topic);
+      if (!waiting) this.waiters.set(topic, (waiting = new Set()));
+      const set = waiting;
+      const done = (notified: boolean) => {
         clearTimeout(timer);
-        this.emitter.off(topic, done);
-        signal?.removeEventListener("abort", done);
-        resolve();
+        set.delete(done);
+        if (set.size === 0 && this.waiters.get(topic) === set) this.waiters.delete(topic);
+        signal?.removeEventListener("abort", aborted);
+        resolve(notified);
       };
-      const timer = setTimeout(done, ms);
-      this.emitter.once(topic, done);
-      signal?.addEventListener("abort", done, { once: true });
+      const aborted = () => done(false);
+      const timer = setTimeout(() => done(false), ms);
+      set.add(done);
+      signal?.addEventListener("abort", aborted, { once: true });
     });
   }
 }

@@ -1,0 +1,122 @@
+import type { RedisClient } from "../../redis/client.js";
+
+/** One entry of a run's stream as written: its stream id, event name and serialized data. */
+export interface StreamEntry {
+  id: string;
+  event: string;
+  data: string;
+}
+
+/** Entries a writer buffers before publish waits for them to reach Redis. */
+const MAX_BUFFERED = 1_000;
+
+/** Compares two stream entry ids ("<ms>-<seq>") in stream order. */
+export function compareStreamIds(a: string, b: string): number {
+  const [aMs = "0", aSeq = "0"] = a.split("-", 2);
+  const [bMs = "0", bSeq = "0"] = b.split("-", 2);
+  if (aMs.length !== bMs.length) return aMs.length - bMs.length;
+  if (aMs !== bMs) return aMs < bMs ? -1 : 1;
+  return Number(aSeq) - Number(bSeq);
+}
+
+/**
+ * What one process wrote to a run's stream, in stream order, for readers in the same process:
+ * they take entries from here instead of reading them back from Redis. Holds the entries written
+ * since this process began publishing the run, the newest `limit` of them.
+ */
+export class LocalTail {
+  readonly entries: StreamEntry[] = [];
+  ended = false;
+
+  constructor(private readonly limit: number) {}
+
+  append(entries: StreamEntry[]): void {
+    this.entries.push(...entries);
+    if (this.entries.length > this.limit) this.entries.splice(0, this.entries.length - this.limit);
+  }
+
+  /**
+   * The entries after `cursor` (all when none), or undefined when entries after it may have been
+   * dropped from the front, so the reader must go to Redis for them.
+   */
+  after(cursor: string | undefined): StreamEntry[] | undefined {
+    if (cursor === undefined) return this.entries.length < this.limit ? this.entries.slice() : undefined;
+    const first = this.entries[0];
+    if (first && compareStreamIds(first.id, cursor) > 0 && this.entries.length >= this.limit) return undefined;
+    let low = 0;
+    let high = this.entries.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (compareStreamIds((this.entries[middle] as StreamEntry).id, cursor) <= 0) low = middle + 1;
+      else high = middle;
+    }
+    return this.entries.slice(low);
+  }
+}
+
+/**
+ * Writes one run's events to its Redis stream in batches: events published while a write is in
+ * flight go out together in the next one (one MULTI of XADDs and the expiry), so a burst of
+ * events costs a round trip rather than one each, and the publisher (the queue worker, which
+ * awaits every event) is not held up by Redis unless the buffer is full. Writes are sequential,
+ * so entries keep their order; what was written goes to the run's {@link LocalTail}.
+ */
+export class RunStreamWriter {
+  private buffer: [event: string, data: string][] = [];
+  private flushing: Promise<void> | undefined;
+  private failure: Error | undefined;
+
+  constructor(
+    private readonly client: RedisClient,
+    private readonly key: string,
+    private readonly options: { maxEntries: number; ttlSeconds: number; tail: LocalTail; onWritten: () => void },
+  ) {}
+
+  /**
+   * Queues an event; resolves at once unless the buffer is full. A failed write is thrown by the
+   * next call, so the worker sees a Redis failure as it would with one write per event.
+   */
+  async add(event: string, data: string): Promise<void> {
+    if (this.failure !== undefined) {
+      const failure = this.failure;
+      this.failure = undefined;
+      throw failure;
+    }
+    this.buffer.push([event, data]);
+    this.flushing ??= this.drain();
+    if (this.buffer.length >= MAX_BUFFERED) await this.flushing;
+  }
+
+  /** Waits until every queued event is written (or failed), without throwing. */
+  async settled(): Promise<void> {
+    while (this.flushing) await this.flushing;
+  }
+
+  private async drain(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    try {
+      while (this.buffer.length > 0) {
+        const batch = this.buffer;
+        this.buffer = [];
+        try {
+          await this.write(batch);
+        } catch (error) {
+          this.failure = error instanceof Error ? error : new Error("The run's stream could not be written to Redis.", { cause: error });
+        }
+      }
+    } finally {
+      this.flushing = undefined;
+    }
+  }
+
+  private async write(batch: [string, string][]): Promise<void> {
+    const multi = this.client.multi();
+    for (const [event, data] of batch) {
+      multi.xAdd(this.key, "*", { event, data }, { TRIM: { strategy: "MAXLEN", strategyModifier: "~", threshold: this.options.maxEntries } });
+    }
+    multi.expire(this.key, this.options.ttlSeconds);
+    const replies = (await multi.exec()) as unknown[];
+    this.options.tail.append(batch.map(([event, data], index) => ({ id: String(replies[index]), event, data })));
+    this.options.onWritten();
+  }
+}
