@@ -109,19 +109,16 @@ export function createWellnessAgent(options: WellnessAgentOptions) {
   const afterTurn = new AfterTurnTasks({ log });
   const learner = new TurnLearner({ memory, client, keys, model, timeZone });
   const live = options.events || options.sessionContexts ? liveTurn({ ...(options.events ? { events: options.events } : {}), ...(options.sessionContexts ? { contexts: options.sessionContexts } : {}), log }) : undefined;
+  // The session's owner and last activity, for the turn's authenticated user (reflections and
+  // `wellness chat --session` read them; the checkpointer records no owner itself). A session's
+  // first turn announces it, however its thread was made (/api/chat, /threads, `wellness chat`).
+  const recordSession = async (turn: LearningEntry): Promise<void> => {
+    if (await sessions.touch(turn.userId, turn.sessionId)) options.events?.publish(turn.userId, { type: "session.created", sessionId: turn.sessionId, title: turn.query.slice(0, 80) });
+  };
   const onTurnEnd = (turn: LearningEntry) => {
-    if (!turn.sessionId) live?.(turn);
-    // The session's owner and last activity, for the turn's authenticated user (reflections and
-    // `wellness chat --session` read them); the checkpointer records no owner itself. A session's
-    // first turn announces it, however the thread was made (/api/chat, /threads, `wellness chat`).
-    else
-      afterTurn.run("record the session's activity", async () => {
-        try {
-          if (await sessions.touch(turn.userId, turn.sessionId)) options.events?.publish(turn.userId, { type: "session.created", sessionId: turn.sessionId, title: turn.query.slice(0, 80) });
-        } finally {
-          live?.(turn);
-        }
-      });
+    // run.finished follows session.created, so a client hears of the session before its first run ends.
+    if (turn.sessionId) afterTurn.run("record the session's activity", () => recordSession(turn).finally(() => live?.(turn)));
+    else live?.(turn);
     afterTurn.run(learningQueue ? "queue the turn for learning" : "learn from the turn", () => (learningQueue ? learningQueue.enqueue(turn) : learner.learn(turn)));
   };
   const buildStateful = (durability: "exit" | "async" = "exit") =>

@@ -2,7 +2,7 @@ import { loadConfig, redact } from "../config.js";
 import { RedisUnavailableError, ServerStartError } from "../errors.js";
 import { createLogger, type Logger } from "../logger.js";
 import { closeRedis, connectRedis, type RedisClient } from "../redis/client.js";
-import { connectionOptionsFrom } from "../runtime/base.js";
+import { connectionErrorLogger, connectionOptionsFrom } from "../runtime/base.js";
 import { checkRedisHealth, type RedisHealthReport } from "../redis/health.js";
 import { KeySchema } from "../redis/keys.js";
 import { loadChatModelModule } from "../agent/model-module.js";
@@ -36,25 +36,6 @@ export interface ServeOptions {
   config?: string;
   /** A module exporting the chat model for the app's graphs (see loadChatModelModule); Ollama by default. */
   modelModule?: string;
-}
-
-/**
- * Logs connection errors once per distinct message, so a long outage is not a wall of lines, and
- * only once a connection has been made: the first attempt's refusal is expected when serve starts
- * its own Redis, and is reported by that step instead.
- */
-function connectionErrorLogger(log: Logger): { onError: (error: Error) => void; connected: () => void } {
-  let last = "";
-  let quiet = true;
-  return {
-    onError: (error) => {
-      if (!quiet && error.message !== last) log.warn(`Redis connection: ${error.message}`);
-      last = error.message;
-    },
-    connected: () => {
-      quiet = false;
-    },
-  };
 }
 
 /** A one-line health summary for the terminal. */

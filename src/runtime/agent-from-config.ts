@@ -3,8 +3,9 @@ import { createWellnessAgent, type WellnessAgent, type WellnessAgentOptions } fr
 import type { Config } from "../config.js";
 import type { Embeddings } from "../memory/embeddings/index.js";
 import { ModelCallHandler, type ModelCallSink } from "../models/chat-model-handler.js";
-import { CircuitBreaker } from "../redis/breaker.js";
-import { isConnectionFailure, type RedisClient } from "../redis/client.js";
+import type { CircuitBreaker } from "../redis/breaker.js";
+import type { RedisClient } from "../redis/client.js";
+import { redisBreaker } from "./base.js";
 import { KeySchema } from "../redis/keys.js";
 import { chatModelFromConfig, checkpointerFromConfig, memoryFromConfig } from "./from-config.js";
 
@@ -31,7 +32,7 @@ export function wellnessAgentFromConfig(redis: RedisClient, config: Config, opti
     model: model ?? chatModelFromConfig(config, undefined, models ? [new ModelCallHandler(models)] : undefined),
     checkpointer,
     sessions,
-    breaker: breaker ?? new CircuitBreaker({ name: "redis-cache", failureThreshold: config.redis.breakerFailureThreshold, cooldownMs: config.redis.breakerCooldownMs, isFailure: isConnectionFailure }),
+    breaker: breaker ?? redisBreaker(config),
     timeZone: config.userTimezone,
     defaultUserId: config.defaultUserId,
     indexTtlSeconds: config.memoryTtlSeconds,

@@ -51,6 +51,25 @@ export function connectionOptionsFrom(
   };
 }
 
+/**
+ * Logs connection errors once per distinct message, so a long outage is not a wall of lines, and
+ * only once a connection has been made: a failure to connect at all is reported by whoever
+ * connects (as one error that says what to do), not as warnings.
+ */
+export function connectionErrorLogger(log: Logger): { onError: (error: Error) => void; connected: () => void } {
+  let last = "";
+  let quiet = true;
+  return {
+    onError: (error) => {
+      if (!quiet && error.message !== last) log.warn(`Redis connection: ${error.message}`);
+      last = error.message;
+    },
+    connected: () => {
+      quiet = false;
+    },
+  };
+}
+
 /** The Redis circuit breaker the configuration describes. */
 export function redisBreaker(config: Config): CircuitBreaker {
   return new CircuitBreaker({
@@ -79,20 +98,9 @@ export function redisBreaker(config: Config): CircuitBreaker {
 export async function openBaseRuntime(config: Config, options: BaseRuntimeOptions = {}): Promise<BaseRuntime> {
   const log = options.log ?? silentLogger;
   const ownsClient = options.redis === undefined;
-  let connected = false;
-  let lastError = "";
-  const redis =
-    options.redis ??
-    (await connectRedis(
-      connectionOptionsFrom(config.redis, {
-        clientName: options.clientName ?? "wellness",
-        onError: (error) => {
-          if (connected && error.message !== lastError) log.warn(`Redis connection: ${error.message}`);
-          lastError = error.message;
-        },
-      }),
-    ));
-  connected = true;
+  const errors = connectionErrorLogger(log);
+  const redis = options.redis ?? (await connectRedis(connectionOptionsFrom(config.redis, { clientName: options.clientName ?? "wellness", onError: errors.onError })));
+  errors.connected();
   const keys = new KeySchema(config.redis.keyPrefix);
   const events = new EventBus({ client: redis, keys, retention: config.live.eventsRetention, log });
   const models = new ModelRegistry({ client: redis, keys, log });

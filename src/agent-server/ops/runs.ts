@@ -388,16 +388,21 @@ export class RedisRuns implements RunsRepo {
     for (const member of members) {
       if (this.closed) return undefined;
       const [threadId, runId] = JSON.parse(member) as [string, string];
-      const baseline = await latestCheckpointId(this.context.checkpointer, threadId);
       const now = Date.now();
       const [attempt, doc] = await CLAIM_RUN.run<[number, string | null | undefined]>(
         client,
         [keys.agentRun(threadId, runId), keys.agentThreadActive(threadId)],
-        [runId, String(LEASE_MS), String(now), baseline ?? ""],
+        [runId, String(LEASE_MS), String(now)],
       );
       if (attempt === 0) continue;
-      await client.zRem(keys.agentRunQueue(), member);
-      if (attempt < 0 || !doc) continue;
+      if (attempt < 0 || !doc) {
+        await client.zRem(keys.agentRunQueue(), member);
+        continue;
+      }
+      // The rollback point is read once the thread is held: read before the claim, it could miss
+      // the final checkpoint of the run that released the thread in between.
+      const baseline = await latestCheckpointId(this.context.checkpointer, threadId);
+      await Promise.all([client.zRem(keys.agentRunQueue(), member), baseline ? client.hSet(keys.agentRun(threadId, runId), "baseline", baseline) : undefined]);
       const stored = JSON.parse(doc) as StoredRun;
       return { run: { ...stored, created_at: new Date(stored.created_at), status: "running", updated_at: new Date(now) }, attempt };
     }

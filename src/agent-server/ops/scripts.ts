@@ -25,9 +25,8 @@ return {1, unpack(inflight)}
 `);
 
 /**
- * Claims a pending run for execution when no other run of its thread is executing, recording the
- * thread's newest checkpoint id when the run starts (its rollback point; "" for none).
- * KEYS: run HASH, thread active STRING. ARGV: run id, lease ms, now ms, baseline checkpoint id.
+ * Claims a pending run for execution when no other run of its thread is executing.
+ * KEYS: run HASH, thread active STRING. ARGV: run id, lease ms, now ms.
  * Returns {-1} (gone or no longer pending: drop it from the queue), {0} (thread busy: try later),
  * or {attempt number, doc} of the claimed run.
  */
@@ -35,7 +34,6 @@ export const CLAIM_RUN = new RedisScript(`
 if redis.call('HGET', KEYS[1], 'status') ~= 'pending' then return {-1} end
 if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) == false then return {0} end
 redis.call('HSET', KEYS[1], 'status', 'running', 'updated_at', ARGV[3])
-if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'baseline', ARGV[4]) end
 return {redis.call('HINCRBY', KEYS[1], 'attempt', 1), redis.call('HGET', KEYS[1], 'doc')}
 `);
 
