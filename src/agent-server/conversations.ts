@@ -4,6 +4,7 @@ import type { AuthContext } from "@langchain/langgraph-api/auth";
 import { getAssistantId } from "@langchain/langgraph-api/graph";
 import type { Ops, RunKwargs } from "@langchain/langgraph-api/storage";
 import { tryGetContext } from "hono/context-storage";
+import type { RedisRuns } from "./ops/index.js";
 import { MemoryNotFoundError, RedisUnavailableError, ValidationError, ServerStartError, SessionBusyError, WellnessError } from "../errors.js";
 
 /** The official server binds its own app here so custom routes can call it in-process (loopback.mjs). */
@@ -87,31 +88,32 @@ async function* directTurn(ops: Ops, auth: AuthContext | undefined, request: Tur
   const userId = auth ? (auth.user.identity ?? (auth.user as { id?: string }).id) : undefined;
   const configurable = auth ? { langgraph_auth_user: auth.user, langgraph_auth_user_id: userId, langgraph_auth_permissions: auth.scopes } : undefined;
   const multitaskStrategy = threadId === undefined ? "reject" : request.whenBusy;
-  const [first] = await ops.runs
-    .put(
-      runId,
-      getAssistantId(request.graph),
-      {
-        input: { messages: [{ role: "user", content: request.message }] },
-        config: configurable ? { configurable } : {},
-        stream_mode: TURN_STREAM_MODES,
-        temporary: threadId === undefined,
-        subgraphs: false,
-        resumable: false,
-      },
-      {
-        threadId,
-        userId,
-        status: "pending",
-        multitaskStrategy,
-        preventInsertInInflight: multitaskStrategy === "reject",
-        ...(threadId === undefined ? {} : { metadata: { source: "chat" }, ifNotExists: "create" as const }),
-      },
-      auth,
-    )
-    .catch((error: unknown) => {
-      throw translate(error, threadId);
-    });
+  // Marked as a chat turn, the run is executed by the TurnExecutor (src/agent-server/turn-executor.ts).
+  const runs: Pick<RedisRuns, "put"> = ops.runs;
+  const [first] = await runs.put(
+    runId,
+    getAssistantId(request.graph),
+    {
+      input: { messages: [{ role: "user", content: request.message }] },
+      config: configurable ? { configurable } : {},
+      stream_mode: TURN_STREAM_MODES,
+      temporary: threadId === undefined,
+      subgraphs: false,
+      resumable: false,
+    },
+    {
+      threadId,
+      userId,
+      status: "pending",
+      multitaskStrategy,
+      preventInsertInInflight: multitaskStrategy === "reject",
+      executor: "turn",
+      ...(threadId === undefined ? {} : { metadata: { source: "chat" }, ifNotExists: "create" as const }),
+    },
+    auth,
+  ).catch((error: unknown) => {
+    throw translate(error, threadId);
+  });
   if (first?.run_id !== runId) throw translate({ status: 409 }, threadId);
   try {
     for await (const { event, data } of ops.runs.stream.join(runId, threadId, { ignore404: threadId === undefined, lastEventId: undefined }, auth)) {

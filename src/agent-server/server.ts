@@ -8,6 +8,7 @@ import type { KeySchema } from "../redis/keys.js";
 import { bindGraphsToRedis, builtInStoreClearer, warmGraphSchemas, withRunMetadata } from "./graph-persistence.js";
 import { applyLangGraphEnv, type CorsConfig, type LoadedLangGraphConfig } from "./langgraph-config.js";
 import { RedisOps } from "./ops/index.js";
+import { TurnExecutor } from "./turn-executor.js";
 import { SHARES_SYSTEM_ASSISTANTS } from "./auth.js";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -105,6 +106,7 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
     ...(options.publicErrorNames ? { publicError: publicErrorOf(options.publicErrorNames) } : {}),
     onLostWrite: (what, error) => log.warn(`Redis did not take the ${what} within the outage allowance (${(error as Error).message}).`),
   });
+  ops.runs.executeTurnsWith(new TurnExecutor(ops, { log }));
   let release: () => void = () => undefined;
   ops.runs.holdUntil(new Promise<void>((resolve) => (release = resolve)));
   const cors: CorsConfig = langgraph.config.http?.cors ?? { allow_origins: [...(options.corsOrigins ?? [])] };

@@ -13,7 +13,28 @@ import { CANCEL_RUN, CLAIM_RUN, INSERT_RUN, REFRESH_LEASE, SET_RUN_STATUS } from
 import type { RedisThreads } from "./threads.js";
 import type { Wakeups } from "./wake.js";
 
-type StoredRun = Omit<Run, "status" | "updated_at" | "created_at"> & { created_at: number };
+type StoredRun = Omit<Run, "status" | "updated_at" | "created_at"> & {
+  created_at: number;
+  /** Who executes the run: absent for the official queue worker, "turn" for the {@link TurnRunner} (never shown to clients). */
+  executor?: "turn";
+};
+
+/** Executes a chat turn claimed from the queue (the app's TurnExecutor), while the claim is held. */
+export interface TurnRunner {
+  execute(run: Run, attempt: number, signal: AbortSignal): Promise<void>;
+}
+
+/** Options of {@link RedisRuns.put}: the official ones, and who executes the run. */
+export type PutRunOptions = Parameters<RunsRepo["put"]>[3] & {
+  /** "turn": the run is a chat turn, executed by the {@link TurnRunner} given to executeTurnsWith. */
+  executor?: "turn";
+};
+
+/** A stored run as the API shows it. */
+function runOf(stored: StoredRun, status: RunStatus, updatedAt: Date): Run {
+  const { executor: _executor, ...run } = stored;
+  return { ...run, created_at: new Date(stored.created_at), status, updated_at: updatedAt };
+}
 
 /** How long a claimed run stays its thread's without its process renewing the claim. */
 const LEASE_MS = 15_000;
@@ -23,6 +44,13 @@ const RENEW_MS = 250;
 const IDLE_MS = 200;
 /** Longest wait between attempts to reach the queue during a Redis outage. */
 const OUTAGE_RETRY_MAX_MS = 5_000;
+
+/** A run this process claimed from the queue, and whether it is a chat turn. */
+interface Claimed {
+  run: Run;
+  attempt: number;
+  turn: boolean;
+}
 
 const FINAL: ReadonlySet<RunStatus> = new Set(["success", "error", "timeout", "interrupted"]);
 
@@ -56,6 +84,7 @@ export class RedisRuns implements RunsRepo {
    * interval per process does that.
    */
   private polledAt = 0;
+  private turnRunner: TurnRunner | undefined;
 
   constructor(
     private readonly context: OpsContext,
@@ -64,6 +93,11 @@ export class RedisRuns implements RunsRepo {
     private readonly wakeups: Wakeups,
   ) {
     this.stream = new RedisRunStream(context, this, wakeups);
+  }
+
+  /** Chat turns (runs put with executor "turn") are executed by `runner` instead of the official worker. */
+  executeTurnsWith(runner: TurnRunner): void {
+    this.turnRunner = runner;
   }
 
   /** Holds the workers back until `gate` resolves (the server swaps in the Redis graphs first). */
@@ -85,8 +119,7 @@ export class RedisRuns implements RunsRepo {
   private async load(threadId: string, runId: string): Promise<Run | undefined> {
     const fields = await this.context.client.hGetAll(this.context.keys.agentRun(threadId, runId));
     if (!fields.doc) return undefined;
-    const stored = JSON.parse(fields.doc) as StoredRun;
-    return { ...stored, created_at: new Date(stored.created_at), status: (fields.status ?? "pending") as RunStatus, updated_at: dateOf(fields.updated_at) };
+    return runOf(JSON.parse(fields.doc) as StoredRun, (fields.status ?? "pending") as RunStatus, dateOf(fields.updated_at));
   }
 
   private queueMember(threadId: string, runId: string): string {
@@ -97,7 +130,7 @@ export class RedisRuns implements RunsRepo {
     runId: string,
     assistantId: string,
     kwargs: RunKwargs,
-    options: Parameters<RunsRepo["put"]>[3],
+    options: PutRunOptions,
     auth: AuthContext | undefined,
   ): Promise<Run[]> {
     const { client, keys } = this.context;
@@ -183,6 +216,7 @@ export class RedisRuns implements RunsRepo {
       },
       multitask_strategy: multitaskStrategy,
       created_at: now + afterSeconds * 1000,
+      ...(options?.executor ? { executor: options.executor } : {}),
     };
     const [inserted, ...inflightIds] = await INSERT_RUN.run<[number, ...string[]]>(
       client,
@@ -198,8 +232,7 @@ export class RedisRuns implements RunsRepo {
       status === "pending" ? client.zAdd(keys.agentRunQueue(), { score: stored.created_at, value: this.queueMember(threadId, runId) }) : undefined,
     ]);
     this.wakeups.notifyOne("queue");
-    const run: Run = { ...stored, created_at: new Date(stored.created_at), status, updated_at: new Date(now) };
-    return [run, ...inflight];
+    return [runOf(stored, status, new Date(now)), ...inflight];
   }
 
   async get(runId: string, threadId: string | undefined, auth: AuthContext | undefined): Promise<Run | null> {
@@ -363,7 +396,7 @@ export class RedisRuns implements RunsRepo {
         continue;
       }
       this.polledAt = Date.now();
-      let claimed: { run: Run; attempt: number } | undefined;
+      let claimed: Claimed | undefined;
       try {
         claimed = await this.claim();
         delay = IDLE_MS;
@@ -375,14 +408,16 @@ export class RedisRuns implements RunsRepo {
         continue;
       }
       if (claimed) {
-        yield* this.execute(claimed.run, claimed.attempt);
+        const runner = claimed.turn ? this.turnRunner : undefined;
+        if (runner) await this.executeTurn(runner, claimed.run, claimed.attempt);
+        else yield* this.execute(claimed.run, claimed.attempt);
         notified = true;
       } else notified = await this.wakeups.wait("queue", IDLE_MS);
     }
   }
 
   /** Claims the first due run of the queue that no other worker holds, with its attempt number. */
-  private async claim(): Promise<{ run: Run; attempt: number } | undefined> {
+  private async claim(): Promise<Claimed | undefined> {
     const { client, keys } = this.context;
     const members = await client.zRangeByScore(keys.agentRunQueue(), "-inf", Date.now(), { LIMIT: { offset: 0, count: 20 } });
     for (const member of members) {
@@ -404,12 +439,37 @@ export class RedisRuns implements RunsRepo {
       const baseline = await latestCheckpointId(this.context.checkpointer, threadId);
       await Promise.all([client.zRem(keys.agentRunQueue(), member), baseline ? client.hSet(keys.agentRun(threadId, runId), "baseline", baseline) : undefined]);
       const stored = JSON.parse(doc) as StoredRun;
-      return { run: { ...stored, created_at: new Date(stored.created_at), status: "running", updated_at: new Date(now) }, attempt };
+      return { run: runOf(stored, "running", new Date(now)), attempt, turn: stored.executor === "turn" };
     }
     return undefined;
   }
 
+  /** Runs a chat turn with the turn runner while this process holds its claim. */
+  private async executeTurn(runner: TurnRunner, run: Run, attempt: number): Promise<void> {
+    const release = this.hold(run);
+    try {
+      await runner.execute(run, attempt, release.signal);
+    } catch {
+      // The runner reports its own failures; a throw here would end the official worker loop for good.
+    } finally {
+      release();
+    }
+  }
+
   private *execute(run: Run, attempt: number): Generator<{ run: Run; attempt: number; signal: AbortSignal }> {
+    const release = this.hold(run);
+    try {
+      yield { run, attempt, signal: release.signal };
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Holds a claimed run while it executes here: renews its claim, aborts its signal when any
+   * process cancels it, and lets status writes find its thread. Call the result to let go.
+   */
+  private hold(run: Run): (() => void) & { signal: AbortSignal } {
     const { client, keys } = this.context;
     const controller = new AbortController();
     this.executing.set(run.run_id, controller);
@@ -421,12 +481,11 @@ export class RedisRuns implements RunsRepo {
         })
         .catch(() => undefined);
     }, RENEW_MS);
-    try {
-      yield { run, attempt, signal: controller.signal };
-    } finally {
+    const release = () => {
       clearInterval(renew);
       this.executing.delete(run.run_id);
       this.executingThreads.delete(run.run_id);
-    }
+    };
+    return Object.assign(release, { signal: controller.signal });
   }
 }
