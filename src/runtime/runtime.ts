@@ -64,6 +64,11 @@ export interface WellnessRuntime extends BaseRuntime {
 
 /** Builds a {@link WellnessRuntime} (see there). */
 export async function createRuntime(config: Config, options: RuntimeOptions = {}): Promise<WellnessRuntime> {
+  // LangChain runs callback handlers that do not ask to be awaited (LangGraph's token stream among
+  // them) through one global promise queue: a scheduling hop and an async context switch per event
+  // of every runnable. This process's handlers are all in memory, so they run inline; about a fifth
+  // of a turn's server CPU (docs/benchmarks.md). An explicit setting wins.
+  process.env.LANGCHAIN_CALLBACKS_BACKGROUND ??= "false";
   const base = await openBaseRuntime(config, options);
   const { redis, keys, log, events, models, breaker } = base;
   const callers = options.authenticatedCallers;

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Client } from "@langchain/langgraph-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -151,6 +152,62 @@ describe("wellness serve: the app's chat, sessions and import on the Agent Serve
     expect(await sdk(BOB).threads.search({ metadata: { graph_id: "stateless" } })).toEqual([]);
     const failed = await events(await post("/api/chat/stateless/stream", BOB, { message: "please fail" }));
     expect(failed.at(-1)).toEqual({ event: "error", data: { code: "ERR_MODEL_UNAVAILABLE", message: "The chat model is not reachable (test). Start Ollama." } });
+  });
+
+  it("executes chat turns on the run queue: one checkpoint per turn, run and thread records as for any run, a failed turn settled before its error arrives", { timeout: 60_000 }, async () => {
+    const first = (await turn(AMY, { message: "What workouts did I do this week?" })).at(-1);
+    expect(first?.event).toBe("done");
+    const threadId = String(first?.data.session_id);
+    const afterOne = await sdk(AMY).threads.getHistory(threadId, { limit: 100 });
+    const thread = await sdk(AMY).threads.get(threadId);
+    expect(thread.status).toBe("idle");
+    const answered = contents(thread.values);
+    expect(answered[0]).toBe("What workouts did I do this week?");
+    expect(answered.at(-1)).toBe(String(first?.data.answer));
+    // An API run of the same graph checkpoints every step (for Studio's time travel); a chat turn saves once, at its end.
+    const apiThread = await sdk(AMY).threads.create();
+    await sdk(AMY).runs.wait(apiThread.thread_id, "stateful", { input: { messages: [{ role: "user", content: "What workouts did I do this week?" }] } });
+    const apiHistory = await sdk(AMY).threads.getHistory(apiThread.thread_id, { limit: 100 });
+    expect(afterOne.length).toBe(1);
+    expect(apiHistory.length).toBeGreaterThan(3);
+    expect(contents(afterOne[0]?.values)).toEqual(answered);
+
+    const failed = (await turn(AMY, { message: "please fail", session_id: threadId })).at(-1);
+    expect(failed).toEqual({ event: "error", data: { code: "ERR_MODEL_UNAVAILABLE", message: "The chat model is not reachable (test). Start Ollama." } });
+    const afterFailure = await sdk(AMY).threads.get(threadId);
+    expect(afterFailure.status).toBe("error");
+    // The failed question stays in the thread until the next turn, which drops it: a retry is one question.
+    expect(contents(afterFailure.values)).toEqual([...answered, "please fail"]);
+    const runs = await sdk(AMY).runs.list(threadId);
+    expect(runs.map((run) => run.status)).toEqual(["error", "success"]);
+    expect(runs.every((run) => !("executor" in run))).toBe(true);
+
+    const again = (await turn(AMY, { message: "What workouts did I do this week?", session_id: threadId })).at(-1);
+    expect(again?.event).toBe("done");
+    const resumed = await sdk(AMY).threads.get(threadId);
+    expect(resumed.status).toBe("idle");
+    expect(contents(resumed.values).slice(0, answered.length + 1)).toEqual([...answered, "What workouts did I do this week?"]);
+    expect(contents(resumed.values)).not.toContain("please fail");
+    expect(contents(resumed.values).at(-1)).toBe(String(again?.data.answer));
+    expect((await sdk(AMY).threads.getHistory(threadId, { limit: 100 })).length).toBe(3);
+  });
+
+  it("cancels a chat turn from the API: the turn stops and its run is interrupted", { timeout: 60_000 }, async () => {
+    const threadId = randomUUID();
+    const pending = post("/api/chat/stateful/stream", AMY, { message: "answer slow please", session_id: threadId }).then(events);
+    let running: string | undefined;
+    for (let attempt = 0; attempt < 100 && !running; attempt++) {
+      const runs = await sdk(AMY).runs.list(threadId).catch(() => []);
+      running = runs.find((run) => run.status === "running")?.run_id;
+      if (!running) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(running).toBeDefined();
+    await sdk(AMY).runs.cancel(threadId, running ?? "", false, "interrupt");
+    const streamed = await pending;
+    expect(streamed.at(-1)?.event).toBe("error");
+    expect(streamed.filter((each) => each.event === "token").length).toBeLessThan(60);
+    expect((await sdk(AMY).runs.get(threadId, running ?? "")).status).toBe("interrupted");
+    expect(await sdk(BOB).runs.list(threadId).catch((error: { status?: number }) => error.status)).toBe(404);
   });
 
   it("sends the numeric check of the answer, and the answer as checked, in the done event", { timeout: 60_000 }, async () => {

@@ -25,6 +25,22 @@ export function containsJson(superset: unknown, subset: unknown): boolean {
   return true;
 }
 
+/**
+ * JSON with LangChain messages as dicts ({ ...data, type }), as the official server sends them in
+ * responses and run streams (its serialiseAsDict); errors as { error, message }.
+ */
+export function apiJson(data: unknown): string {
+  return JSON.stringify(data ?? null, function (this: Record<string, unknown>, key: string, value: unknown) {
+    const raw = this[key];
+    if (raw != null && typeof raw === "object" && "toDict" in raw && typeof raw.toDict === "function") {
+      const { type, data: fields } = (raw as { toDict: () => { type: string; data: Record<string, unknown> } }).toDict();
+      return { ...fields, type };
+    }
+    if (raw instanceof Error) return { error: raw.name, message: raw.message };
+    return value;
+  });
+}
+
 /** Parses a stored JSON field; absent fields read as `fallback`. */
 export function parseJson<T>(text: string | undefined | null, fallback: T): T {
   if (text === undefined || text === null || text === "") return fallback;

@@ -1,6 +1,7 @@
 import type { RunsStreamRepo } from "@langchain/langgraph-api/storage";
 import { handleAuthEvent, isAuthMatching, type AuthContext } from "@langchain/langgraph-api/auth";
 import type { OpsContext } from "./context.js";
+import { apiJson } from "./records.js";
 import type { RedisRuns } from "./runs.js";
 import type { Wakeups } from "./wake.js";
 import { LocalTail, RunStreamWriter } from "./run-stream-writer.js";
@@ -20,19 +21,6 @@ const DONE_TTL_SECONDS = 3600;
 const SETTLE_MS = 2_000;
 /** How often a reader looks for entries written by other processes. */
 const POLL_MS = 150;
-
-/** JSON with LangChain messages as dicts ({ ...data, type }), as the official server sends them. */
-export function serializeEventData(data: unknown): string {
-  return JSON.stringify(data ?? null, function (this: Record<string, unknown>, key: string, value: unknown) {
-    const raw = this[key];
-    if (raw != null && typeof raw === "object" && "toDict" in raw && typeof raw.toDict === "function") {
-      const { type, data: fields } = (raw as { toDict: () => { type: string; data: Record<string, unknown> } }).toDict();
-      return { ...fields, type };
-    }
-    if (raw instanceof Error) return { error: raw.name, message: raw.message };
-    return value;
-  });
-}
 
 /**
  * Run output carried through Redis: one STREAM per run (`{r:<id>}`), trimmed and expiring, so any
@@ -66,7 +54,7 @@ export class RedisRunStream implements RunsStreamRepo {
       });
       this.writers.set(runId, writer);
     }
-    await writer.add(payload.event, serializeEventData(payload.data));
+    await writer.add(payload.event, apiJson(payload.data));
   }
 
   /**

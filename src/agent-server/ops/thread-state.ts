@@ -4,7 +4,7 @@ import { getGraph } from "@langchain/langgraph-api/graph";
 import { Command, Send, type StateSnapshot } from "@langchain/langgraph";
 import { HTTPException } from "hono/http-exception";
 import type { OpsContext } from "./context.js";
-import { notFound } from "./records.js";
+import { apiJson, notFound } from "./records.js";
 import type { RedisThreads } from "./threads.js";
 
 /** The LangGraph Command a run or a bulk update names in JSON. */
@@ -64,7 +64,7 @@ export class RedisThreadState implements ThreadsStateRepo {
 
   private async storeValues(threadId: string, config: RunnableConfig, auth: AuthContext | undefined): Promise<void> {
     const state = await this.get(config, { subgraphs: false }, auth);
-    await this.threads.write(threadId, { values: JSON.stringify(state.values) });
+    await this.threads.write(threadId, { values: apiJson(state.values) });
   }
 
   async post(

@@ -5,7 +5,7 @@ import { HTTPException } from "hono/http-exception";
 import { randomUUID } from "node:crypto";
 import type { OpsContext } from "./context.js";
 import { copyCheckpoints } from "./copy-checkpoints.js";
-import { containsJson, dateOf, notFound, parseJson } from "./records.js";
+import { apiJson, containsJson, dateOf, notFound, parseJson } from "./records.js";
 import { RedisThreadState } from "./thread-state.js";
 
 type SearchOptions = Parameters<ThreadsRepo["search"]>[0];
@@ -182,7 +182,7 @@ export class RedisThreads implements ThreadsRepo {
       options.exception != null ? "error" : checkpoint && checkpoint.next.length > 0 ? "interrupted" : inflight > 0 ? "busy" : "idle";
     const fields: Record<string, string> = { status, updated_at: String(Date.now()) };
     if (checkpoint) {
-      fields.values = JSON.stringify(checkpoint.values);
+      fields.values = apiJson(checkpoint.values);
       const interrupts: Record<string, unknown> = {};
       for (const task of checkpoint.tasks) if (task.interrupts) interrupts[task.id] = task.interrupts;
       fields.interrupts = JSON.stringify(interrupts);

@@ -58,10 +58,15 @@ async function streamTurn(sse: SSEStreamingApi, events: AsyncIterable<RunEvent>,
   const tools: string[] = [];
   let faithfulness: FaithfulnessResult | null = null;
   try {
+    let failed = false;
     for await (const { event, data } of events) {
+      // After a failure the stream is read to its end, which comes once the run's and the thread's
+      // statuses are written: a client that hears of the failure finds the thread settled.
+      if (failed) continue;
       if (event === "error") {
         await sse.writeSSE({ event: "error", data: JSON.stringify(runFailure(data)) });
-        return;
+        failed = true;
+        continue;
       }
       if (event === "messages") {
         const [chunk, metadata] = data as [SerializedMessage, { langgraph_node?: string }];
@@ -86,6 +91,7 @@ async function streamTurn(sse: SSEStreamingApi, events: AsyncIterable<RunEvent>,
         }
       }
     }
+    if (failed) return;
     await sse.writeSSE({
       event: "done",
       data: JSON.stringify({ ...extra, answer, tools_used: tools, memory_hits: memoryHits, latency_ms: Date.now() - started, faithfulness }),
