@@ -27,8 +27,10 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
 const CPU_TURNS = Number(process.env.BENCH_CPU_TURNS ?? 100);
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 10);
 const TURNS_PER_SESSION = Number(process.env.BENCH_TURNS_PER_SESSION ?? 20);
-const SHAPED: ModelShape = { firstChunkMs: Number(process.env.BENCH_FIRST_CHUNK_MS ?? 300), chunkMs: Number(process.env.BENCH_CHUNK_MS ?? 10), answerChunks: 20 };
-const INSTANT: ModelShape = { firstChunkMs: 0, chunkMs: 0, answerChunks: 20 };
+/** Chunks (tokens) per streamed answer. */
+const ANSWER_CHUNKS = Number(process.env.BENCH_ANSWER_CHUNKS ?? 20);
+const SHAPED: ModelShape = { firstChunkMs: Number(process.env.BENCH_FIRST_CHUNK_MS ?? 300), chunkMs: Number(process.env.BENCH_CHUNK_MS ?? 10), answerChunks: ANSWER_CHUNKS };
+const INSTANT: ModelShape = { firstChunkMs: 0, chunkMs: 0, answerChunks: ANSWER_CHUNKS };
 const USER = "bench";
 
 type Mode = "stateful" | "stateless";
