@@ -26,19 +26,45 @@ export function containsJson(superset: unknown, subset: unknown): boolean {
 }
 
 /**
- * JSON with LangChain messages as dicts ({ ...data, type }), as the official server sends them in
- * responses and run streams (its serialiseAsDict); errors as { error, message }.
+ * A value as the official server sends it in responses and run streams (its serialiseAsDict), as
+ * plain JSON data: LangChain messages as dicts ({ ...data, type }), errors as { error, message },
+ * and everything else as JSON.stringify would have it. Run streams hand this to readers in the
+ * same process, which therefore must not change it.
  */
-export function apiJson(data: unknown): string {
-  return JSON.stringify(data ?? null, function (this: Record<string, unknown>, key: string, value: unknown) {
-    const raw = this[key];
-    if (raw != null && typeof raw === "object" && "toDict" in raw && typeof raw.toDict === "function") {
-      const { type, data: fields } = (raw as { toDict: () => { type: string; data: Record<string, unknown> } }).toDict();
-      return { ...fields, type };
-    }
-    if (raw instanceof Error) return { error: raw.name, message: raw.message };
-    return value;
-  });
+export function apiValue(value: unknown, key = ""): unknown {
+  if (value === null) return null;
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return value;
+    case "number":
+      return Number.isFinite(value) ? value : null;
+    case "object":
+      break;
+    case "bigint":
+      throw new TypeError("A BigInt cannot be sent as JSON.");
+    default:
+      return undefined;
+  }
+  const object = value as { toDict?: () => { type: string; data: Record<string, unknown> }; toJSON?: (key: string) => unknown };
+  if (typeof object.toDict === "function") {
+    const { type, data } = object.toDict();
+    return apiValue({ ...data, type });
+  }
+  if (value instanceof Error) return { error: value.name, message: value.message };
+  if (typeof object.toJSON === "function") return apiValue(object.toJSON(key), key);
+  if (Array.isArray(value)) return value.map((item: unknown, index) => apiValue(item, String(index)) ?? null);
+  const plain: Record<string, unknown> = {};
+  for (const [name, item] of Object.entries(value)) {
+    const converted = apiValue(item, name);
+    if (converted !== undefined) plain[name] = converted;
+  }
+  return plain;
+}
+
+/** {@link apiValue} as JSON text. */
+export function apiJson(value: unknown): string {
+  return JSON.stringify(apiValue(value) ?? null);
 }
 
 /** Parses a stored JSON field; absent fields read as `fallback`. */

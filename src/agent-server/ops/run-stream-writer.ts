@@ -5,7 +5,12 @@ export interface StreamEntry {
   id: string;
   event: string;
   data: string;
+  /** The data before it was serialized, for readers in the writing process (absent: parse `data`). */
+  value?: unknown;
 }
+
+/** An event as published: its name, its data as JSON, and that data as plain values. */
+type Pending = [event: string, data: string, value: unknown];
 
 /** Entries a writer buffers before publish waits for them to reach Redis. */
 const MAX_BUFFERED = 1_000;
@@ -62,7 +67,7 @@ export class LocalTail {
  * so entries keep their order; what was written goes to the run's {@link LocalTail}.
  */
 export class RunStreamWriter {
-  private buffer: [event: string, data: string][] = [];
+  private buffer: Pending[] = [];
   private flushing: Promise<void> | undefined;
   private failure: Error | undefined;
 
@@ -76,13 +81,13 @@ export class RunStreamWriter {
    * Queues an event; resolves at once unless the buffer is full. A failed write is thrown by the
    * next call, so the worker sees a Redis failure as it would with one write per event.
    */
-  async add(event: string, data: string): Promise<void> {
+  async add(event: string, data: string, value: unknown): Promise<void> {
     if (this.failure !== undefined) {
       const failure = this.failure;
       this.failure = undefined;
       throw failure;
     }
-    this.buffer.push([event, data]);
+    this.buffer.push([event, data, value]);
     this.flushing ??= this.drain();
     if (this.buffer.length >= MAX_BUFFERED) await this.flushing;
   }
@@ -109,14 +114,14 @@ export class RunStreamWriter {
     }
   }
 
-  private async write(batch: [string, string][]): Promise<void> {
+  private async write(batch: Pending[]): Promise<void> {
     const multi = this.client.multi();
     for (const [event, data] of batch) {
       multi.xAdd(this.key, "*", { event, data }, { TRIM: { strategy: "MAXLEN", strategyModifier: "~", threshold: this.options.maxEntries } });
     }
     multi.expire(this.key, this.options.ttlSeconds);
     const replies = (await multi.exec()) as unknown[];
-    this.options.tail.append(batch.map(([event, data], index) => ({ id: String(replies[index]), event, data })));
+    this.options.tail.append(batch.map(([event, data, value], index) => ({ id: String(replies[index]), event, data, value })));
     this.options.onWritten();
   }
 }

@@ -1,7 +1,7 @@
 import type { RunsStreamRepo } from "@langchain/langgraph-api/storage";
 import { handleAuthEvent, isAuthMatching, type AuthContext } from "@langchain/langgraph-api/auth";
 import type { OpsContext } from "./context.js";
-import { apiJson } from "./records.js";
+import { apiValue } from "./records.js";
 import type { RedisRuns } from "./runs.js";
 import type { Wakeups } from "./wake.js";
 import { LocalTail, RunStreamWriter } from "./run-stream-writer.js";
@@ -32,6 +32,8 @@ export class RedisRunStream implements RunsStreamRepo {
   private readonly writers = new Map<string, RunStreamWriter>();
   /** What this process wrote to each of those runs' streams, for its own readers. */
   private readonly tails = new Map<string, LocalTail>();
+  /** Token metadata as sent, by the metadata object of its model call. */
+  private readonly metadata = new WeakMap<object, { value: unknown; json: string }>();
 
   constructor(
     private readonly context: OpsContext,
@@ -54,7 +56,29 @@ export class RedisRunStream implements RunsStreamRepo {
       });
       this.writers.set(runId, writer);
     }
-    await writer.add(payload.event, apiJson(payload.data));
+    const [data, value] = this.serialize(payload.event, payload.data);
+    await writer.add(payload.event, data, value);
+  }
+
+  /**
+   * An event's data as JSON and as plain values. A token of the answer ("messages": the chunk and
+   * its model call's metadata) reuses what its call's metadata became for the tokens before it:
+   * one conversion per model call instead of one per token.
+   */
+  private serialize(event: string, data: unknown): [json: string, value: unknown] {
+    if (event === "messages" && Array.isArray(data) && data.length === 2 && typeof data[1] === "object" && data[1] !== null) {
+      const [chunk, metadata] = data as [unknown, object];
+      let converted = this.metadata.get(metadata);
+      if (!converted) {
+        const value = apiValue(metadata) ?? null;
+        converted = { value, json: JSON.stringify(value) };
+        this.metadata.set(metadata, converted);
+      }
+      const value = apiValue(chunk) ?? null;
+      return [`[${JSON.stringify(value)},${converted.json}]`, [value, converted.value]];
+    }
+    const value = apiValue(data) ?? null;
+    return [JSON.stringify(value), value];
   }
 
   /**
@@ -99,7 +123,7 @@ export class RedisRunStream implements RunsStreamRepo {
       if (tail && local) {
         for (const entry of local) {
           cursor = entry.id;
-          yield { id: entry.id, event: entry.event, data: JSON.parse(entry.data) as unknown };
+          yield { id: entry.id, event: entry.event, data: "value" in entry ? entry.value : (JSON.parse(entry.data) as unknown) };
         }
         if (local.length > 0) continue;
         if (tail.ended) break;

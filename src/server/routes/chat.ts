@@ -7,6 +7,7 @@ import type { FaithfulnessResult } from "../../agent/faithfulness/index.js";
 import type { TurnToolCall } from "../../agent/state.js";
 import { WellnessError } from "../../errors.js";
 import type { Logger } from "../../logger.js";
+import { SseBatch } from "../sse-batch.js";
 import { validate } from "../validate.js";
 
 export interface ChatRouteDependencies {
@@ -52,6 +53,16 @@ function runFailure(data: unknown): { code: string; message: string } {
  * `error` with a code.
  */
 async function streamTurn(sse: SSEStreamingApi, events: AsyncIterable<RunEvent>, extra: Record<string, unknown>, log: Logger): Promise<void> {
+  const out = new SseBatch(sse);
+  try {
+    await relayTurn(out, events, extra, log);
+  } finally {
+    await out.flush();
+  }
+}
+
+/** Turns the run's events into the app's, answer and all; failures become an `error` event. */
+async function relayTurn(out: SseBatch, events: AsyncIterable<RunEvent>, extra: Record<string, unknown>, log: Logger): Promise<void> {
   const started = Date.now();
   let answer = "";
   let memoryHits = 0;
@@ -64,7 +75,7 @@ async function streamTurn(sse: SSEStreamingApi, events: AsyncIterable<RunEvent>,
       // statuses are written: a client that hears of the failure finds the thread settled.
       if (failed) continue;
       if (event === "error") {
-        await sse.writeSSE({ event: "error", data: JSON.stringify(runFailure(data)) });
+        await out.send("error", JSON.stringify(runFailure(data)));
         failed = true;
         continue;
       }
@@ -74,7 +85,7 @@ async function streamTurn(sse: SSEStreamingApi, events: AsyncIterable<RunEvent>,
           const piece = text(chunk);
           if (piece) {
             answer += piece;
-            await sse.writeSSE({ event: "token", data: JSON.stringify({ text: piece }) });
+            await out.send("token", JSON.stringify({ text: piece }));
           }
         }
       } else if (event === "updates") {
@@ -87,22 +98,16 @@ async function streamTurn(sse: SSEStreamingApi, events: AsyncIterable<RunEvent>,
         if (context) memoryHits = context.split("\n").filter(Boolean).length;
         for (const call of updates.tools?.turnToolCalls ?? []) {
           tools.push(call.name);
-          await sse.writeSSE({ event: "tool", data: JSON.stringify({ name: call.name, failed: call.failed }) });
+          await out.send("tool", JSON.stringify({ name: call.name, failed: call.failed }));
         }
       }
     }
     if (failed) return;
-    await sse.writeSSE({
-      event: "done",
-      data: JSON.stringify({ ...extra, answer, tools_used: tools, memory_hits: memoryHits, latency_ms: Date.now() - started, faithfulness }),
-    });
+    await out.send("done", JSON.stringify({ ...extra, answer, tools_used: tools, memory_hits: memoryHits, latency_ms: Date.now() - started, faithfulness }));
   } catch (error) {
     const known = error instanceof WellnessError;
     if (!known) log.error(`chat stream: ${(error as Error).stack ?? String(error)}`);
-    await sse.writeSSE({
-      event: "error",
-      data: JSON.stringify({ code: known ? error.code : "ERR_INTERNAL", message: known ? error.message : "The turn failed; see the server log." }),
-    });
+    await out.send("error", JSON.stringify({ code: known ? error.code : "ERR_INTERNAL", message: known ? error.message : "The turn failed; see the server log." }));
   }
 }
 
