@@ -64,7 +64,7 @@ async function main(): Promise<void> {
       if (message.type === "drain") await agent.close();
       if (message.type === "cpu") {
         const usage = process.cpuUsage();
-        process.send?.({ type: "cpu", ms: (usage.user + usage.system) / 1000 });
+        process.send?.({ type: "cpu", ms: (usage.user + usage.system) / 1000, modelMs: model.own.ms });
         return;
       }
       if (message.type === "history") {

@@ -144,12 +144,15 @@ export function loopbackConversations(headers: Headers): Conversations {
   const forwarded: Record<string, string> = {};
   const authorization = headers.get("authorization");
   if (authorization) forwarded.authorization = authorization;
-  const client = new Client({
-    apiUrl: "http://localhost",
-    apiKey: null,
-    defaultHeaders: forwarded,
-    callerOptions: { fetch: (url: string | URL, init?: RequestInit) => fetch(String(url), init), maxRetries: 0 },
-  });
+  // Built on first use: a turn inside one of the server's requests goes to its storage directly.
+  let sdk: Client | undefined;
+  const client = () =>
+    (sdk ??= new Client({
+      apiUrl: "http://localhost",
+      apiKey: null,
+      defaultHeaders: forwarded,
+      callerOptions: { fetch: (url: string | URL, init?: RequestInit) => fetch(String(url), init), maxRetries: 0 },
+    }));
   return {
     async *streamTurn(request) {
       const served = servedRequest();
@@ -160,8 +163,8 @@ export function loopbackConversations(headers: Headers): Conversations {
       const input = { messages: [{ role: "user", content: request.message }] };
       const stream =
         request.threadId === undefined
-          ? client.runs.stream(null, request.graph, { input, streamMode: ["messages-tuple", "updates"] })
-          : client.runs.stream(request.threadId, request.graph, {
+          ? client().runs.stream(null, request.graph, { input, streamMode: ["messages-tuple", "updates"] })
+          : client().runs.stream(request.threadId, request.graph, {
               input,
               streamMode: ["messages-tuple", "updates"],
               ifNotExists: "create",
@@ -175,13 +178,13 @@ export function loopbackConversations(headers: Headers): Conversations {
       }
     },
     async list(limit) {
-      const threads = await client.threads.search({ metadata: { graph_id: "stateful" }, limit, sortBy: "updated_at", sortOrder: "desc" }).catch((error: unknown) => {
+      const threads = await client().threads.search({ metadata: { graph_id: "stateful" }, limit, sortBy: "updated_at", sortOrder: "desc" }).catch((error: unknown) => {
         throw translate(error, undefined);
       });
       return threads.map((thread) => ({ threadId: thread.thread_id, updatedAt: thread.updated_at, createdAt: thread.created_at }));
     },
     async delete(threadId) {
-      await client.threads.delete(threadId).catch((error: unknown) => {
+      await client().threads.delete(threadId).catch((error: unknown) => {
         throw translate(error, threadId);
       });
     },
