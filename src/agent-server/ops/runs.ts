@@ -434,11 +434,12 @@ export class RedisRuns implements RunsRepo {
         await client.zRem(keys.agentRunQueue(), member);
         continue;
       }
-      // The rollback point is read once the thread is held: read before the claim, it could miss
-      // the final checkpoint of the run that released the thread in between.
-      const baseline = await latestCheckpointId(this.context.checkpointer, threadId);
-      await Promise.all([client.zRem(keys.agentRunQueue(), member), baseline ? client.hSet(keys.agentRun(threadId, runId), "baseline", baseline) : undefined]);
       const stored = JSON.parse(doc) as StoredRun;
+      // The rollback point is read once the thread is held: read before the claim, it could miss
+      // the final checkpoint of the run that released the thread in between. A temporary run's
+      // thread has no checkpoints.
+      const baseline = stored.kwargs.temporary ? undefined : await latestCheckpointId(this.context.checkpointer, threadId);
+      await Promise.all([client.zRem(keys.agentRunQueue(), member), baseline ? client.hSet(keys.agentRun(threadId, runId), "baseline", baseline) : undefined]);
       return { run: runOf(stored, "running", new Date(now)), attempt, turn: stored.executor === "turn" };
     }
     return undefined;
