@@ -12,6 +12,8 @@ export interface StreamEntry {
 /** An event as published: its name, its data as JSON, and that data as plain values. */
 type Pending = [event: string, data: string, value: unknown];
 
+/** How often a live run's stream has its expiry pushed back: its TTL is a day, so once a minute is plenty. */
+const EXPIRY_REFRESH_MS = 60_000;
 /** Entries a writer buffers before publish waits for them to reach Redis. */
 const MAX_BUFFERED = 1_000;
 
@@ -61,7 +63,9 @@ export class LocalTail {
 
 /**
  * Writes one run's events to its Redis stream in batches: events published while a write is in
- * flight go out together in the next one (one MULTI of XADDs and the expiry), so a burst of
+ * flight go out together in the next one (a pipeline of XADDs; a lone event is one XADD; the
+ * stream's expiry is pushed back, atomically with the entries, on the first write and then at most
+ * once a minute), so a burst of
  * events costs a round trip rather than one each, and the publisher (the queue worker, which
  * awaits every event) is not held up by Redis unless the buffer is full. Writes are sequential,
  * so entries keep their order; what was written goes to the run's {@link LocalTail}.
@@ -70,6 +74,8 @@ export class RunStreamWriter {
   private buffer: Pending[] = [];
   private flushing: Promise<void> | undefined;
   private failure: Error | undefined;
+  /** When the stream's expiry was last pushed back (it is, with the first write and then at most once a minute). */
+  private expiryRefreshedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly client: RedisClient,
@@ -115,13 +121,22 @@ export class RunStreamWriter {
   }
 
   private async write(batch: Pending[]): Promise<void> {
-    const multi = this.client.multi();
-    for (const [event, data] of batch) {
-      multi.xAdd(this.key, "*", { event, data }, { TRIM: { strategy: "MAXLEN", strategyModifier: "~", threshold: this.options.maxEntries } });
+    const trim = { TRIM: { strategy: "MAXLEN", strategyModifier: "~", threshold: this.options.maxEntries } } as const;
+    const now = Date.now();
+    const refresh = now - this.expiryRefreshedAt >= EXPIRY_REFRESH_MS;
+    let ids: unknown[];
+    if (batch.length === 1 && !refresh) {
+      const [event, data] = batch[0] as Pending;
+      ids = [await this.client.xAdd(this.key, "*", { event, data }, trim)];
+    } else {
+      const commands = this.client.multi();
+      for (const [event, data] of batch) commands.xAdd(this.key, "*", { event, data }, trim);
+      // With the expiry, atomically: a stream must never outlive its run for want of one.
+      if (refresh) commands.expire(this.key, this.options.ttlSeconds);
+      ids = await (refresh ? commands.exec() : commands.execAsPipeline());
     }
-    multi.expire(this.key, this.options.ttlSeconds);
-    const replies = (await multi.exec()) as unknown[];
-    this.options.tail.append(batch.map(([event, data, value], index) => ({ id: String(replies[index]), event, data, value })));
+    if (refresh) this.expiryRefreshedAt = now;
+    this.options.tail.append(batch.map(([event, data, value], index) => ({ id: String(ids[index]), event, data, value })));
     this.options.onWritten();
   }
 }
