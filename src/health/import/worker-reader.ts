@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
+import type { Worker } from "node:worker_threads";
 import { BatchReader, NumbersPool, type Batch, type ExportSink } from "./batch.js";
 import { startParseWorker } from "./parse-worker-start.js";
 import { ExportParser, readFailure, type ReadResult, type ResumePoint } from "./reader.js";
@@ -26,6 +27,8 @@ export interface WorkerReadOptions {
    * started, never waiting. Tests use it to choose the point.
    */
   handOverAt?: number;
+  /** The parse worker, if the caller started it (tests give one that fails to start); the read ends it. By default the read starts one. */
+  worker?: Worker;
   /** Called with the bytes before the first segment that goes to the worker. */
   onHandOver?: (bytes: number) => void;
   /** Told, at the end of a read that succeeded, how its segments were parsed. */
@@ -89,7 +92,7 @@ export async function readExportInWorker(
   options: WorkerReadOptions = {},
 ): Promise<ReadResult> {
   const { handOverAt, onHandOver, onSegments, takeBack: mayTakeBack = true } = options;
-  const worker = startParseWorker();
+  const worker = options.worker ?? startParseWorker();
   const shared: SharedSegments = { memory: new SharedArrayBuffer(SLOTS * SEGMENT_BYTES), claims: new SharedArrayBuffer(SLOTS * 4), slotBytes: SEGMENT_BYTES };
   const claims = new Int32Array(shared.claims);
   worker.postMessage({ kind: "memory", shared } satisfies WorkerRequest);
