@@ -1,10 +1,13 @@
 import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Worker } from "node:worker_threads";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ImportError } from "../../src/errors.js";
 import { ExportAggregator } from "../../src/health/import/aggregate.js";
 import { readExport, type ReadResult } from "../../src/health/import/reader.js";
+import type { ByteSource } from "../../src/health/import/source.js";
 import { readExportInWorker, type SegmentCounts } from "../../src/health/import/worker-reader.js";
 import { writeSyntheticExport } from "../../src/health/synthetic/generator.js";
 
@@ -20,16 +23,34 @@ async function inThread(path: string): Promise<string> {
   return outcome(await readExport(createReadStream(path), aggregator), aggregator);
 }
 
-async function inWorker(path: string, handOverAt?: number, takeBack = false): Promise<{ outcome: string; handedOverAt: number | undefined; counts: SegmentCounts | undefined }> {
+/** The file read straight into the reader's buffers, at most `maxRead` bytes a read (short reads, as a slow disk may give). */
+function fileBytes(path: string, maxRead: number): ByteSource & { close(): Promise<void> } {
+  const handle = open(path, "r");
+  return {
+    read: async (into, offset, length) => (await (await handle).read(into, offset, Math.min(length, maxRead), null)).bytesRead,
+    close: async () => (await handle).close(),
+  };
+}
+
+async function inWorker(
+  path: string,
+  handOverAt?: number,
+  takeBack = false,
+  maxRead?: number,
+  worker?: Worker,
+): Promise<{ outcome: string; handedOverAt: number | undefined; counts: SegmentCounts | undefined }> {
   const aggregator = new ExportAggregator();
   let handedOverAt: number | undefined;
   let counts: SegmentCounts | undefined;
-  const read = await readExportInWorker(createReadStream(path), aggregator, undefined, {
+  const bytes = maxRead === undefined ? undefined : fileBytes(path, maxRead);
+  const read = await readExportInWorker(bytes ?? createReadStream(path), aggregator, undefined, {
     handOverAt,
     onHandOver: (bytes) => (handedOverAt = bytes),
     onSegments: (seen) => (counts = seen),
     takeBack,
+    worker,
   });
+  await bytes?.close();
   return { outcome: outcome(read, aggregator), handedOverAt, counts };
 }
 
@@ -73,6 +94,37 @@ describe("readExportInWorker", () => {
       expect(run.counts?.discarded).toBe(0);
     }
     expect((await inWorker(generated, 0, true)).outcome).toBe(expected);
+  });
+
+  it("reads straight from a file, in full or short reads, as one thread does", async () => {
+    const expected = await inThread(generated);
+    for (const maxRead of [4 * MB, 300_000]) {
+      for (const handOverAt of [0, 2 * MB]) {
+        const run = await inWorker(generated, handOverAt, false, maxRead);
+        expect(run.outcome).toBe(expected);
+        expect(run.counts?.inWorker).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it("parses in this thread alone when the worker fails to start", async () => {
+    const broken = new Worker("throw new Error('cannot start');", { eval: true });
+    const run = await inWorker(generated, undefined, true, 4 * MB, broken);
+    expect(run.outcome).toBe(await inThread(generated));
+    expect(run.handedOverAt).toBeUndefined();
+    expect(run.counts?.inWorker).toBe(0);
+  });
+
+  it("gives what one thread gives when a segment starts inside a comment longer than the cut's search, with no line to cut before", async () => {
+    const text = readFileSync(generated, "utf8");
+    const at = text.indexOf("\n <Record", MB - 150_000);
+    const path = join(dir, "long-comment.xml");
+    writeFileSync(path, `${text.slice(0, at)}\n <!-- ${"x".repeat(300_000)} -->${text.slice(at)}`);
+    const expected = await inThread(path);
+    for (const maxRead of [undefined, 4 * MB]) {
+      const run = await inWorker(path, 0, false, maxRead);
+      expect(run.outcome).toBe(expected);
+    }
   });
 
   it("parses a segment again from the true position when it starts inside a Workout, however many segments the Workout spans", async () => {

@@ -1,9 +1,8 @@
 import { createHash } from "node:crypto";
-import { createRequire } from "node:module";
 import { Readable } from "node:stream";
-import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { BatchReader, NumbersPool, type Batch, type ExportSink } from "./batch.js";
+import { startParseWorker } from "./parse-worker-start.js";
 import { ExportParser, readFailure, type ReadResult, type ResumePoint } from "./reader.js";
 import type { ByteSource } from "./source.js";
 import { composePoint, isAssumedStart, parseSegment, segmentCut, type SegmentResult } from "./segment.js";
@@ -28,6 +27,8 @@ export interface WorkerReadOptions {
    * started, never waiting. Tests use it to choose the point.
    */
   handOverAt?: number;
+  /** The parse worker, if the caller started it (tests give one that fails to start); the read ends it. By default the read starts one. */
+  worker?: Worker;
   /** Called with the bytes before the first segment that goes to the worker. */
   onHandOver?: (bytes: number) => void;
   /** Told, at the end of a read that succeeded, how its segments were parsed. */
@@ -63,20 +64,6 @@ function isReadable(input: Readable | ByteSource): input is Readable {
 }
 
 /**
- * Starts the worker's module beside this one: the compiled JavaScript, or, when running from the
- * TypeScript sources (tests, benchmarks), the .ts file with tsx's loader registered first.
- */
-function startWorker(): Worker {
-  const here = import.meta.url;
-  if (!here.endsWith(".ts")) return new Worker(new URL("./parse-worker.js", here));
-  const tsx = createRequire(here).resolve("tsx/esm/api").replace(/\.cjs$/u, ".mjs");
-  const script = new URL("./parse-worker.ts", here).href;
-  return new Worker(`import(${JSON.stringify(pathToFileURL(tsx).href)}).then((api) => { api.register(); return import(${JSON.stringify(script)}); });`, {
-    eval: true,
-  });
-}
-
-/**
  * Reads an export like {@link readExport}, from a stream or straight from a file (a
  * {@link ByteSource}), with the parse spread over two cores. This thread reads the file into
  * segments of about 1 MB in memory both threads share, cut before a line that opens a top-level
@@ -105,7 +92,7 @@ export async function readExportInWorker(
   options: WorkerReadOptions = {},
 ): Promise<ReadResult> {
   const { handOverAt, onHandOver, onSegments, takeBack: mayTakeBack = true } = options;
-  const worker = startWorker();
+  const worker = options.worker ?? startParseWorker();
   const shared: SharedSegments = { memory: new SharedArrayBuffer(SLOTS * SEGMENT_BYTES), claims: new SharedArrayBuffer(SLOTS * 4), slotBytes: SEGMENT_BYTES };
   const claims = new Int32Array(shared.claims);
   worker.postMessage({ kind: "memory", shared } satisfies WorkerRequest);
