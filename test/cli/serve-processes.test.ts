@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { request } from "node:http";
 import { connect } from "node:net";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { startWellness, type RunningCli } from "../support/cli.js";
+import { startWellness, wellness, type RunningCli } from "../support/cli.js";
 import { connectTestRedis, deletePrefix, uniquePrefix } from "../support/redis.js";
 import { inLetters } from "../fixtures/models/pid-model.js";
 
@@ -99,5 +99,11 @@ describe("wellness serve --processes 2", () => {
     expect(await cli.exit).toBe(0);
     for (const pid of [...servers, replacement]) expect(isAlive(pid)).toBe(false);
     expect(await answersOn(port)).toBe(false);
+  });
+
+  it("refuses a process count that is not a whole number from 1 to 256 or auto", async () => {
+    const result = await wellness(["serve", "--processes", "0"], { REDIS_URL: inject("redisUrl"), REDIS_KEY_PREFIX: prefix });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/--processes <n>.*expected a whole number from 1 to 256, or auto/);
   });
 });
