@@ -30,17 +30,12 @@ function textOf(message: BaseMessage | undefined): string {
  * streams, its first chunk comes after `firstChunkMs` and each further one after `chunkMs`. For a
  * question it calls the tool a real model would, then answers in `answerChunks` chunks from the
  * tool's result; as the goal extractor (structured output) it states nothing. The shape object
- * is shared, so a benchmark can change it between phases. `own.ms` adds up the time it spends
- * making its replies and chunks (the model's own work, which a real model does in its own
- * process), shared with its tool-bound copies, so a benchmark can leave it out of the server's CPU.
+ * is shared, so a benchmark can change it between phases.
  */
 export class ShapedChatModel extends BaseChatModel {
   private boundTools: string[] = [];
 
-  constructor(
-    readonly shape: ModelShape,
-    readonly own: { ms: number } = { ms: 0 },
-  ) {
+  constructor(readonly shape: ModelShape) {
     super({});
   }
 
@@ -49,7 +44,7 @@ export class ShapedChatModel extends BaseChatModel {
   }
 
   override bindTools(tools: { name?: string; function?: { name?: string } }[]): ShapedChatModel {
-    const bound = new ShapedChatModel(this.shape, this.own);
+    const bound = new ShapedChatModel(this.shape);
     bound.boundTools = tools.map((tool) => tool.name ?? tool.function?.name ?? "unknown");
     return bound;
   }
@@ -66,27 +61,21 @@ export class ShapedChatModel extends BaseChatModel {
 
   override async *_streamResponseChunks(messages: BaseMessage[], _options: this["ParsedCallOptions"], runManager?: CallbackManagerForLLMRun): AsyncGenerator<ChatGenerationChunk> {
     if (this.shape.firstChunkMs > 0) await sleep(this.shape.firstChunkMs);
-    let started = performance.now();
     const reply = this.reply(messages);
     if (reply.tool) {
       const id = `call_${Math.random().toString(36).slice(2, 10)}`;
-      const chunk = new ChatGenerationChunk({
+      yield new ChatGenerationChunk({
         text: "",
         message: new AIMessageChunk({ content: "", tool_call_chunks: [{ name: reply.tool.name, args: JSON.stringify(reply.tool.args), id, index: 0, type: "tool_call_chunk" }] }),
       });
-      this.own.ms += performance.now() - started;
-      yield chunk;
       return;
     }
     const text = reply.text ?? "";
     const size = Math.max(1, Math.ceil(text.length / this.shape.answerChunks));
     for (let start = 0; start < text.length; start += size) {
       if (start > 0 && this.shape.chunkMs > 0) await sleep(this.shape.chunkMs);
-      if (start > 0) started = performance.now();
       const piece = text.slice(start, start + size);
-      const chunk = new ChatGenerationChunk({ text: piece, message: new AIMessageChunk({ content: piece }) });
-      this.own.ms += performance.now() - started;
-      yield chunk;
+      yield new ChatGenerationChunk({ text: piece, message: new AIMessageChunk({ content: piece }) });
       await runManager?.handleLLMNewToken(piece);
     }
   }

@@ -3,7 +3,13 @@
  * graphs, auth and routes, as `wellness serve` runs it) with the shaped stand-in model, run in its
  * own process so its CPU time can be read with process.cpuUsage. The benchmark drives it over HTTP and over IPC (model shape,
  * CPU readings, draining after-turn work, checking histories).
+ *
+ * With BENCH_SERVER_PROCESSES=N (N > 1) this process is the primary of `wellness serve`'s own
+ * cluster (ServeCluster, src/cli/serve-cluster.ts): N server processes on the one port, each the
+ * server below; the benchmark's requests go to every one of them (shape, drain), CPU is the sum
+ * of theirs and the primary's, and histories are read by the first.
  */
+import cluster from "node:cluster";
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import type { BaseMessage } from "@langchain/core/messages";
@@ -12,6 +18,7 @@ import { loadConfig } from "../src/config.js";
 import { silentLogger } from "../src/logger.js";
 import { closeRedis, connectRedis } from "../src/redis/client.js";
 import { createRuntime, installServedRuntime } from "../src/runtime/index.js";
+import { ServeCluster, type ReadyMessage } from "../src/cli/serve-cluster.js";
 import { ShapedChatModel, type ModelShape } from "./shaped-model.js";
 
 type Request =
@@ -21,7 +28,15 @@ type Request =
   | { type: "history"; sessions: string[] }
   | { type: "profile"; action: "start" }
   | { type: "profile"; action: "stop"; path: string }
-  | { type: "stop" };
+  | { type: "stop" }
+  | { type: "wellness:stop" };
+
+const PROCESSES = Number(process.env.BENCH_SERVER_PROCESSES ?? 1);
+
+function cpuMs(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
+}
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -46,7 +61,12 @@ async function main(): Promise<void> {
     warmSchemas: false,
     log: silentLogger,
   });
-  process.send?.({ type: "ready", port });
+  if (cluster.isWorker) {
+    const ready: ReadyMessage = { type: "wellness:ready", address: `127.0.0.1:${port}` };
+    process.send?.(ready);
+  } else {
+    process.send?.({ type: "ready", port });
+  }
   const inspector = new Session();
   process.on("message", (message: Request) => {
     void (async () => {
@@ -63,8 +83,7 @@ async function main(): Promise<void> {
       if (message.type === "shape") Object.assign(model.shape, message.shape);
       if (message.type === "drain") await agent.close();
       if (message.type === "cpu") {
-        const usage = process.cpuUsage();
-        process.send?.({ type: "cpu", ms: (usage.user + usage.system) / 1000, modelMs: model.own.ms });
+        process.send?.({ type: "cpu", ms: cpuMs() });
         return;
       }
       if (message.type === "history") {
@@ -78,7 +97,7 @@ async function main(): Promise<void> {
         process.send?.({ type: "history", counts });
         return;
       }
-      if (message.type === "stop") {
+      if (message.type === "stop" || message.type === "wellness:stop") {
         server.stop();
         await runtime.close();
         await closeRedis(redis);
@@ -91,4 +110,40 @@ async function main(): Promise<void> {
   });
 }
 
-await main();
+/**
+ * The primary of N server processes: forks them as `wellness serve` does, and answers the
+ * benchmark's requests by asking every server process (cpu summed with its own, drain and shape
+ * everywhere) or the first (history).
+ */
+async function primary(): Promise<void> {
+  const group = new ServeCluster({ processes: PROCESSES, log: silentLogger });
+  const address = await group.start();
+  process.send?.({ type: "ready", port: Number(address.slice(address.lastIndexOf(":") + 1)) });
+  const ask = (worker: NonNullable<(typeof cluster.workers)>[string], message: Request) =>
+    new Promise<{ type: string; ms?: number }>((resolve) => {
+      worker?.once("message", resolve);
+      worker?.send(message);
+    });
+  process.on("message", (message: Request) => {
+    void (async () => {
+      const workers = Object.values(cluster.workers ?? {});
+      if (message.type === "stop") {
+        await group.stop();
+        process.send?.({ type: "stopped" }, () => process.exit(0));
+        return;
+      }
+      if (message.type === "history" || message.type === "profile") {
+        process.send?.(await ask(workers[0], message));
+        return;
+      }
+      const replies = await Promise.all(workers.map((worker) => ask(worker, message)));
+      if (message.type === "cpu") {
+        process.send?.({ type: "cpu", ms: cpuMs() + replies.reduce((sum, reply) => sum + (reply.ms ?? 0), 0) });
+        return;
+      }
+      process.send?.({ type: "ok" });
+    })();
+  });
+}
+
+await (cluster.isPrimary && PROCESSES > 1 ? primary() : main());

@@ -4,7 +4,9 @@
  * one. Stateful and stateless turns interleaved in one run: latency p50/p95 with a model of
  * BENCH_FIRST_CHUNK_MS (300) to the first chunk and BENCH_CHUNK_MS (10) per chunk; server CPU
  * per turn with an instant model (after-turn learning included); turns/s for BENCH_SESSIONS (10)
- * sessions in parallel, each session's history checked afterwards.
+ * sessions in parallel, each session's history checked afterwards, with the server in one
+ * process and then in BENCH_SERVER_PROCESSES (2) processes on one port (`wellness serve
+ * --processes`'s cluster), in the same run.
  *
  *   npm run bench:turn
  *   BENCH_CPU_PROF=/tmp/turn npm run bench:turn   # also profiles the server during the CPU phase:
@@ -29,11 +31,19 @@ const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 10);
 const TURNS_PER_SESSION = Number(process.env.BENCH_TURNS_PER_SESSION ?? 20);
 /** Chunks (tokens) per streamed answer. */
 const ANSWER_CHUNKS = Number(process.env.BENCH_ANSWER_CHUNKS ?? 20);
+/** Server processes of the second throughput measurement. */
+const CLUSTER_PROCESSES = Number(process.env.BENCH_SERVER_PROCESSES ?? 2);
+/** Throughput runs of each server (1 process, the cluster), alternating; medians reported. */
+const THROUGHPUT_ROUNDS = Number(process.env.BENCH_THROUGHPUT_ROUNDS ?? 3);
 const SHAPED: ModelShape = { firstChunkMs: Number(process.env.BENCH_FIRST_CHUNK_MS ?? 300), chunkMs: Number(process.env.BENCH_CHUNK_MS ?? 10), answerChunks: ANSWER_CHUNKS };
 const INSTANT: ModelShape = { firstChunkMs: 0, chunkMs: 0, answerChunks: ANSWER_CHUNKS };
 const USER = "bench";
 
 type Mode = "stateful" | "stateless";
+
+function median(values: number[]): number {
+  return percentile(values, 50);
+}
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -73,9 +83,8 @@ class ServerProcess {
     });
   }
 
-  /** The server's CPU time so far, and the part of it the stand-in model spent making its replies. */
-  async cpuMs(): Promise<{ ms: number; modelMs: number }> {
-    return await this.ask<{ ms: number; modelMs: number }>({ type: "cpu" });
+  async cpuMs(): Promise<number> {
+    return (await this.ask<{ ms: number }>({ type: "cpu" })).ms;
   }
 
   async stop(): Promise<void> {
@@ -99,11 +108,42 @@ async function turn(port: number, mode: Mode, message: string, sessionId?: strin
   return elapsed;
 }
 
+/** Parallel turns, instant model: turns/s, server CPU per turn during the run, sessions whose history is complete. */
+interface Throughput {
+  turnsPerSecond: number;
+  cpuMsPerTurn: number;
+  /** Stateful only: sessions holding all their questions and answers afterwards. */
+  complete: number;
+}
+
+async function throughput(server: ServerProcess, mode: Mode): Promise<Throughput> {
+  const sessions = Array.from({ length: SESSIONS }, () => randomUUID());
+  const cpuBefore = await server.cpuMs();
+  const started = performance.now();
+  await Promise.all(
+    sessions.map(async (session) => {
+      for (let i = 0; i < TURNS_PER_SESSION; i++) {
+        await turn(server.port, mode, (QUESTIONS[i % QUESTIONS.length] as { text: string }).text, mode === "stateful" ? session : undefined);
+      }
+    }),
+  );
+  const turnsPerSecond = (SESSIONS * TURNS_PER_SESSION) / ((performance.now() - started) / 1000);
+  await server.ask({ type: "drain" });
+  const cpuMsPerTurn = ((await server.cpuMs()) - cpuBefore) / (SESSIONS * TURNS_PER_SESSION);
+  let complete = 0;
+  if (mode === "stateful") {
+    const { counts } = await server.ask<{ counts: { questions: number; answers: number }[] }>({ type: "history", sessions });
+    complete = counts.filter((count) => count.questions === TURNS_PER_SESSION && count.answers === TURNS_PER_SESSION).length;
+  }
+  return { turnsPerSecond, cpuMsPerTurn, complete };
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "wellness-bench-turn-"));
   const redisServer = await RedisServerProcess.start({ port: 20_000 + Math.floor(Math.random() * 20_000), dir });
   const redis = await connectRedis({ url: redisServer.url });
   let server: ServerProcess | undefined;
+  let cluster: ServerProcess | undefined;
   try {
     const keys = new KeySchema("bench:");
     const exportPath = join(dir, "export.xml");
@@ -111,8 +151,11 @@ async function main(): Promise<void> {
     await importExport({ client: redis, keys, userId: USER, path: exportPath, indexTtlSeconds: 3600 });
     const version = (await serverInfo(redis)).version;
     const profile = process.env.BENCH_CPU_PROF;
-    server = await ServerProcess.start({ REDIS_URL: redisServer.url, REDIS_KEY_PREFIX: "bench:", DEFAULT_USER_ID: USER, LOG_LEVEL: "error" });
+    const serverEnv = { REDIS_URL: redisServer.url, REDIS_KEY_PREFIX: "bench:", DEFAULT_USER_ID: USER, LOG_LEVEL: "error" };
+    server = await ServerProcess.start(serverEnv);
     const port = server.port;
+    const processesRow = (mode: Mode, processes: number, measured: Throughput) =>
+      `| ${mode} | ${processes} | ${measured.turnsPerSecond.toFixed(1)} | ${measured.cpuMsPerTurn.toFixed(1)} | ${mode === "stateful" ? `${measured.complete} of ${THROUGHPUT_ROUNDS * SESSIONS}` : "-"} |`;
 
     process.stderr.write("warming up...\n");
     await server.ask({ type: "shape", shape: INSTANT });
@@ -140,7 +183,6 @@ async function main(): Promise<void> {
     process.stderr.write(`CPU: ${CPU_TURNS} turns of each, instant model...\n`);
     await server.ask({ type: "shape", shape: INSTANT });
     const cpu: Record<Mode, number> = { stateful: 0, stateless: 0 };
-    const model: Record<Mode, number> = { stateful: 0, stateless: 0 };
     const instant: Record<Mode, number[]> = { stateful: [], stateless: [] };
     for (const mode of ["stateful", "stateless"] as const) {
       if (profile) await server.ask({ type: "profile", action: "start" });
@@ -151,50 +193,73 @@ async function main(): Promise<void> {
         instant[mode].push(await turn(port, mode, (QUESTIONS[i % QUESTIONS.length] as { text: string }).text, mode === "stateful" ? session : undefined));
       }
       await server.ask({ type: "drain" });
-      const after = await server.cpuMs();
-      cpu[mode] = (after.ms - before.ms) / CPU_TURNS;
-      model[mode] = (after.modelMs - before.modelMs) / CPU_TURNS;
+      cpu[mode] = ((await server.cpuMs()) - before) / CPU_TURNS;
       if (profile) await server.ask({ type: "profile", action: "stop", path: `${profile}-${mode}.cpuprofile` });
     }
 
-    process.stderr.write(`throughput: ${SESSIONS} sessions x ${TURNS_PER_SESSION} turns in parallel, instant model...\n`);
-    const throughput: Record<Mode, number> = { stateful: 0, stateless: 0 };
-    let complete = 0;
-    for (const mode of ["stateful", "stateless"] as const) {
-      const sessions = Array.from({ length: SESSIONS }, () => randomUUID());
-      const started = performance.now();
-      await Promise.all(
-        sessions.map(async (session) => {
-          for (let i = 0; i < TURNS_PER_SESSION; i++) {
-            await turn(port, mode, (QUESTIONS[i % QUESTIONS.length] as { text: string }).text, mode === "stateful" ? session : undefined);
-          }
-        }),
-      );
-      throughput[mode] = (SESSIONS * TURNS_PER_SESSION) / ((performance.now() - started) / 1000);
-      await server.ask({ type: "drain" });
-      if (mode === "stateful") {
-        const { counts } = await server.ask<{ counts: { questions: number; answers: number }[] }>({ type: "history", sessions });
-        complete = counts.filter((count) => count.questions === TURNS_PER_SESSION && count.answers === TURNS_PER_SESSION).length;
+    process.stderr.write(`throughput: ${CLUSTER_PROCESSES} server processes on one port beside the 1-process server, warming up...\n`);
+    const clusterServer = await ServerProcess.start({ ...serverEnv, BENCH_SERVER_PROCESSES: String(CLUSTER_PROCESSES) });
+    cluster = clusterServer;
+    await clusterServer.ask({ type: "shape", shape: INSTANT });
+    // Parallel sessions open several connections, which the primary hands to every process in turn: all of them warm up.
+    await Promise.all(
+      Array.from({ length: SESSIONS }, async () => {
+        const session = randomUUID();
+        for (const question of QUESTIONS) {
+          await turn(clusterServer.port, "stateful", question.text, session);
+          await turn(clusterServer.port, "stateless", question.text);
+        }
+      }),
+    );
+    await clusterServer.ask({ type: "drain" });
+
+    process.stderr.write(`throughput: ${THROUGHPUT_ROUNDS} rounds of ${SESSIONS} sessions x ${TURNS_PER_SESSION} turns in parallel, instant model, 1 and ${CLUSTER_PROCESSES} server processes alternating...\n`);
+    const measured: Record<Mode, Record<"single" | "cluster", Throughput[]>> = { stateful: { single: [], cluster: [] }, stateless: { single: [], cluster: [] } };
+    for (let round = 0; round < THROUGHPUT_ROUNDS; round++) {
+      for (const mode of ["stateful", "stateless"] as const) {
+        const order = round % 2 === 0 ? (["single", "cluster"] as const) : (["cluster", "single"] as const);
+        for (const which of order) measured[mode][which].push(await throughput(which === "single" ? server : clusterServer, mode));
       }
     }
+    const summary = (runs: Throughput[]): Throughput => ({
+      turnsPerSecond: median(runs.map((run) => run.turnsPerSecond)),
+      cpuMsPerTurn: median(runs.map((run) => run.cpuMsPerTurn)),
+      complete: runs.reduce((sum, run) => sum + run.complete, 0),
+    });
+    const single: Record<Mode, Throughput> = { stateful: summary(measured.stateful.single), stateless: summary(measured.stateless.single) };
+    const clustered: Record<Mode, Throughput> = { stateful: summary(measured.stateful.cluster), stateless: summary(measured.stateless.cluster) };
+    const throughputs: Record<Mode, number> = { stateful: single.stateful.turnsPerSecond, stateless: single.stateless.turnsPerSecond };
+    const complete = single.stateful.complete;
 
     const row = (mode: Mode) =>
-      `| ${mode} | ${percentile(latency[mode], 50).toFixed(0)} | ${percentile(latency[mode], 95).toFixed(0)} | ${percentile(instant[mode], 50).toFixed(1)} | ${cpu[mode].toFixed(1)} | ${(cpu[mode] - model[mode]).toFixed(1)} | ${throughput[mode].toFixed(1)} |`;
+      `| ${mode} | ${percentile(latency[mode], 50).toFixed(0)} | ${percentile(latency[mode], 95).toFixed(0)} | ${percentile(instant[mode], 50).toFixed(1)} | ${cpu[mode].toFixed(1)} | ${throughputs[mode].toFixed(1)} |`;
     const ratio = percentile(latency.stateful, 50) / percentile(latency.stateless, 50);
     const body = [
       `${machineDescription()}, load average ${loadavg()[0]?.toFixed(1)} at the end; Redis ${version} (local, no modules). Through the HTTP server (\`wellness serve\`'s Agent Server: \`/api/chat/{stateful,stateless}/stream\`, each turn a run of its queue, in its own process), with a stand-in model that streams like a local one and calls one health tool per question; ${QUESTIONS.length} questions (sleep, steps, workouts, weekday pattern, period comparison) on a synthetic export; the local embedding model (USE-Lite) with its Redis cache.`,
       "",
-      `| graph | p50 ms (${SHAPED.firstChunkMs} ms to first chunk, ${SHAPED.chunkMs} ms/chunk) | p95 ms | p50 ms (instant model) | server CPU ms/turn (instant model) | of which not the model | turns/s (${SESSIONS} sessions in parallel, instant model) |`,
-      "|---|---|---|---|---|---|---|",
+      `| graph | p50 ms (${SHAPED.firstChunkMs} ms to first chunk, ${SHAPED.chunkMs} ms/chunk) | p95 ms | p50 ms (instant model) | server CPU ms/turn (instant model) | turns/s (${SESSIONS} sessions in parallel, instant model, 1 server process) |`,
+      "|---|---|---|---|---|---|",
       row("stateful"),
       row("stateless"),
       "",
-      `Stateful p50 / stateless p50 with the shaped model: **${ratio.toFixed(2)}x** (${ROUNDS * QUESTIONS.length} turns each, interleaved). Server CPU per turn is process.cpuUsage of the server over ${CPU_TURNS} sequential turns, after-turn learning (procedural memory, tool analytics, goal extraction with the model) included; "of which not the model" leaves out the time the stand-in model spent making its replies and chunks (${ANSWER_CHUNKS} per answer), work a real model does in its own process. After the parallel run, ${complete} of ${SESSIONS} stateful sessions hold all ${TURNS_PER_SESSION} questions and answers.`,
+      `Stateful p50 / stateless p50 with the shaped model: **${ratio.toFixed(2)}x** (${ROUNDS * QUESTIONS.length} turns each, interleaved). Server CPU per turn is process.cpuUsage of the server over ${CPU_TURNS} sequential turns, after-turn learning (procedural memory, tool analytics, goal extraction with the model) included. Turns/s: the median of ${THROUGHPUT_ROUNDS} parallel runs of 1 server process (below); after them, ${complete} of ${THROUGHPUT_ROUNDS * SESSIONS} stateful sessions hold all ${TURNS_PER_SESSION} questions and answers.`,
+      "",
+      `Turns/s by server processes on the one port (the rows above: 1; \`wellness serve --processes ${CLUSTER_PROCESSES}\`'s cluster: the primary hands connections to the processes in turn, each runs its own Agent Server on the shared Redis queue), ${SESSIONS} sessions x ${TURNS_PER_SESSION} turns in parallel, instant model, both servers up in this run and their runs alternating, ${THROUGHPUT_ROUNDS} of each (medians); server CPU is summed over every process (primary included) during the parallel runs:`,
+      "",
+      "| graph | server processes | turns/s | server CPU ms/turn (parallel run) | stateful sessions complete |",
+      "|---|---|---|---|---|",
+      processesRow("stateful", 1, single.stateful),
+      processesRow("stateful", CLUSTER_PROCESSES, clustered.stateful),
+      processesRow("stateless", 1, single.stateless),
+      processesRow("stateless", CLUSTER_PROCESSES, clustered.stateless),
+      "",
+      `${CLUSTER_PROCESSES} processes / 1: stateful **${(clustered.stateful.turnsPerSecond / single.stateful.turnsPerSecond).toFixed(2)}x**, stateless **${(clustered.stateless.turnsPerSecond / single.stateless.turnsPerSecond).toFixed(2)}x**.`,
     ].join("\n");
     writeBenchmarkSection("## Agent turn (`npm run bench:turn`)", body);
     process.stdout.write(`${body}\n`);
   } finally {
     await server?.stop();
+    await cluster?.stop();
     await closeRedis(redis);
     await redisServer.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { z } from "zod";
 import { ConfigError, type ConfigIssue } from "./errors.js";
 import { isValidId } from "./redis/ids.js";
@@ -55,6 +56,8 @@ export interface Config {
     readonly apiTokens: ReadonlyMap<string, string>;
     /** Runs this process executes at once (the Agent Server's queue workers). */
     readonly runWorkers: number;
+    /** Server processes `wellness serve` runs on its one port (SERVER_PROCESSES; "auto" is one per core). */
+    readonly processes: number;
     /** Origins a browser page may call the API from (LangGraph Studio's); none by default. */
     readonly corsOrigins: readonly string[];
     /** The built web app served at `/`; dist/web of the package when unset. */
@@ -155,6 +158,18 @@ const guarded = <T>(parse: (value: string) => T) =>
     }
   });
 
+/**
+ * SERVER_PROCESSES: a whole number from 1 to 256, or "auto" for one process per core the machine
+ * lets this process use (os.availableParallelism()).
+ */
+const serverProcesses = z.string().transform((value, context) => {
+  if (value.toLowerCase() === "auto") return availableParallelism();
+  const count = /^\d+$/u.test(value) ? Number(value) : Number.NaN;
+  if (Number.isInteger(count) && count >= 1 && count <= 256) return count;
+  context.addIssue({ code: "custom", message: "expected a whole number from 1 to 256, or auto (one per core)" });
+  return z.NEVER;
+});
+
 /** Each variable's schema; a missing or empty variable takes the default. */
 const variables = {
   REDIS_URL: guarded(redisUrl).default("redis://127.0.0.1:6379"),
@@ -226,6 +241,7 @@ const variables = {
   }).default(new Map<string, string>()),
   PORT: integer(0, 65_535).default(8_000),
   RUN_WORKERS: integer(1, 256).default(10),
+  SERVER_PROCESSES: serverProcesses.default(1),
   WEB_ROOT: z.string().min(1, "expected the directory of a built web app (vite build output)").optional(),
   CORS_ORIGINS: guarded((value) =>
     value
@@ -322,7 +338,7 @@ export function loadConfig(env: Environment = process.env): Config {
     },
     defaultUserId: v.DEFAULT_USER_ID,
     userTimezone: v.USER_TIMEZONE ?? systemTimeZone(),
-    server: { host: v.HOST, port: v.PORT, apiTokens: v.API_TOKENS, runWorkers: v.RUN_WORKERS, corsOrigins: v.CORS_ORIGINS, webRoot: v.WEB_ROOT },
+    server: { host: v.HOST, port: v.PORT, apiTokens: v.API_TOKENS, runWorkers: v.RUN_WORKERS, processes: v.SERVER_PROCESSES, corsOrigins: v.CORS_ORIGINS, webRoot: v.WEB_ROOT },
     limits: {
       jsonBodyBytes: v.MAX_JSON_BODY_BYTES,
       metadataBytes: v.MAX_METADATA_BYTES,

@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { describe, expect, it } from "vitest";
 import { CONFIG_VARIABLES, ConfigError, DEFAULT_MEMORY_TTL_SECONDS, loadConfig } from "../src/index.js";
 
@@ -24,7 +25,7 @@ describe("loadConfig", () => {
     expect(config.embedding).toEqual({ provider: "local", model: "universal-sentence-encoder-lite" });
     expect(config.defaultUserId).toBe("default");
     expect(config.userTimezone).toBe("Europe/Berlin");
-    expect(config.server).toEqual({ host: "127.0.0.1", port: 8000, apiTokens: new Map(), runWorkers: 10, corsOrigins: [], webRoot: undefined });
+    expect(config.server).toEqual({ host: "127.0.0.1", port: 8000, apiTokens: new Map(), runWorkers: 10, processes: 1, corsOrigins: [], webRoot: undefined });
     expect(config.checkpoints).toEqual({ maxPerThread: 0, refreshOnRead: true, maxSessionsPerIndex: 1000 });
   });
 
@@ -49,6 +50,11 @@ describe("loadConfig", () => {
   it("picks the embedding model that belongs to the provider unless one is set", () => {
     expect(loadConfig({ EMBEDDING_PROVIDER: "ollama" }).embedding.model).toBe("mxbai-embed-large");
     expect(loadConfig({ EMBEDDING_PROVIDER: "ollama", EMBEDDING_MODEL: "nomic-embed-text" }).embedding.model).toBe("nomic-embed-text");
+  });
+
+  it("reads SERVER_PROCESSES as a count, or auto as one per core", () => {
+    expect(loadConfig({ SERVER_PROCESSES: "3" }).server.processes).toBe(3);
+    expect(loadConfig({ SERVER_PROCESSES: "auto" }).server.processes).toBe(availableParallelism());
   });
 
   it("treats empty values as unset", () => {
@@ -77,6 +83,8 @@ describe("loadConfig", () => {
     ["DEFAULT_USER_ID", "al*ce", /DEFAULT_USER_ID: expected 1-128 characters/],
     ["USER_TIMEZONE", "Mars/Olympus_Mons", /USER_TIMEZONE: expected an IANA time zone name/],
     ["PORT", "70000", /PORT: expected a whole number from 0 to 65535/],
+    ["SERVER_PROCESSES", "0", /SERVER_PROCESSES: expected a whole number from 1 to 256, or auto/],
+    ["SERVER_PROCESSES", "many", /SERVER_PROCESSES: expected a whole number from 1 to 256, or auto/],
     ["LOG_LEVEL", "loud", /LOG_LEVEL: expected debug, info, warn or error/],
   ])("names %s and what it accepts when it is %j", (variable, value, message) => {
     const error = configError({ [variable]: value });

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { availableParallelism } from "node:os";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { loadEnvFile } from "../env-file.js";
 import { WellnessError } from "../errors.js";
@@ -25,6 +26,14 @@ function positive(value: string): number {
   return parsed;
 }
 
+/** A process count from 1 to 256, or "auto": one per core this process may use. */
+function processes(value: string): number {
+  if (value.trim().toLowerCase() === "auto") return availableParallelism();
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1 || parsed > 256) throw new InvalidArgumentError("expected a whole number from 1 to 256, or auto");
+  return parsed;
+}
+
 const DEFAULT_EXPORT_BYTES = 10e6;
 
 const program = new Command()
@@ -41,7 +50,8 @@ program
   .option("--worker", "record turns through the learning stream and run a learning worker in this process")
   .option("--config <file>", "serve the graphs, auth and routes of this langgraph.json on the Agent Server")
   .option("--model-module <file>", "a module exporting the chat model for the app's graphs (default: Ollama at OLLAMA_BASE_URL)")
-  .action(async (options: { port?: number; host?: string; worker?: boolean; config?: string; modelModule?: string }) => {
+  .option("--processes <n>", "server processes sharing the port, or auto for one per core (default: SERVER_PROCESSES or 1)", processes)
+  .action(async (options: { port?: number; host?: string; worker?: boolean; config?: string; modelModule?: string; processes?: number }) => {
     const { serve } = await import("./serve.js");
     await serve(options);
   });

@@ -23,6 +23,11 @@ export interface LearningWorkerOptions {
   events?: EventSink;
   /** Counts the configured chat model's and the embedding provider's calls. */
   models?: ModelCallSink;
+  /**
+   * Run the coaching schedule beside the consumer (default true). `wellness serve` in several
+   * processes runs it in one of them only: a pass covers every user, so more would only repeat it.
+   */
+  coaching?: boolean;
 }
 
 /**
@@ -30,7 +35,7 @@ export interface LearningWorkerOptions {
  * coaching schedule, on a connection of its own: XREADGROUP BLOCK holds a connection, so it has
  * no command timeout. Returns a function that stops both and closes that connection.
  */
-export async function startLearningWorker({ config, client, log, model, events, models }: LearningWorkerOptions): Promise<() => Promise<void>> {
+export async function startLearningWorker({ config, client, log, model, events, models, coaching = true }: LearningWorkerOptions): Promise<() => Promise<void>> {
   const blocking = await connectRedis({
     ...connectionOptionsFrom(config.redis, { clientName: "wellness-worker", onError: (error) => log.warn(`Redis (worker): ${error.message}`) }),
     commandTimeoutMs: 0,
@@ -48,7 +53,7 @@ export async function startLearningWorker({ config, client, log, model, events, 
     throw error;
   }
   const running = worker.start();
-  const stopCoaching = startCoachingSchedule({ config, client, log, memory, model: chatModel });
+  const stopCoaching = coaching ? startCoachingSchedule({ config, client, log, memory, model: chatModel }) : () => Promise.resolve();
   log.info(`Learning worker ${consumer} is consuming the learning stream.`);
   return async () => {
     await stopCoaching();

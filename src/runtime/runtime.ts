@@ -27,7 +27,10 @@ export interface RuntimeOptions extends BaseRuntimeOptions {
   worker?: boolean;
   /** Register this process as a live instance with this role (heartbeats until `close()`). */
   role?: "serve" | "worker";
-  /** Without a worker: run the timed coaching work (advice outcomes, reflections) in this process. */
+  /**
+   * Run the timed coaching work (advice outcomes, reflections) in this process: without a worker
+   * only when true; with one unless false (the worker runs it by default).
+   */
   coaching?: boolean;
 }
 
@@ -89,7 +92,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   try {
     // The worker runs the coaching schedule too; without it this process does.
     stopWorker = options.worker
-      ? await startLearningWorker({ config, client: redis, log, model: options.model, events, models })
+      ? await startLearningWorker({ config, client: redis, log, model: options.model, events, models, coaching: options.coaching !== false })
       : options.coaching
         ? startCoachingSchedule({ config, client: redis, log, memory: agent.memory, model: options.model })
         : undefined;
