@@ -89,9 +89,17 @@ export class TurnExecutor {
       await publish("error", errorEvent(error)).catch(() => undefined);
       await ops.runs.setStatus(run.run_id, "error");
     } finally {
-      if (temporary) await ops.threads.delete(run.thread_id, undefined);
-      else await ops.threads.setStatus(run.thread_id, { checkpoint: await this.finalState(run, graph, values, interrupted || exception !== undefined), ...(exception ? { exception } : {}) });
+      // Reported here: the queue that called this only knows the turn is over.
+      await this.settleThread(run, temporary, graph, values, interrupted, exception).catch((error: unknown) =>
+        this.log.error(`Chat run ${run.run_id}: the thread's status could not be written (${(error as Error).message}).`),
+      );
     }
+  }
+
+  /** Deletes a temporary run's thread, or records the thread's status and state after the run. */
+  private async settleThread(run: Run, temporary: boolean, graph: StreamingGraph | undefined, values: Record<string, unknown> | undefined, interrupted: boolean, exception: Error | undefined): Promise<void> {
+    if (temporary) await this.ops.threads.delete(run.thread_id, undefined);
+    else await this.ops.threads.setStatus(run.thread_id, { checkpoint: await this.finalState(run, graph, values, interrupted || exception !== undefined), ...(exception ? { exception } : {}) });
   }
 
   /**

@@ -1,8 +1,6 @@
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
-import type { RedisClient } from "../redis/client.js";
-import type { CircuitBreaker } from "../redis/breaker.js";
-import type { KeySchema } from "../redis/keys.js";
+import type { PreparedServe } from "./serve-setup.js";
 import { loadChatModelModule } from "../agent/model-module.js";
 import { createRuntime, installServedRuntime, type WellnessRuntime } from "../runtime/index.js";
 import { appLangGraphConfig, loadLangGraphConfig, startAgentServer, withRedisStoreApp } from "../agent-server/index.js";
@@ -28,16 +26,10 @@ const PUBLIC_RUN_ERRORS: ReadonlySet<string> = new Set([
   "AbortError",
 ]);
 
-export interface ServeProcessOptions {
+/** What one server process needs: the prepared connection and address (see prepareServe), and what to serve. */
+export interface ServeProcessOptions extends Omit<PreparedServe, "shutdown"> {
   config: Config;
   log: Logger;
-  /** This process's connection; the caller owns it and closes it after `stop()`. */
-  redis: RedisClient;
-  keys: KeySchema;
-  breaker: CircuitBreaker;
-  host: string;
-  port: number;
-  singleUser: boolean;
   /** Record turns through the learning stream and consume it in this process. */
   worker: boolean;
   /** A langgraph.json to serve instead of the app's graphs. */
