@@ -20,7 +20,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeSyntheticExport } from "../src/health/synthetic/generator.js";
-import { closeRedis, connectRedis, importExport, KeySchema, RedisServerProcess } from "../src/index.js";
+import { closeRedis, connectRedis, importExport, KeySchema, RedisServerProcess, type RedisClient } from "../src/index.js";
 import { serverInfo } from "../src/redis/health.js";
 import { machineDescription, writeBenchmarkSection } from "./report.js";
 import { QUESTIONS, type ModelShape } from "./shaped-model.js";
@@ -92,6 +92,31 @@ class ServerProcess {
     await this.ask({ type: "stop" });
     await exited;
   }
+}
+
+/** Redis's own counters: calls per command and the server's CPU (user + system), for per-turn deltas. */
+interface RedisCounters {
+  calls: Map<string, number>;
+  cpuMs: number;
+}
+
+async function redisCounters(redis: RedisClient): Promise<RedisCounters> {
+  const [stats, cpu] = await Promise.all([redis.info("commandstats"), redis.info("cpu")]);
+  const calls = new Map<string, number>();
+  for (const match of stats.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls.set(match[1] as string, Number(match[2]));
+  const field = (name: string) => Number(new RegExp(`^used_cpu_${name}:([\\d.]+)`, "m").exec(cpu)?.[1] ?? 0);
+  return { calls, cpuMs: (field("user") + field("sys")) * 1000 };
+}
+
+/** Commands per turn between two readings (the readings' own INFO calls left out), most frequent first. */
+function commandsPerTurn(before: RedisCounters, after: RedisCounters, turns: number): { total: number; top: [string, number][] } {
+  const per: [string, number][] = [];
+  for (const [name, calls] of after.calls) {
+    const delta = calls - (before.calls.get(name) ?? 0) - (name === "info" ? 2 : 0);
+    if (delta > 0) per.push([name, delta / turns]);
+  }
+  per.sort((a, b) => b[1] - a[1]);
+  return { total: per.reduce((sum, [, n]) => sum + n, 0), top: per };
 }
 
 /** One turn over HTTP: the milliseconds until the `done` event (throws on an `error` event). */
@@ -183,10 +208,13 @@ async function main(): Promise<void> {
     process.stderr.write(`CPU: ${CPU_TURNS} turns of each, instant model...\n`);
     await server.ask({ type: "shape", shape: INSTANT });
     const cpu: Record<Mode, number> = { stateful: 0, stateless: 0 };
+    const redisCpu: Record<Mode, number> = { stateful: 0, stateless: 0 };
+    const commands: Record<Mode, { total: number; top: [string, number][] }> = { stateful: { total: 0, top: [] }, stateless: { total: 0, top: [] } };
     const instant: Record<Mode, number[]> = { stateful: [], stateless: [] };
     for (const mode of ["stateful", "stateless"] as const) {
       if (profile) await server.ask({ type: "profile", action: "start" });
       const before = await server.cpuMs();
+      const redisBefore = await redisCounters(redis);
       let session = randomUUID();
       for (let i = 0; i < CPU_TURNS; i++) {
         if (i % QUESTIONS.length === 0) session = randomUUID();
@@ -194,6 +222,9 @@ async function main(): Promise<void> {
       }
       await server.ask({ type: "drain" });
       cpu[mode] = ((await server.cpuMs()) - before) / CPU_TURNS;
+      const redisAfter = await redisCounters(redis);
+      redisCpu[mode] = (redisAfter.cpuMs - redisBefore.cpuMs) / CPU_TURNS;
+      commands[mode] = commandsPerTurn(redisBefore, redisAfter, CPU_TURNS);
       if (profile) await server.ask({ type: "profile", action: "stop", path: `${profile}-${mode}.cpuprofile` });
     }
 
@@ -234,6 +265,8 @@ async function main(): Promise<void> {
     const row = (mode: Mode) =>
       `| ${mode} | ${percentile(latency[mode], 50).toFixed(0)} | ${percentile(latency[mode], 95).toFixed(0)} | ${percentile(instant[mode], 50).toFixed(1)} | ${cpu[mode].toFixed(1)} | ${throughputs[mode].toFixed(1)} |`;
     const ratio = percentile(latency.stateful, 50) / percentile(latency.stateless, 50);
+    const commandRow = (mode: Mode) =>
+      `| ${mode} | ${commands[mode].total.toFixed(1)} | ${redisCpu[mode].toFixed(2)} | ${commands[mode].top.slice(0, 8).map(([name, n]) => `${name} ${n.toFixed(1)}`).join(", ")} |`;
     const body = [
       `${machineDescription()}, load average ${loadavg()[0]?.toFixed(1)} at the end; Redis ${version} (local, no modules). Through the HTTP server (\`wellness serve\`'s Agent Server: \`/api/chat/{stateful,stateless}/stream\`, each turn a run of its queue, in its own process), with a stand-in model that streams like a local one and calls one health tool per question; ${QUESTIONS.length} questions (sleep, steps, workouts, weekday pattern, period comparison) on a synthetic export; the local embedding model (USE-Lite) with its Redis cache.`,
       "",
@@ -243,6 +276,13 @@ async function main(): Promise<void> {
       row("stateless"),
       "",
       `Stateful p50 / stateless p50 with the shaped model: **${ratio.toFixed(2)}x** (${ROUNDS * QUESTIONS.length} turns each, interleaved). Server CPU per turn is process.cpuUsage of the server over ${CPU_TURNS} sequential turns, after-turn learning (procedural memory, tool analytics, goal extraction with the model) included. Turns/s: the median of ${THROUGHPUT_ROUNDS} parallel runs of 1 server process (below); after them, ${complete} of ${THROUGHPUT_ROUNDS * SESSIONS} stateful sessions hold all ${TURNS_PER_SESSION} questions and answers.`,
+      "",
+      `Redis per turn over the same ${CPU_TURNS} sequential turns (INFO commandstats and INFO cpu of the bench's Redis; the idle queue workers' polls included):`,
+      "",
+      "| graph | commands/turn | Redis CPU ms/turn | most frequent (calls/turn) |",
+      "|---|---|---|---|",
+      commandRow("stateful"),
+      commandRow("stateless"),
       "",
       `Turns/s by server processes on the one port (the rows above: 1; \`wellness serve --processes ${CLUSTER_PROCESSES}\`'s cluster: the primary hands connections to the processes in turn, each runs its own Agent Server on the shared Redis queue), ${SESSIONS} sessions x ${TURNS_PER_SESSION} turns in parallel, instant model, both servers up in this run and their runs alternating, ${THROUGHPUT_ROUNDS} of each (medians); server CPU is summed over every process (primary included) during the parallel runs:`,
       "",

@@ -24,6 +24,12 @@ export interface OpsContext {
    * server serialized (`{ error: name, message }`); everything unchanged when absent.
    */
   publicError?: (data: unknown) => unknown;
+  /**
+   * How long a run queued by another process is left to that process's own workers before this
+   * process's take it (default 100 ms). The process that queued a run serves the request waiting
+   * for its events, which it reads from memory when it executes the run itself.
+   */
+  foreignRunGraceMs?: number;
   /** Hears of a write the queue workers gave up on after riding out a Redis outage. */
   onLostWrite?: (what: string, error: unknown) => void;
 }

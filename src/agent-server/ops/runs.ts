@@ -42,6 +42,12 @@ const LEASE_MS = 15_000;
 const RENEW_MS = 250;
 /** How long an idle worker waits before looking at the queue again (runs queued here wake it at once). */
 const IDLE_MS = 200;
+/**
+ * How long a run queued by another process is left to that process's workers before this one
+ * takes it: the process that queued a run serves the request waiting for its events, and reads
+ * them from memory when it executes the run itself, but from Redis, polling, when another does.
+ */
+const FOREIGN_GRACE_MS = 100;
 /** Longest wait between attempts to reach the queue during a Redis outage. */
 const OUTAGE_RETRY_MAX_MS = 5_000;
 
@@ -85,6 +91,12 @@ export class RedisRuns implements RunsRepo {
    */
   private polledAt = 0;
   private turnRunner: TurnRunner | undefined;
+  /**
+   * Runs this process queued, due now, in the order they were queued: its workers try these
+   * first, without reading the queue, and leave other processes' runs to them for
+   * the grace period ({@link FOREIGN_GRACE_MS} unless the context says).
+   */
+  private queuedHere: { threadId: string; runId: string }[] = [];
 
   constructor(
     private readonly context: OpsContext,
@@ -231,6 +243,7 @@ export class RedisRuns implements RunsRepo {
       ttl > 0 ? client.expire(keys.agentRun(threadId, runId), ttl) : undefined,
       status === "pending" ? client.zAdd(keys.agentRunQueue(), { score: stored.created_at, value: this.queueMember(threadId, runId) }) : undefined,
     ]);
+    if (status === "pending" && afterSeconds <= 0) this.queuedHere.push({ threadId, runId });
     this.wakeups.notifyOne("queue");
     return [runOf(stored, status, new Date(now)), ...inflight];
   }
@@ -416,33 +429,59 @@ export class RedisRuns implements RunsRepo {
     }
   }
 
-  /** Claims the first due run of the queue that no other worker holds, with its attempt number. */
+  /**
+   * Claims a due run that no other worker holds, with its attempt number: first the runs this
+   * process queued, oldest first; then the queue, where another process's run is taken only once
+   * it has waited the grace period (OpsContext.foreignRunGraceMs).
+   */
   private async claim(): Promise<Claimed | undefined> {
+    const busy: { threadId: string; runId: string }[] = [];
+    try {
+      for (let next = this.queuedHere.shift(); next; next = this.queuedHere.shift()) {
+        if (this.closed) return undefined;
+        const outcome = await this.tryClaim(next.threadId, next.runId);
+        if (outcome === "busy") busy.push(next);
+        else if (outcome !== "gone") return outcome;
+      }
+    } finally {
+      this.queuedHere.unshift(...busy);
+    }
     const { client, keys } = this.context;
-    const members = await client.zRangeByScore(keys.agentRunQueue(), "-inf", Date.now(), { LIMIT: { offset: 0, count: 20 } });
+    const members = await client.zRangeByScore(keys.agentRunQueue(), "-inf", Date.now() - (this.context.foreignRunGraceMs ?? FOREIGN_GRACE_MS), { LIMIT: { offset: 0, count: 20 } });
     for (const member of members) {
       if (this.closed) return undefined;
       const [threadId, runId] = JSON.parse(member) as [string, string];
-      const now = Date.now();
-      const [attempt, doc] = await CLAIM_RUN.run<[number, string | null | undefined]>(
-        client,
-        [keys.agentRun(threadId, runId), keys.agentThreadActive(threadId)],
-        [runId, String(LEASE_MS), String(now)],
-      );
-      if (attempt === 0) continue;
-      if (attempt < 0 || !doc) {
-        await client.zRem(keys.agentRunQueue(), member);
-        continue;
-      }
-      const stored = JSON.parse(doc) as StoredRun;
-      // The rollback point is read once the thread is held: read before the claim, it could miss
-      // the final checkpoint of the run that released the thread in between. A temporary run's
-      // thread has no checkpoints.
-      const baseline = stored.kwargs.temporary ? undefined : await latestCheckpointId(this.context.checkpointer, threadId);
-      await Promise.all([client.zRem(keys.agentRunQueue(), member), baseline ? client.hSet(keys.agentRun(threadId, runId), "baseline", baseline) : undefined]);
-      return { run: runOf(stored, "running", new Date(now)), attempt, turn: stored.executor === "turn" };
+      const outcome = await this.tryClaim(threadId, runId);
+      if (outcome !== "busy" && outcome !== "gone") return outcome;
     }
     return undefined;
+  }
+
+  /**
+   * Claims one queued run: "busy" while another run of its thread executes, "gone" when it is no
+   * longer pending (it leaves the queue then).
+   */
+  private async tryClaim(threadId: string, runId: string): Promise<Claimed | "busy" | "gone"> {
+    const { client, keys } = this.context;
+    const now = Date.now();
+    const member = this.queueMember(threadId, runId);
+    const [attempt, doc] = await CLAIM_RUN.run<[number, string | null | undefined]>(
+      client,
+      [keys.agentRun(threadId, runId), keys.agentThreadActive(threadId)],
+      [runId, String(LEASE_MS), String(now)],
+    );
+    if (attempt === 0) return "busy";
+    if (attempt < 0 || !doc) {
+      await client.zRem(keys.agentRunQueue(), member);
+      return "gone";
+    }
+    const stored = JSON.parse(doc) as StoredRun;
+    // The rollback point is read once the thread is held: read before the claim, it could miss
+    // the final checkpoint of the run that released the thread in between. A temporary run's
+    // thread has no checkpoints.
+    const baseline = stored.kwargs.temporary ? undefined : await latestCheckpointId(this.context.checkpointer, threadId);
+    await Promise.all([client.zRem(keys.agentRunQueue(), member), baseline ? client.hSet(keys.agentRun(threadId, runId), "baseline", baseline) : undefined]);
+    return { run: runOf(stored, "running", new Date(now)), attempt, turn: stored.executor === "turn" };
   }
 
   /** Runs a chat turn with the turn runner while this process holds its claim. */

@@ -1,0 +1,111 @@
+import { randomUUID } from "node:crypto";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { RedisOps } from "../../src/agent-server/ops/index.js";
+import { RedisCheckpointSaver } from "../../src/index.js";
+import { connectTestRedis, type TestConnection } from "../support/redis.js";
+
+/** A server process's storage: its own RedisOps (and queue workers) on the shared Redis. */
+function processOn(test: TestConnection, foreignRunGraceMs?: number): RedisOps {
+  return new RedisOps({
+    client: test.client,
+    keys: test.keys,
+    checkpointer: new RedisCheckpointSaver(test.client, { keys: test.keys }),
+    threadTtlSeconds: 0,
+    ...(foreignRunGraceMs === undefined ? {} : { foreignRunGraceMs }),
+  });
+}
+
+/** Queues a run on a new or existing thread through `ops`, as POST /threads/:id/runs does. */
+async function queueRun(ops: RedisOps, threadId: string): Promise<string> {
+  const runId = randomUUID();
+  const [run] = await ops.runs.put(runId, "queue-test", { input: null }, { threadId, ifNotExists: "create", multitaskStrategy: "enqueue", status: "pending" }, undefined);
+  expect(run?.run_id).toBe(runId);
+  return runId;
+}
+
+/** One queue worker of a process: the runs it claims, in order, until it is stopped. */
+function worker(ops: RedisOps, finish: boolean): { claimed: string[]; first: Promise<string>; stop: () => Promise<void> } {
+  const claimed: string[] = [];
+  let resolveFirst: (runId: string) => void = () => undefined;
+  const first = new Promise<string>((resolve) => (resolveFirst = resolve));
+  const loop = (async () => {
+    for await (const { run } of ops.runs.next()) {
+      claimed.push(run.run_id);
+      resolveFirst(run.run_id);
+      if (finish) await ops.runs.setStatus(run.run_id, "success");
+    }
+  })();
+  return {
+    claimed,
+    first,
+    stop: async () => {
+      ops.runs.close();
+      await loop;
+    },
+  };
+}
+
+describe("the run queue shared by several server processes", () => {
+  let test: TestConnection;
+  let here: RedisOps;
+  let there: RedisOps;
+
+  beforeEach(async () => {
+    test = await connectTestRedis({ label: "queue" });
+    here = processOn(test);
+    // Runs another process queued are left to it for a minute: long enough that only a process
+    // ignoring the grace period could take one while the process that queued it is running.
+    there = processOn(test, 60_000);
+    await here.assistants.put("queue-test", { graph_id: "queue-test", config: {}, context: {}, if_exists: "do_nothing" }, undefined);
+  });
+
+  afterEach(async () => {
+    here.runs.close();
+    there.runs.close();
+    await test.dispose();
+  });
+
+  it("has the process that queued a run execute it, though another process's worker watches the queue", async () => {
+    const other = worker(there, true);
+    const threads = [randomUUID(), randomUUID(), randomUUID()];
+    const local = worker(here, true);
+    const runIds: string[] = [];
+    for (const threadId of threads) runIds.push(await queueRun(here, threadId));
+    await expect.poll(() => local.claimed.length).toBe(3);
+    expect(local.claimed).toEqual(runIds);
+    expect(other.claimed).toEqual([]);
+    await Promise.all([other.stop(), local.stop()]);
+  });
+
+  it("lets another process take a queued run when the process that queued it does not", async () => {
+    const runId = await queueRun(there, randomUUID());
+    const other = worker(here, true);
+    expect(await other.first).toBe(runId);
+    expect((await here.runs.get(runId, undefined, undefined))?.status).toBe("success");
+    await other.stop();
+  });
+
+  it("keeps a run queued behind its thread's executing run, and claims it once that one ends", async () => {
+    const threadId = randomUUID();
+    const first = await queueRun(here, threadId);
+    const second = await queueRun(here, threadId);
+    const local = worker(here, false);
+    expect(await local.first).toBe(first);
+    expect((await here.runs.get(second, threadId, undefined))?.status).toBe("pending");
+    await here.runs.setStatus(first, "success");
+    await expect.poll(() => local.claimed).toEqual([first, second]);
+    await local.stop();
+  });
+
+  it("drops a queued run that was cancelled before any worker claimed it", async () => {
+    const threadId = randomUUID();
+    const cancelled = await queueRun(here, threadId);
+    await here.runs.cancel(threadId, [cancelled], { action: "interrupt" }, undefined);
+    const kept = await queueRun(here, randomUUID());
+    const local = worker(here, true);
+    expect(await local.first).toBe(kept);
+    expect((await here.runs.get(cancelled, threadId, undefined))?.status).toBe("interrupted");
+    expect(await test.client.zCard(test.keys.agentRunQueue())).toBe(0);
+    await local.stop();
+  });
+});
