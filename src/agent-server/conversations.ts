@@ -88,8 +88,9 @@ async function* directTurn(ops: Ops, auth: AuthContext | undefined, request: Tur
   const userId = auth ? (auth.user.identity ?? (auth.user as { id?: string }).id) : undefined;
   const configurable = auth ? { langgraph_auth_user: auth.user, langgraph_auth_user_id: userId, langgraph_auth_permissions: auth.scopes } : undefined;
   const multitaskStrategy = threadId === undefined ? "reject" : request.whenBusy;
-  // Marked as a chat turn, the run is executed by the TurnExecutor (src/agent-server/turn-executor.ts).
-  const runs: Pick<RedisRuns, "put"> = ops.runs;
+  // Marked as a chat turn, the run is executed by the TurnExecutor (src/agent-server/turn-executor.ts);
+  // read as the request that queued it, its events stay in this process when it executes here.
+  const runs: Pick<RedisRuns, "put"> & { stream: Pick<RedisRuns["stream"], "join"> } = ops.runs;
   const [first] = await runs.put(
     runId,
     getAssistantId(request.graph),
@@ -116,7 +117,7 @@ async function* directTurn(ops: Ops, auth: AuthContext | undefined, request: Tur
   });
   if (first?.run_id !== runId) throw translate({ status: 409 }, threadId);
   try {
-    for await (const { event, data } of ops.runs.stream.join(runId, threadId, { ignore404: threadId === undefined, lastEventId: undefined }, auth)) {
+    for await (const { event, data } of runs.stream.join(runId, threadId, { ignore404: threadId === undefined, lastEventId: undefined, queuedHere: true }, auth)) {
       yield { event, data };
     }
   } catch (error) {

@@ -1,16 +1,18 @@
 import type { RedisClient } from "../../redis/client.js";
 
-/** One entry of a run's stream as written: its stream id, event name and serialized data. */
-export interface StreamEntry {
-  id: string;
-  event: string;
-  data: string;
-  /** The data before it was serialized, for readers in the writing process (absent: parse `data`). */
-  value?: unknown;
-}
+/**
+ * One entry of a run's stream: its stream id, event name, and its data serialized (`data`), as
+ * plain values (`value`, for readers in the writing process), or both.
+ */
+export type StreamEntry = { id: string; event: string } & ({ data: string; value?: unknown } | { data?: string; value: unknown });
 
-/** An event as published: its name, its data as JSON, and that data as plain values. */
-type Pending = [event: string, data: string, value: unknown];
+/** An event on its way to Redis: its id when the writer chose it, else Redis chooses. */
+type Pending = { id?: string; event: string; data?: string; value?: unknown };
+
+/** An entry's data as JSON. */
+function dataOf(entry: Pending): string {
+  return entry.data ?? JSON.stringify(entry.value ?? null);
+}
 
 /** How often a live run's stream has its expiry pushed back: its TTL is a day, so once a minute is plenty. */
 const EXPIRY_REFRESH_MS = 60_000;
@@ -65,10 +67,15 @@ export class LocalTail {
  * Writes one run's events to its Redis stream in batches: events published while a write is in
  * flight go out together in the next one (a pipeline of XADDs; a lone event is one XADD; the
  * stream's expiry is pushed back, atomically with the entries, on the first write and then at most
- * once a minute), so a burst of
- * events costs a round trip rather than one each, and the publisher (the queue worker, which
- * awaits every event) is not held up by Redis unless the buffer is full. Writes are sequential,
- * so entries keep their order; what was written goes to the run's {@link LocalTail}.
+ * once a minute), so a burst of events costs a round trip rather than one each, and the publisher
+ * (the queue worker, which awaits every event) is not held up by Redis unless the buffer is full.
+ * Writes are sequential, so entries keep their order; what was written goes to the run's
+ * {@link LocalTail}.
+ *
+ * A writer made `local` keeps its events in the tail only, with ids it chooses itself, until
+ * {@link share} is called: a chat turn's events are read by the request that asked for them, in
+ * this process, and go to Redis only once a reader elsewhere wants them. Sharing writes what the
+ * tail holds, under the same ids, then every later event as it comes.
  */
 export class RunStreamWriter {
   private buffer: Pending[] = [];
@@ -76,31 +83,70 @@ export class RunStreamWriter {
   private failure: Error | undefined;
   /** When the stream's expiry was last pushed back (it is, with the first write and then at most once a minute). */
   private expiryRefreshedAt = Number.NEGATIVE_INFINITY;
+  /** Whether events go to Redis (always, unless the writer was made local and not yet shared). */
+  private sharing: boolean;
+  /** Entry ids this writer chose (a local writer's): the last one's milliseconds and sequence. */
+  private lastMs = 0;
+  private lastSeq = -1;
 
   constructor(
     private readonly client: RedisClient,
     private readonly key: string,
-    private readonly options: { maxEntries: number; ttlSeconds: number; tail: LocalTail; onWritten: () => void },
-  ) {}
+    private readonly options: { maxEntries: number; ttlSeconds: number; tail: LocalTail; onWritten: () => void; local?: boolean },
+  ) {
+    this.sharing = options.local !== true;
+  }
+
+  /** Whether events reach Redis as they come (their JSON is needed at once then). */
+  get shared(): boolean {
+    return this.sharing;
+  }
 
   /**
    * Queues an event; resolves at once unless the buffer is full. A failed write is thrown by the
-   * next call, so the worker sees a Redis failure as it would with one write per event.
+   * next call, so the worker sees a Redis failure as it would with one write per event. `data`
+   * (the event's JSON) may be left out while the writer is local.
    */
-  async add(event: string, data: string, value: unknown): Promise<void> {
+  async add(event: string, data: string | undefined, value: unknown): Promise<void> {
     if (this.failure !== undefined) {
       const failure = this.failure;
       this.failure = undefined;
       throw failure;
     }
-    this.buffer.push([event, data, value]);
+    if (this.options.local) {
+      const entry = data === undefined ? { id: this.nextId(), event, value } : { id: this.nextId(), event, data, value };
+      this.options.tail.append([entry]);
+      this.options.onWritten();
+      if (!this.sharing) return;
+      this.buffer.push(entry);
+    } else {
+      this.buffer.push({ event, data, value });
+    }
     this.flushing ??= this.drain();
     if (this.buffer.length >= MAX_BUFFERED) await this.flushing;
+  }
+
+  /** From now on events go to Redis, beginning with what the tail holds. */
+  share(): void {
+    if (this.sharing) return;
+    this.sharing = true;
+    this.buffer = [...this.options.tail.entries, ...this.buffer];
+    if (this.buffer.length > 0) this.flushing ??= this.drain();
   }
 
   /** Waits until every queued event is written (or failed), without throwing. */
   async settled(): Promise<void> {
     while (this.flushing) await this.flushing;
+  }
+
+  /** A stream id after every one this writer chose before ("<ms>-<seq>", as Redis makes them). */
+  private nextId(): string {
+    const now = Date.now();
+    if (now > this.lastMs) {
+      this.lastMs = now;
+      this.lastSeq = 0;
+    } else this.lastSeq += 1;
+    return `${this.lastMs}-${this.lastSeq}`;
   }
 
   private async drain(): Promise<void> {
@@ -126,17 +172,20 @@ export class RunStreamWriter {
     const refresh = now - this.expiryRefreshedAt >= EXPIRY_REFRESH_MS;
     let ids: unknown[];
     if (batch.length === 1 && !refresh) {
-      const [event, data] = batch[0] as Pending;
-      ids = [await this.client.xAdd(this.key, "*", { event, data }, trim)];
+      const entry = batch[0] as Pending;
+      ids = [await this.client.xAdd(this.key, entry.id ?? "*", { event: entry.event, data: dataOf(entry) }, trim)];
     } else {
       const commands = this.client.multi();
-      for (const [event, data] of batch) commands.xAdd(this.key, "*", { event, data }, trim);
+      for (const entry of batch) commands.xAdd(this.key, entry.id ?? "*", { event: entry.event, data: dataOf(entry) }, trim);
       // With the expiry, atomically: a stream must never outlive its run for want of one.
       if (refresh) commands.expire(this.key, this.options.ttlSeconds);
       ids = await (refresh ? commands.exec() : commands.execAsPipeline());
     }
     if (refresh) this.expiryRefreshedAt = now;
-    this.options.tail.append(batch.map(([event, data, value], index) => ({ id: String(ids[index]), event, data, value })));
-    this.options.onWritten();
+    // A local writer's entries went to the tail when they were added.
+    if (!this.options.local) {
+      this.options.tail.append(batch.map((entry, index) => ({ id: String(ids[index]), event: entry.event, data: dataOf(entry), value: entry.value })));
+      this.options.onWritten();
+    }
   }
 }

@@ -43,29 +43,45 @@ export class RedisRunStream implements RunsStreamRepo {
 
   async publish(payload: { runId: string; resumable: boolean; event: string; data: unknown }): Promise<void> {
     if (payload.event === "error" && this.context.publicError) payload = { ...payload, data: this.context.publicError(payload.data) };
-    const { runId } = payload;
-    let writer = this.writers.get(runId);
-    if (!writer) {
-      const tail = new LocalTail(MAX_ENTRIES);
-      this.tails.set(runId, tail);
-      writer = new RunStreamWriter(this.context.client, this.context.keys.agentRunStream(runId), {
-        maxEntries: MAX_ENTRIES,
-        ttlSeconds: LIVE_TTL_SECONDS,
-        tail,
-        onWritten: () => this.wakeups.notify(`stream:${runId}`),
-      });
-      this.writers.set(runId, writer);
-    }
-    const [data, value] = this.serialize(payload.event, payload.data);
+    const writer = this.writers.get(payload.runId) ?? this.writer(payload.runId, false);
+    const [data, value] = this.serialize(payload.event, payload.data, writer.shared);
     await writer.add(payload.event, data, value);
   }
 
   /**
-   * An event's data as JSON and as plain values. A token of the answer ("messages": the chunk and
-   * its model call's metadata) reuses what its call's metadata became for the tokens before it:
-   * one conversion per model call instead of one per token.
+   * Keeps a run's events in this process until a reader elsewhere asks for them ({@link share}):
+   * for a chat turn executed where its request is served, whose events only that request reads.
+   * Called before the run publishes anything.
    */
-  private serialize(event: string, data: unknown): [json: string, value: unknown] {
+  keepLocal(runId: string): void {
+    if (!this.writers.has(runId)) this.writer(runId, true);
+  }
+
+  /** Sends a run's events to Redis from now on, those kept so far first (a reader elsewhere joined it). */
+  share(runId: string): void {
+    this.writers.get(runId)?.share();
+  }
+
+  private writer(runId: string, local: boolean): RunStreamWriter {
+    const tail = new LocalTail(MAX_ENTRIES);
+    this.tails.set(runId, tail);
+    const writer = new RunStreamWriter(this.context.client, this.context.keys.agentRunStream(runId), {
+      maxEntries: MAX_ENTRIES,
+      ttlSeconds: LIVE_TTL_SECONDS,
+      tail,
+      onWritten: () => this.wakeups.notify(`stream:${runId}`),
+      local,
+    });
+    this.writers.set(runId, writer);
+    return writer;
+  }
+
+  /**
+   * An event's data as plain values, and as JSON when it is needed now. A token of the answer
+   * ("messages": the chunk and its model call's metadata) reuses what its call's metadata became
+   * for the tokens before it: one conversion per model call instead of one per token.
+   */
+  private serialize(event: string, data: unknown, json: boolean): [json: string | undefined, value: unknown] {
     if (event === "messages" && Array.isArray(data) && data.length === 2 && typeof data[1] === "object" && data[1] !== null) {
       const [chunk, metadata] = data as [unknown, object];
       let converted = this.metadata.get(metadata);
@@ -75,10 +91,10 @@ export class RedisRunStream implements RunsStreamRepo {
         this.metadata.set(metadata, converted);
       }
       const value = apiValue(chunk) ?? null;
-      return [`[${JSON.stringify(value)},${converted.json}]`, [value, converted.value]];
+      return [json ? `[${JSON.stringify(value)},${converted.json}]` : undefined, [value, converted.value]];
     }
     const value = apiValue(data) ?? null;
-    return [JSON.stringify(value), value];
+    return [json ? JSON.stringify(value) : undefined, value];
   }
 
   /**
@@ -99,7 +115,13 @@ export class RedisRunStream implements RunsStreamRepo {
   async *join(
     runId: string,
     threadId: string | undefined,
-    options: { ignore404?: boolean; cancelOnDisconnect?: AbortSignal; lastEventId: string | undefined },
+    options: {
+      ignore404?: boolean;
+      cancelOnDisconnect?: AbortSignal;
+      lastEventId: string | undefined;
+      /** The reader is the request that queued the run, in this process (the app's chat route). */
+      queuedHere?: boolean;
+    },
     auth: AuthContext | undefined,
   ): AsyncGenerator<{ id?: string; event: string; data: unknown }> {
     const signal = options.cancelOnDisconnect;
@@ -117,6 +139,12 @@ export class RedisRunStream implements RunsStreamRepo {
     let ended = false;
     let draining = false;
     let fromRedis = true;
+    // A run executing elsewhere may be keeping its events in that process: ask for them, unless
+    // this process queued the run (it keeps only runs it queued itself) or executes it.
+    if (!options.queuedHere && !this.tails.has(runId)) {
+      const owner = threadId ?? (await this.runs.threadOf(runId));
+      if (owner) await this.runs.watch(owner, runId);
+    }
     while (!signal?.aborted) {
       const tail = fromRedis ? undefined : this.tails.get(runId);
       const local = tail?.after(cursor);

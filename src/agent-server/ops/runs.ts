@@ -9,7 +9,7 @@ import type { OpsContext } from "./context.js";
 import { containsJson, dateOf, notFound } from "./records.js";
 import { latestCheckpointId, rollbackCheckpoints } from "./rollback-checkpoints.js";
 import { RedisRunStream } from "./run-stream.js";
-import { CANCEL_RUN, CLAIM_RUN, INSERT_RUN, REFRESH_LEASE, SET_RUN_STATUS } from "./scripts.js";
+import { CANCEL_RUN, CLAIM_RUN, INSERT_RUN, REFRESH_LEASE, SET_RUN_STATUS, WATCH_RUN } from "./scripts.js";
 import type { RedisThreads } from "./threads.js";
 import type { Wakeups } from "./wake.js";
 
@@ -370,13 +370,14 @@ export class RedisRuns implements RunsRepo {
       const [cancel, baseline] = await client.hmGet(keys.agentRun(threadId, runId), ["cancel", "baseline"]);
       if (cancel === "rollback") await rollbackCheckpoints(this.context.checkpointer, threadId, baseline ?? undefined);
     }
-    const result = await SET_RUN_STATUS.run<[string, string] | null>(
+    const result = await SET_RUN_STATUS.run<[string, string, string] | null>(
       client,
       [keys.agentRun(threadId, runId), keys.agentThreadInflight(threadId), keys.agentThreadActive(threadId)],
       [status, String(Date.now()), runId],
     );
     if (!result) throw new Error(`Run ${runId} not found`);
-    const [final, cancel] = result;
+    const [final, cancel, watched] = result;
+    if (watched) this.stream.share(runId);
     if (FINAL.has(final as RunStatus)) {
       if (cancel === "rollback") await this.remove(threadId, runId);
       if (this.executing.has(runId)) this.finishing.set(threadId, [...(this.finishing.get(threadId) ?? []), runId]);
@@ -439,7 +440,7 @@ export class RedisRuns implements RunsRepo {
     try {
       for (let next = this.queuedHere.shift(); next; next = this.queuedHere.shift()) {
         if (this.closed) return undefined;
-        const outcome = await this.tryClaim(next.threadId, next.runId);
+        const outcome = await this.tryClaim(next.threadId, next.runId, true);
         if (outcome === "busy") busy.push(next);
         else if (outcome !== "gone") return outcome;
       }
@@ -451,21 +452,21 @@ export class RedisRuns implements RunsRepo {
     for (const member of members) {
       if (this.closed) return undefined;
       const [threadId, runId] = JSON.parse(member) as [string, string];
-      const outcome = await this.tryClaim(threadId, runId);
+      const outcome = await this.tryClaim(threadId, runId, false);
       if (outcome !== "busy" && outcome !== "gone") return outcome;
     }
     return undefined;
   }
 
   /**
-   * Claims one queued run: "busy" while another run of its thread executes, "gone" when it is no
-   * longer pending (it leaves the queue then).
+   * Claims one queued run (`own`: this process queued it): "busy" while another run of its thread
+   * executes, "gone" when it is no longer pending (it leaves the queue then).
    */
-  private async tryClaim(threadId: string, runId: string): Promise<Claimed | "busy" | "gone"> {
+  private async tryClaim(threadId: string, runId: string, own: boolean): Promise<Claimed | "busy" | "gone"> {
     const { client, keys } = this.context;
     const now = Date.now();
     const member = this.queueMember(threadId, runId);
-    const [attempt, doc] = await CLAIM_RUN.run<[number, string | null | undefined]>(
+    const [attempt, doc, watched] = await CLAIM_RUN.run<[number, string | null | undefined, string | undefined]>(
       client,
       [keys.agentRun(threadId, runId), keys.agentThreadActive(threadId)],
       [runId, String(LEASE_MS), String(now)],
@@ -476,12 +477,25 @@ export class RedisRuns implements RunsRepo {
       return "gone";
     }
     const stored = JSON.parse(doc) as StoredRun;
+    // A chat turn this process queued is read by the request that queued it, here: its first
+    // attempt keeps its events in the process unless a reader elsewhere asks for them (a later
+    // attempt's stream may hold entries already). Set before anything can publish.
+    if (own && stored.executor === "turn" && this.turnRunner && attempt === 1 && !watched) this.stream.keepLocal(runId);
     // The rollback point is read once the thread is held: read before the claim, it could miss
     // the final checkpoint of the run that released the thread in between. A temporary run's
     // thread has no checkpoints.
     const baseline = stored.kwargs.temporary ? undefined : await latestCheckpointId(this.context.checkpointer, threadId);
     await Promise.all([client.zRem(keys.agentRunQueue(), member), baseline ? client.hSet(keys.agentRun(threadId, runId), "baseline", baseline) : undefined]);
     return { run: runOf(stored, "running", new Date(now)), attempt, turn: stored.executor === "turn" };
+  }
+
+  /**
+   * Asks for a run's events on its stream while it is pending or running (see
+   * {@link RedisRunStream.keepLocal}): a process keeping them sends them within {@link RENEW_MS},
+   * or when the run ends, whichever comes first.
+   */
+  async watch(threadId: string, runId: string): Promise<void> {
+    await WATCH_RUN.run<string | null>(this.context.client, [this.context.keys.agentRun(threadId, runId)], []);
   }
 
   /** Runs a chat turn with the turn runner while this process holds its claim. */
@@ -515,8 +529,9 @@ export class RedisRuns implements RunsRepo {
     this.executing.set(run.run_id, controller);
     this.executingThreads.set(run.run_id, run.thread_id);
     const renew = setInterval(() => {
-      REFRESH_LEASE.run<string>(client, [keys.agentThreadActive(run.thread_id), keys.agentRun(run.thread_id, run.run_id)], [run.run_id, String(LEASE_MS)])
-        .then((cancel) => {
+      REFRESH_LEASE.run<[string, string]>(client, [keys.agentThreadActive(run.thread_id), keys.agentRun(run.thread_id, run.run_id)], [run.run_id, String(LEASE_MS)])
+        .then(([cancel, watched]) => {
+          if (watched) this.stream.share(run.run_id);
           if (cancel && !controller.signal.aborted) controller.abort(cancel);
         })
         .catch(() => undefined);

@@ -5,7 +5,8 @@ import { RedisScript } from "../../redis/script.js";
  * cluster-safe; the queue ZSET and the run -> thread reference live elsewhere and are written
  * by separate commands after a script decides.
  *   run HASH: doc (JSON), status, updated_at, attempt, cancel, baseline (the thread's newest
- *   checkpoint id when the run started, for rollback)
+ *   checkpoint id when the run started, for rollback), watched (a process other than the one
+ *   executing the run reads its stream)
  */
 
 /**
@@ -28,33 +29,48 @@ return {1, unpack(inflight)}
  * Claims a pending run for execution when no other run of its thread is executing.
  * KEYS: run HASH, thread active STRING. ARGV: run id, lease ms, now ms.
  * Returns {-1} (gone or no longer pending: drop it from the queue), {0} (thread busy: try later),
- * or {attempt number, doc} of the claimed run.
+ * or {attempt number, doc, watched} of the claimed run.
  */
 export const CLAIM_RUN = new RedisScript(`
 if redis.call('HGET', KEYS[1], 'status') ~= 'pending' then return {-1} end
 if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) == false then return {0} end
 redis.call('HSET', KEYS[1], 'status', 'running', 'updated_at', ARGV[3])
-return {redis.call('HINCRBY', KEYS[1], 'attempt', 1), redis.call('HGET', KEYS[1], 'doc')}
+local attempt = redis.call('HINCRBY', KEYS[1], 'attempt', 1)
+local fields = redis.call('HMGET', KEYS[1], 'doc', 'watched')
+return {attempt, fields[1], fields[2] or ''}
 `);
 
 /**
- * Extends the lease of an executing run and returns any cancel request on it.
+ * Extends the lease of an executing run and returns {cancel request or '', watched or ''}.
  * KEYS: thread active STRING, run HASH. ARGV: run id, lease ms.
  */
 export const REFRESH_LEASE = new RedisScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return redis.call('HGET', KEYS[2], 'cancel') or ''
+local fields = redis.call('HMGET', KEYS[2], 'cancel', 'watched')
+return {fields[1] or '', fields[2] or ''}
+`);
+
+/**
+ * Notes that a reader outside the executing process wants a run's events, while the run is
+ * pending or running: atomically with the status, so that either the run's end sees the note or
+ * the reader came after the end. KEYS: run HASH. Returns the run's status (nil when it is gone).
+ */
+export const WATCH_RUN = new RedisScript(`
+local status = redis.call('HGET', KEYS[1], 'status')
+if status == 'pending' or status == 'running' then redis.call('HSET', KEYS[1], 'watched', '1') end
+return status
 `);
 
 /**
  * Sets a run's status; a run that was asked to stop by an interrupt ends "interrupted" whatever
  * its worker reports. A finished run leaves the thread's in-flight set and releases the thread.
  * KEYS: run HASH, inflight SET, thread active STRING. ARGV: status, now ms, run id.
- * Returns {final status, cancel request} or nil when the run is gone.
+ * Returns {final status, cancel request, watched} or nil when the run is gone.
  */
 export const SET_RUN_STATUS = new RedisScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
-local cancel = redis.call('HGET', KEYS[1], 'cancel') or ''
+local fields = redis.call('HMGET', KEYS[1], 'cancel', 'watched')
+local cancel = fields[1] or ''
 local status = ARGV[1]
 if cancel == 'interrupt' and (status == 'error' or status == 'success') then status = 'interrupted' end
 redis.call('HSET', KEYS[1], 'status', status, 'updated_at', ARGV[2])
@@ -62,7 +78,7 @@ if status ~= 'pending' and status ~= 'running' then
   redis.call('SREM', KEYS[2], ARGV[3])
   if redis.call('GET', KEYS[3]) == ARGV[3] then redis.call('DEL', KEYS[3]) end
 end
-return {status, cancel}
+return {status, cancel, fields[2] or ''}
 `);
 
 /**
