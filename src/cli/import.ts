@@ -43,8 +43,9 @@ export function summaryTable(summary: ImportSummary): string {
       "skipped values",
       `${summary.skipped.badDate} unreadable dates, ${summary.skipped.legacyDate} dates in the old iOS 8 form (20150101120000-0800), ${summary.skipped.badValue} non-numeric values, ${summary.skipped.unknownSleepValue} unknown sleep values`,
     ],
-    ["time", `${summary.seconds.toFixed(2)} s, ${summary.megabytesPerSecond.toFixed(1)} MB/s`],
+    ["time", `${summary.seconds.toFixed(2)} s, ${summary.megabytesPerSecond.toFixed(1)} MB/s, parsed on ${summary.parseThreads === 2 ? "2 threads" : "1 thread"}`],
   ];
+  if (summary.parseWorkerError !== undefined) rows.push(["warning", `the second parse thread did not start (${summary.parseWorkerError}), so the parse took one`]);
   const width = Math.max(...rows.map(([name]) => name.length));
   const types = Object.entries(summary.recordsByType).sort(([, a], [, b]) => b - a);
   const typeWidth = Math.max(0, ...types.map(([name]) => name.length));

@@ -8,14 +8,14 @@ import { ImportError } from "../../src/errors.js";
 import { ExportAggregator } from "../../src/health/import/aggregate.js";
 import { readExport, type ReadResult } from "../../src/health/import/reader.js";
 import type { ByteSource } from "../../src/health/import/source.js";
-import { readExportInWorker, type SegmentCounts } from "../../src/health/import/worker-reader.js";
+import { readExportInWorker, type SegmentCounts, type WorkerReadResult } from "../../src/health/import/worker-reader.js";
 import { writeSyntheticExport } from "../../src/health/synthetic/generator.js";
 
 const MB = 1 << 20;
 
 /** Everything an aggregator ends with, as JSON, with the read's hash and size. */
 function outcome(read: ReadResult, aggregator: ExportAggregator): string {
-  return JSON.stringify({ read, result: aggregator.finish() }, (_key, value: unknown) => (value instanceof Map ? [...value] : value));
+  return JSON.stringify({ read: { sha256: read.sha256, bytes: read.bytes }, result: aggregator.finish() }, (_key, value: unknown) => (value instanceof Map ? [...value] : value));
 }
 
 async function inThread(path: string): Promise<string> {
@@ -38,7 +38,7 @@ async function inWorker(
   takeBack = false,
   maxRead?: number,
   worker?: Worker,
-): Promise<{ outcome: string; handedOverAt: number | undefined; counts: SegmentCounts | undefined }> {
+): Promise<{ outcome: string; handedOverAt: number | undefined; counts: SegmentCounts | undefined; read: WorkerReadResult }> {
   const aggregator = new ExportAggregator();
   let handedOverAt: number | undefined;
   let counts: SegmentCounts | undefined;
@@ -51,7 +51,7 @@ async function inWorker(
     worker,
   });
   await bytes?.close();
-  return { outcome: outcome(read, aggregator), handedOverAt, counts };
+  return { outcome: outcome(read, aggregator), handedOverAt, counts, read };
 }
 
 async function failure(attempt: Promise<unknown>): Promise<ImportError> {
@@ -86,10 +86,13 @@ describe("readExportInWorker", () => {
       if (handOverAt === 100 * MB) {
         expect(run.handedOverAt).toBeUndefined();
         expect(run.counts?.inWorker).toBe(0);
+        expect(run.read.parseThreads).toBe(1);
       } else {
         expect(run.handedOverAt).toBeGreaterThanOrEqual(handOverAt);
         expect(run.counts?.inWorker).toBeGreaterThan(0);
+        expect(run.read.parseThreads).toBe(2);
       }
+      expect(run.read.parseWorkerError).toBeUndefined();
       // Apple's layout: every segment starts between two top-level elements, as assumed.
       expect(run.counts?.discarded).toBe(0);
     }
@@ -113,6 +116,12 @@ describe("readExportInWorker", () => {
     expect(run.outcome).toBe(await inThread(generated));
     expect(run.handedOverAt).toBeUndefined();
     expect(run.counts?.inWorker).toBe(0);
+    expect(run.read.parseThreads).toBe(1);
+    // Told to hand over at once, the read waits to hear whether the worker started, and says why it did not.
+    const waited = await inWorker(generated, 0, true, 4 * MB, new Worker("throw new Error('cannot start');", { eval: true }));
+    expect(waited.outcome).toBe(run.outcome);
+    expect(waited.read.parseThreads).toBe(1);
+    expect(waited.read.parseWorkerError).toContain("cannot start");
   });
 
   it("gives what one thread gives when a segment starts inside a comment longer than the cut's search, with no line to cut before", async () => {

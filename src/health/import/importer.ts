@@ -11,9 +11,9 @@ import { HealthIndexes, type IndexCounts } from "../store/indexes.js";
 import type { HealthManifest, MetricKind } from "../types.js";
 import { ExportAggregator, type AggregatedExport } from "./aggregate.js";
 import { ImportEvents, type ImportEventOptions } from "./import-events.js";
-import { readExport } from "./reader.js";
+import { readExport, type ReadResult } from "./reader.js";
 import { openExport } from "./source.js";
-import { readExportInWorker } from "./worker-reader.js";
+import { readExportInWorker, type WorkerReadResult } from "./worker-reader.js";
 
 export interface ImportProgress {
   bytesRead: number;
@@ -73,6 +73,10 @@ export interface ImportSummary {
   /** Records skipped because their type cannot name a series (empty, braces, `*`, control characters). */
   skippedTypes: number;
   indexes: IndexCounts;
+  /** Threads that parsed the XML: 2 when the parse worker took part, 1 otherwise. */
+  parseThreads: 1 | 2;
+  /** Why the parse worker did not start, when a second thread was meant to help and could not. */
+  parseWorkerError?: string;
 }
 
 function manifestOf(result: AggregatedExport, provenance: HealthManifest["provenance"]): HealthManifest {
@@ -148,7 +152,7 @@ export async function importExport(options: ImportOptions): Promise<ImportSummar
     const aggregator = new ExportAggregator();
     const progress = (bytesRead: number) =>
       onProgress?.({ bytesRead, records: aggregator.recordsSeen, totalBytes: source.xmlBytes, elapsedMs: performance.now() - started });
-    let read;
+    let read: ReadResult & Partial<Pick<WorkerReadResult, "parseThreads" | "parseWorkerError">>;
     try {
       const parallel = options.parallel ?? source.xmlBytes >= PARALLEL_FROM_BYTES;
       read = await (parallel ? readExportInWorker(source.bytes ?? source.stream, aggregator, progress) : readExport(source.stream, aggregator, progress));
@@ -195,6 +199,8 @@ export async function importExport(options: ImportOptions): Promise<ImportSummar
       skipped: result.skipped,
       skippedTypes: result.skippedTypes,
       indexes,
+      parseThreads: read.parseThreads ?? 1,
+      ...(read.parseWorkerError === undefined ? {} : { parseWorkerError: read.parseWorkerError }),
     });
   } catch (error) {
     events.failed(error);

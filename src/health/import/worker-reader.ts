@@ -20,6 +20,14 @@ export interface SegmentCounts {
   discarded: number;
 }
 
+/** What {@link readExportInWorker} read, and how many threads parsed it. */
+export interface WorkerReadResult extends ReadResult {
+  /** 2 when the worker parsed any segment, 1 when everything was parsed in the calling thread. */
+  parseThreads: 1 | 2;
+  /** Why the worker did not start, when it did not: the parse then took one thread. */
+  parseWorkerError?: string;
+}
+
 export interface WorkerReadOptions {
   /**
    * Parse at least this many bytes in this thread before any segment goes to the worker, waiting
@@ -77,7 +85,7 @@ function isReadable(input: Readable | ByteSource): input is Readable {
  * Whoever claims a segment first parses it: when this thread would wait for a segment the worker
  * has not started (a busy machine descheduled it), it takes the segment back. Batches come back
  * transferred, never copied; the shared slots are reused, so memory stays flat. A worker that
- * fails to start only means the parse stays in this thread.
+ * fails to start only means the parse stays in this thread, which the result reports.
  *
  * @throws {ImportError} as {@link readExport} does.
  * @example
@@ -90,7 +98,7 @@ export async function readExportInWorker(
   sink: ExportSink,
   onProgress: (bytes: number) => void = () => undefined,
   options: WorkerReadOptions = {},
-): Promise<ReadResult> {
+): Promise<WorkerReadResult> {
   const { handOverAt, onHandOver, onSegments, takeBack: mayTakeBack = true } = options;
   const worker = options.worker ?? startParseWorker();
   const shared: SharedSegments = { memory: new SharedArrayBuffer(SLOTS * SEGMENT_BYTES), claims: new SharedArrayBuffer(SLOTS * 4), slotBytes: SEGMENT_BYTES };
@@ -104,6 +112,8 @@ export async function readExportInWorker(
   let started: (ready: boolean) => void = () => undefined;
   const starting = new Promise<boolean>((resolve) => (started = resolve));
   let sentAny = false;
+  /** Why the worker never started, when it did not (the parse then stays in this thread). */
+  let startFailure: string | undefined;
   let inWorker = 0;
   let failure: Error | undefined;
   const asError = (error: unknown) => (error instanceof Error ? error : new Error(String(error)));
@@ -228,6 +238,7 @@ export async function readExportInWorker(
 
   const fail = (error: unknown) => {
     if (!sentAny) {
+      startFailure ??= asError(error).message;
       ready = false;
       started(false);
       return;
@@ -331,7 +342,7 @@ export async function readExportInWorker(
     checkFailure();
     onProgress(readBytes);
     onSegments?.(counts);
-    return { sha256: hash.digest("hex"), bytes: readBytes };
+    return { sha256: hash.digest("hex"), bytes: readBytes, parseThreads: counts.inWorker > 0 ? 2 : 1, ...(startFailure === undefined ? {} : { parseWorkerError: startFailure }) };
   } catch (error) {
     throw readFailure(error);
   } finally {
