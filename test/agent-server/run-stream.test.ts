@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Run } from "@langchain/langgraph-api/storage";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { RedisOps } from "../../src/agent-server/ops/index.js";
+import { LocalTail, RunStreamWriter } from "../../src/agent-server/ops/run-stream-writer.js";
 import type { TurnRunner } from "../../src/agent-server/ops/runs.js";
 import { RedisCheckpointSaver } from "../../src/index.js";
 import { connectTestRedis, type TestConnection } from "../support/redis.js";
@@ -140,5 +141,30 @@ describe("a chat turn's run stream", () => {
     const [seenHere, seenThere] = await Promise.all([local, remote]);
     expect(seenThere.map(({ event, data }) => ({ event, data }))).toEqual(EVENTS);
     expect(seenHere.map(({ event, data }) => ({ event, data }))).toEqual(EVENTS);
+  });
+});
+
+describe("a kept run stream's writer", () => {
+  it("sends what it kept to Redis before its tail drops an entry a slow reader may still need", async () => {
+    const test = await connectTestRedis({ label: "tail" });
+    try {
+      const key = test.keys.agentRunStream(randomUUID());
+      const tail = new LocalTail(3);
+      const writer = new RunStreamWriter(test.client, key, { maxEntries: 3, ttlSeconds: 60, tail, onWritten: () => undefined, local: true });
+      for (let index = 0; index < 3; index++) await writer.add("messages", undefined, { index });
+      await writer.settled();
+      expect(await test.client.exists(key)).toBe(0);
+      const first = tail.entries[0]?.id as string;
+      await writer.add("messages", undefined, { index: 3 });
+      await writer.settled();
+      expect(writer.shared).toBe(true);
+      const entries = await test.client.xRange(key, "-", "+");
+      expect(entries.map((entry) => JSON.parse(entry.message.data ?? "null") as unknown)).toEqual([{ index: 0 }, { index: 1 }, { index: 2 }, { index: 3 }]);
+      expect(entries[0]?.id).toBe(first);
+      // The tail no longer holds the first entry; a reader past it goes to Redis, which has it.
+      expect(tail.after(undefined)).toBeUndefined();
+    } finally {
+      await test.dispose();
+    }
   });
 });

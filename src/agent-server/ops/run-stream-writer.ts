@@ -73,9 +73,10 @@ export class LocalTail {
  * {@link LocalTail}.
  *
  * A writer made `local` keeps its events in the tail only, with ids it chooses itself, until
- * {@link share} is called: a chat turn's events are read by the request that asked for them, in
- * this process, and go to Redis only once a reader elsewhere wants them. Sharing writes what the
- * tail holds, under the same ids, then every later event as it comes.
+ * {@link share} is called or the tail is full: a chat turn's events are read by the request that
+ * asked for them, in this process, and go to Redis only once a reader elsewhere wants them (or a
+ * slow reader here may need entries the tail drops). Sharing writes what the tail holds, under
+ * the same ids, then every later event as it comes.
  */
 export class RunStreamWriter {
   private buffer: Pending[] = [];
@@ -114,6 +115,9 @@ export class RunStreamWriter {
       throw failure;
     }
     if (this.options.local) {
+      // The tail is about to drop its oldest entry, which a slow reader may not have read yet:
+      // Redis keeps it from now on, as it keeps every shared run's.
+      if (!this.sharing && this.options.tail.entries.length >= this.options.maxEntries) this.share();
       const entry = data === undefined ? { id: this.nextId(), event, value } : { id: this.nextId(), event, data, value };
       this.options.tail.append([entry]);
       this.options.onWritten();
