@@ -1,4 +1,4 @@
-import { availableParallelism } from "node:os";
+import { SERVER_PROCESSES_EXPECTED, serverProcessCount } from "./process-count.js";
 import { z } from "zod";
 import { ConfigError, type ConfigIssue } from "./errors.js";
 import { isValidId } from "./redis/ids.js";
@@ -158,15 +158,11 @@ const guarded = <T>(parse: (value: string) => T) =>
     }
   });
 
-/**
- * SERVER_PROCESSES: a whole number from 1 to 256, or "auto" for one process per core the machine
- * lets this process use (os.availableParallelism()).
- */
+/** SERVER_PROCESSES: see serverProcessCount. */
 const serverProcesses = z.string().transform((value, context) => {
-  if (value.toLowerCase() === "auto") return availableParallelism();
-  const count = /^\d+$/u.test(value) ? Number(value) : Number.NaN;
-  if (Number.isInteger(count) && count >= 1 && count <= 256) return count;
-  context.addIssue({ code: "custom", message: "expected a whole number from 1 to 256, or auto (one per core)" });
+  const count = serverProcessCount(value);
+  if (count !== undefined) return count;
+  context.addIssue({ code: "custom", message: SERVER_PROCESSES_EXPECTED });
   return z.NEVER;
 });
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-import { availableParallelism } from "node:os";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { loadEnvFile } from "../env-file.js";
 import { WellnessError } from "../errors.js";
+import { SERVER_PROCESSES_EXPECTED, serverProcessCount } from "../process-count.js";
 import { memoryCommand } from "./memory.js";
 import { formatBytes, parseDays, parseEndDate, parseSize } from "./options.js";
 import { packageVersion } from "./version.js";
@@ -26,12 +26,11 @@ function positive(value: string): number {
   return parsed;
 }
 
-/** A process count from 1 to 256, or "auto": one per core this process may use. */
+/** A process count as SERVER_PROCESSES takes it (see serverProcessCount). */
 function processes(value: string): number {
-  if (value.trim().toLowerCase() === "auto") return availableParallelism();
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1 || parsed > 256) throw new InvalidArgumentError("expected a whole number from 1 to 256, or auto");
-  return parsed;
+  const count = serverProcessCount(value);
+  if (count === undefined) throw new InvalidArgumentError(SERVER_PROCESSES_EXPECTED);
+  return count;
 }
 
 const DEFAULT_EXPORT_BYTES = 10e6;
