@@ -12,7 +12,6 @@
  *   BENCH_AB_BASE=../base npm run bench:turn-ab
  *   BENCH_AB_BASE=../base BENCH_SERVER_PROCESSES=2 npm run bench:turn-ab   # each side a 2-process cluster
  */
-import { fork, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -21,6 +20,7 @@ import { writeSyntheticExport } from "../src/health/synthetic/generator.js";
 import { closeRedis, connectRedis, importExport, KeySchema, RedisServerProcess } from "../src/index.js";
 import { machineDescription } from "./report.js";
 import { QUESTIONS, type ModelShape } from "./shaped-model.js";
+import { median, ServerProcess, turn, type Mode } from "./turn-client.js";
 
 const BASE = process.env.BENCH_AB_BASE;
 const BLOCKS = Number(process.env.BENCH_AB_BLOCKS ?? 30);
@@ -29,66 +29,12 @@ const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 10);
 const TURNS_PER_SESSION = Number(process.env.BENCH_TURNS_PER_SESSION ?? 20);
 const PROCESSES = process.env.BENCH_SERVER_PROCESSES ?? "1";
 const INSTANT: ModelShape = { firstChunkMs: 0, chunkMs: 0, answerChunks: Number(process.env.BENCH_ANSWER_CHUNKS ?? 20) };
-const MODES = ["stateful", "stateless"] as const;
-type Mode = (typeof MODES)[number];
-
-/** One checkout's bench server, spoken to over IPC. */
-interface Side {
-  label: string;
-  child: ChildProcess;
-  port: number;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-}
-
-function ask<T>(side: Side, request: object): Promise<T> {
-  return new Promise((done) => {
-    side.child.once("message", (reply: T) => done(reply));
-    side.child.send(request);
-  });
-}
-
-async function cpuMs(side: Side): Promise<number> {
-  return (await ask<{ ms: number }>(side, { type: "cpu" })).ms;
-}
-
-async function start(label: string, checkout: string, redisUrl: string, prefix: string, port: number): Promise<Side> {
-  const child = fork(join(checkout, "bench", "turn-server.ts"), [], {
-    cwd: checkout,
-    env: { ...process.env, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, DEFAULT_USER_ID: "bench", LOG_LEVEL: "error", BENCH_SERVER_PROCESSES: PROCESSES, BENCH_SERVER_PORT: String(port) },
-    execArgv: ["--import", "tsx"],
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
-  const listening = await new Promise<number>((done, fail) => {
-    child.once("message", (message: { port: number }) => done(message.port));
-    child.once("exit", (code) => fail(new Error(`${label}'s bench server exited (${code})`)));
-  });
-  return { label, child, port: listening };
-}
-
-async function stop(side: Side): Promise<void> {
-  const exited = new Promise((done) => side.child.once("exit", done));
-  side.child.send({ type: "stop" });
-  await exited;
-}
-
-async function turn(side: Side, mode: Mode, message: string, sessionId?: string): Promise<void> {
-  const response = await fetch(`http://127.0.0.1:${side.port}/api/chat/${mode}/stream`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ message, ...(sessionId ? { session_id: sessionId } : {}) }),
-  });
-  const body = await response.text();
-  if (!body.includes("event: done")) throw new Error(`${side.label}: ${mode} turn failed: ${body.slice(0, 300)}`);
-}
+const MODES: readonly Mode[] = ["stateful", "stateless"];
 
 /** The five questions in order, in one new session when stateful. */
-async function block(side: Side, mode: Mode): Promise<void> {
+async function block(server: ServerProcess, mode: Mode): Promise<void> {
   const session = randomUUID();
-  for (const question of QUESTIONS) await turn(side, mode, question.text, mode === "stateful" ? session : undefined);
+  for (const question of QUESTIONS) await turn(server.port, mode, question.text, mode === "stateful" ? session : undefined);
 }
 
 async function main(): Promise<void> {
@@ -96,7 +42,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "wellness-bench-ab-"));
   const redisServer = await RedisServerProcess.start({ port: 20_000 + Math.floor(Math.random() * 20_000), dir });
   const redis = await connectRedis({ url: redisServer.url });
-  const sides: Side[] = [];
+  const sides: ServerProcess[] = [];
   try {
     const exportPath = join(dir, "export.xml");
     await writeSyntheticExport(exportPath, { seed: 7, bytes: 3_000_000, endDate: new Date().toISOString().slice(0, 10) });
@@ -104,16 +50,17 @@ async function main(): Promise<void> {
       ["base", resolve(BASE)],
       ["this", resolve(new URL("..", import.meta.url).pathname)],
     ];
-    for (const [index, [label, checkout]] of checkouts.entries()) {
+    for (const [label, checkout] of checkouts) {
       const prefix = `bench-${label}:`;
       await importExport({ client: redis, keys: new KeySchema(prefix), userId: "bench", path: exportPath, indexTtlSeconds: 3600 });
-      sides.push(await start(label, checkout, redisServer.url, prefix, 41_000 + index * 500 + Math.floor(Math.random() * 400)));
+      const env = { REDIS_URL: redisServer.url, REDIS_KEY_PREFIX: prefix, DEFAULT_USER_ID: "bench", LOG_LEVEL: "error", BENCH_SERVER_PROCESSES: PROCESSES };
+      sides.push(await ServerProcess.start(env, checkout));
     }
     process.stderr.write("warming up...\n");
     for (const side of sides) {
-      await ask(side, { type: "shape", shape: INSTANT });
+      await side.ask({ type: "shape", shape: INSTANT });
       for (let i = 0; i < 3; i++) for (const mode of MODES) await block(side, mode);
-      await ask(side, { type: "drain" });
+      await side.ask({ type: "drain" });
     }
     const rows: string[] = [];
     for (const mode of MODES) {
@@ -121,11 +68,11 @@ async function main(): Promise<void> {
       const perTurn: [number[], number[]] = [[], []];
       for (let index = 0; index < BLOCKS; index++) {
         for (const which of index % 2 === 0 ? [0, 1] : [1, 0]) {
-          const side = sides[which] as Side;
-          const before = await cpuMs(side);
+          const side = sides[which] as ServerProcess;
+          const before = await side.cpuMs();
           await block(side, mode);
-          await ask(side, { type: "drain" });
-          perTurn[which]?.push(((await cpuMs(side)) - before) / QUESTIONS.length);
+          await side.ask({ type: "drain" });
+          perTurn[which]?.push(((await side.cpuMs()) - before) / QUESTIONS.length);
         }
       }
       const ratio = median(perTurn[1].map((value, index) => value / (perTurn[0][index] as number)));
@@ -136,16 +83,16 @@ async function main(): Promise<void> {
       const rates: [number[], number[]] = [[], []];
       for (let round = 0; round < ROUNDS; round++) {
         for (const which of round % 2 === 0 ? [0, 1] : [1, 0]) {
-          const side = sides[which] as Side;
+          const side = sides[which] as ServerProcess;
           const started = performance.now();
           await Promise.all(
             Array.from({ length: SESSIONS }, async () => {
               const session = randomUUID();
-              for (let i = 0; i < TURNS_PER_SESSION; i++) await turn(side, mode, (QUESTIONS[i % QUESTIONS.length] as { text: string }).text, mode === "stateful" ? session : undefined);
+              for (let i = 0; i < TURNS_PER_SESSION; i++) await turn(side.port, mode, (QUESTIONS[i % QUESTIONS.length] as { text: string }).text, mode === "stateful" ? session : undefined);
             }),
           );
           rates[which]?.push((SESSIONS * TURNS_PER_SESSION) / ((performance.now() - started) / 1000));
-          await ask(side, { type: "drain" });
+          await side.ask({ type: "drain" });
         }
       }
       rows.push(`| ${mode} | turns/s (${SESSIONS} sessions in parallel) | ${median(rates[0]).toFixed(1)} | ${median(rates[1]).toFixed(1)} | **${(median(rates[1]) / median(rates[0])).toFixed(2)}x** |`);
@@ -161,7 +108,7 @@ async function main(): Promise<void> {
       ].join("\n"),
     );
   } finally {
-    await Promise.all(sides.map((side) => stop(side)));
+    await Promise.all(sides.map((side) => side.stop()));
     await closeRedis(redis);
     await redisServer.stop();
     rmSync(dir, { recursive: true, force: true });

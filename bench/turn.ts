@@ -13,9 +13,7 @@
  *                                                 # /tmp/turn-stateful.cpuprofile, /tmp/turn-stateless.cpuprofile
  *   npx tsx bench/profile-summary.ts /tmp/turn-stateful.cpuprofile
  */
-import { fork, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { createServer, type AddressInfo } from "node:net";
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,6 +22,7 @@ import { closeRedis, connectRedis, importExport, KeySchema, RedisServerProcess, 
 import { serverInfo } from "../src/redis/health.js";
 import { machineDescription, writeBenchmarkSection } from "./report.js";
 import { QUESTIONS, type ModelShape } from "./shaped-model.js";
+import { median, percentile, ServerProcess, turn, type Mode } from "./turn-client.js";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
 const CPU_TURNS = Number(process.env.BENCH_CPU_TURNS ?? 100);
@@ -38,61 +37,6 @@ const THROUGHPUT_ROUNDS = Number(process.env.BENCH_THROUGHPUT_ROUNDS ?? 3);
 const SHAPED: ModelShape = { firstChunkMs: Number(process.env.BENCH_FIRST_CHUNK_MS ?? 300), chunkMs: Number(process.env.BENCH_CHUNK_MS ?? 10), answerChunks: ANSWER_CHUNKS };
 const INSTANT: ModelShape = { firstChunkMs: 0, chunkMs: 0, answerChunks: ANSWER_CHUNKS };
 const USER = "bench";
-
-type Mode = "stateful" | "stateless";
-
-function median(values: number[]): number {
-  return percentile(values, 50);
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
-}
-
-/** The server process, spoken to over IPC. */
-class ServerProcess {
-  private constructor(
-    private readonly child: ChildProcess,
-    readonly port: number,
-  ) {}
-
-  static async start(env: Record<string, string>): Promise<ServerProcess> {
-    const free = await new Promise<number>((resolve) => {
-      const probe = createServer().listen(0, "127.0.0.1", () => {
-        const { port } = probe.address() as AddressInfo;
-        probe.close(() => resolve(port));
-      });
-    });
-    const child = fork(new URL("./turn-server.ts", import.meta.url).pathname, [], {
-      env: { ...process.env, ...env, BENCH_SERVER_PORT: String(free) },
-      execArgv: ["--import", "tsx"],
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-    });
-    const port = await new Promise<number>((resolve, reject) => {
-      child.once("message", (message: { port: number }) => resolve(message.port));
-      child.once("exit", (code) => reject(new Error(`the bench server exited (${code})`)));
-    });
-    return new ServerProcess(child, port);
-  }
-
-  ask<T>(request: object): Promise<T> {
-    return new Promise((resolve) => {
-      this.child.once("message", (reply: T) => resolve(reply));
-      this.child.send(request);
-    });
-  }
-
-  async cpuMs(): Promise<number> {
-    return (await this.ask<{ ms: number }>({ type: "cpu" })).ms;
-  }
-
-  async stop(): Promise<void> {
-    const exited = new Promise((resolve) => this.child.once("exit", resolve));
-    await this.ask({ type: "stop" });
-    await exited;
-  }
-}
 
 /** Redis's own counters: calls per command and the server's CPU (user + system), for per-turn deltas. */
 interface RedisCounters {
@@ -117,20 +61,6 @@ function commandsPerTurn(before: RedisCounters, after: RedisCounters, turns: num
   }
   per.sort((a, b) => b[1] - a[1]);
   return { total: per.reduce((sum, [, n]) => sum + n, 0), top: per };
-}
-
-/** One turn over HTTP: the milliseconds until the `done` event (throws on an `error` event). */
-async function turn(port: number, mode: Mode, message: string, sessionId?: string): Promise<number> {
-  const started = performance.now();
-  const response = await fetch(`http://127.0.0.1:${port}/api/chat/${mode}/stream`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ message, ...(sessionId ? { session_id: sessionId } : {}) }),
-  });
-  const body = await response.text();
-  const elapsed = performance.now() - started;
-  if (!body.includes("event: done")) throw new Error(`${mode} turn failed: ${body.slice(0, 300)}`);
-  return elapsed;
 }
 
 /** Parallel turns, instant model: turns/s, server CPU per turn during the run, sessions whose history is complete. */
