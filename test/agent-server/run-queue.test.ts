@@ -1,19 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { RedisOps } from "../../src/agent-server/ops/index.js";
-import { RedisCheckpointSaver } from "../../src/index.js";
+import type { RedisOps } from "../../src/agent-server/ops/index.js";
 import { connectTestRedis, type TestConnection } from "../support/redis.js";
-
-/** A server process's storage: its own RedisOps (and queue workers) on the shared Redis. */
-function processOn(test: TestConnection, foreignRunGraceMs?: number): RedisOps {
-  return new RedisOps({
-    client: test.client,
-    keys: test.keys,
-    checkpointer: new RedisCheckpointSaver(test.client, { keys: test.keys }),
-    threadTtlSeconds: 0,
-    ...(foreignRunGraceMs === undefined ? {} : { foreignRunGraceMs }),
-  });
-}
+import { serverStorageOn } from "../support/server-storage.js";
 
 /** Queues a run on a new or existing thread through `ops`, as POST /threads/:id/runs does. */
 async function queueRun(ops: RedisOps, threadId: string): Promise<string> {
@@ -52,10 +41,10 @@ describe("the run queue shared by several server processes", () => {
 
   beforeEach(async () => {
     test = await connectTestRedis({ label: "queue" });
-    here = processOn(test);
+    here = serverStorageOn(test);
     // Runs another process queued are left to it for a minute: long enough that only a process
     // ignoring the grace period could take one while the process that queued it is running.
-    there = processOn(test, 60_000);
+    there = serverStorageOn(test, { foreignRunGraceMs: 60_000 });
     await here.assistants.put("queue-test", { graph_id: "queue-test", config: {}, context: {}, if_exists: "do_nothing" }, undefined);
   });
 

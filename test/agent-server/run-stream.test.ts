@@ -1,16 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { Run } from "@langchain/langgraph-api/storage";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { RedisOps } from "../../src/agent-server/ops/index.js";
+import type { RedisOps } from "../../src/agent-server/ops/index.js";
 import { LocalTail, RunStreamWriter } from "../../src/agent-server/ops/run-stream-writer.js";
 import type { TurnRunner } from "../../src/agent-server/ops/runs.js";
-import { RedisCheckpointSaver } from "../../src/index.js";
 import { connectTestRedis, type TestConnection } from "../support/redis.js";
-
-/** A server process's storage: its own RedisOps (and queue workers) on the shared Redis. */
-function processOn(test: TestConnection): RedisOps {
-  return new RedisOps({ client: test.client, keys: test.keys, checkpointer: new RedisCheckpointSaver(test.client, { keys: test.keys }), threadTtlSeconds: 0 });
-}
+import { serverStorageOn } from "../support/server-storage.js";
 
 /**
  * A chat turn as the TurnExecutor runs one, with the graph left out: it publishes `events`, one
@@ -58,8 +53,8 @@ describe("a chat turn's run stream", () => {
 
   beforeEach(async () => {
     test = await connectTestRedis({ label: "stream" });
-    here = processOn(test);
-    there = processOn(test);
+    here = serverStorageOn(test);
+    there = serverStorageOn(test);
     workers = [];
     await here.assistants.put("stream-test", { graph_id: "stream-test", config: {}, context: {}, if_exists: "do_nothing" }, undefined);
   });
