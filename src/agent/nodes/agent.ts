@@ -1,6 +1,7 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import { AIMessage, HumanMessage, SystemMessage, trimMessages, type BaseMessage } from "@langchain/core/messages";
+import { AIMessage, HumanMessage, SystemMessage } from "@langchain/core/messages";
 import type { StructuredToolInterface } from "@langchain/core/tools";
+import { recentHistory } from "../history.js";
 import { callModel } from "../model.js";
 import { ROUND_LIMIT_PROMPT, systemPrompt } from "../prompts.js";
 import type { AgentStateType, AgentUpdate } from "../state.js";
@@ -16,10 +17,6 @@ export interface AgentNodeOptions {
   now?: () => Date;
 }
 
-function approximateTokens(messages: BaseMessage[]): number {
-  return messages.reduce((sum, message) => sum + Math.ceil(JSON.stringify(message.content).length / 4) + 4, 0);
-}
-
 /**
  * agent: the chat model with the tools bound, the memory context and plan in the system prompt,
  * and the history trimmed to the token budget. The trim always starts at a human message, so an
@@ -32,12 +29,7 @@ export function agentNode(options: AgentNodeOptions) {
   return async (state: AgentStateType): Promise<AgentUpdate> => {
     const today = dayFormat.format(options.now ? options.now() : new Date());
     const limitReached = state.toolRounds >= options.maxToolRounds;
-    const history = await trimMessages(state.messages, {
-      maxTokens: options.historyTokenBudget,
-      strategy: "last",
-      tokenCounter: approximateTokens,
-      startOn: "human",
-    });
+    const history = recentHistory(state.messages, options.historyTokenBudget);
     const system = new SystemMessage(
       systemPrompt({ timeZone: options.timeZone, today, memoryContext: state.memoryContext, suggestedPlan: state.suggestedPlan, tools: !limitReached }),
     );
