@@ -5,8 +5,11 @@
  * minute (one of this kind ran the same benchmark 40% slower five minutes later), two
  * `npm run bench:turn` runs one after the other cannot tell a 10% change; interleaved, both
  * servers see the same drift. Server CPU per turn alternates blocks of 5 sequential turns between
- * the two (the ratio is the median of each pair of blocks), and turns/s alternates rounds of
- * BENCH_SESSIONS parallel sessions. Prints a table; writes nothing to docs/.
+ * the two (the ratio is the median of each pair of blocks), turns/s alternates rounds of
+ * BENCH_SESSIONS parallel sessions, and the last phase grows BENCH_AB_LONG_SESSIONS (4) sessions
+ * per side to BENCH_AB_LONG_TURNS (40) stateful turns, 10 at a time alternating, and compares CPU
+ * per turn in the last 10 (what a long conversation costs). A phase set to 0 is left out. Prints a
+ * table; writes nothing to docs/.
  *
  *   git worktree add --detach ../base <commit> && ln -s "$PWD/node_modules" ../base/node_modules
  *   BENCH_AB_BASE=../base npm run bench:turn-ab
@@ -28,6 +31,9 @@ const ROUNDS = Number(process.env.BENCH_AB_ROUNDS ?? 4);
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 10);
 const TURNS_PER_SESSION = Number(process.env.BENCH_TURNS_PER_SESSION ?? 20);
 const PROCESSES = process.env.BENCH_SERVER_PROCESSES ?? "1";
+const LONG_SESSIONS = Number(process.env.BENCH_AB_LONG_SESSIONS ?? 4);
+const LONG_TURNS = Number(process.env.BENCH_AB_LONG_TURNS ?? 40);
+const LONG_BLOCK = 10;
 const INSTANT: ModelShape = { firstChunkMs: 0, chunkMs: 0, answerChunks: Number(process.env.BENCH_ANSWER_CHUNKS ?? 20) };
 const MODES: readonly Mode[] = ["stateful", "stateless"];
 
@@ -63,7 +69,7 @@ async function main(): Promise<void> {
       await side.ask({ type: "drain" });
     }
     const rows: string[] = [];
-    for (const mode of MODES) {
+    for (const mode of BLOCKS > 0 ? MODES : []) {
       process.stderr.write(`CPU: ${BLOCKS} blocks of ${QUESTIONS.length} ${mode} turns on each side, alternating...\n`);
       const perTurn: [number[], number[]] = [[], []];
       for (let index = 0; index < BLOCKS; index++) {
@@ -78,7 +84,7 @@ async function main(): Promise<void> {
       const ratio = median(perTurn[1].map((value, index) => value / (perTurn[0][index] as number)));
       rows.push(`| ${mode} | server CPU ms/turn (sequential) | ${median(perTurn[0]).toFixed(1)} | ${median(perTurn[1]).toFixed(1)} | **${ratio.toFixed(2)}x** |`);
     }
-    for (const mode of MODES) {
+    for (const mode of ROUNDS > 0 ? MODES : []) {
       process.stderr.write(`throughput: ${ROUNDS} rounds of ${SESSIONS} sessions x ${TURNS_PER_SESSION} ${mode} turns on each side, alternating...\n`);
       const rates: [number[], number[]] = [[], []];
       for (let round = 0; round < ROUNDS; round++) {
@@ -96,6 +102,26 @@ async function main(): Promise<void> {
         }
       }
       rows.push(`| ${mode} | turns/s (${SESSIONS} sessions in parallel) | ${median(rates[0]).toFixed(1)} | ${median(rates[1]).toFixed(1)} | **${(median(rates[1]) / median(rates[0])).toFixed(2)}x** |`);
+    }
+    if (LONG_SESSIONS > 0 && LONG_TURNS > 0) {
+      process.stderr.write(`long sessions: ${LONG_SESSIONS} sessions of ${LONG_TURNS} stateful turns on each side, ${LONG_BLOCK} turns per session at a time, alternating...\n`);
+      const sessions = sides.map(() => Array.from({ length: LONG_SESSIONS }, () => randomUUID()));
+      const lastBlock: [number[], number[]] = [[], []];
+      const lastFirst = Math.floor((LONG_TURNS - 1) / LONG_BLOCK) * LONG_BLOCK;
+      for (let first = 0; first < LONG_TURNS; first += LONG_BLOCK) {
+        const turns = Math.min(LONG_BLOCK, LONG_TURNS - first);
+        for (let index = 0; index < LONG_SESSIONS; index++) {
+          for (const which of (first / LONG_BLOCK + index) % 2 === 0 ? [0, 1] : [1, 0]) {
+            const side = sides[which] as ServerProcess;
+            const before = await side.cpuMs();
+            for (let i = first; i < first + turns; i++) await turn(side.port, "stateful", (QUESTIONS[i % QUESTIONS.length] as { text: string }).text, sessions[which]?.[index]);
+            await side.ask({ type: "drain" });
+            if (first === lastFirst) lastBlock[which]?.push(((await side.cpuMs()) - before) / turns);
+          }
+        }
+      }
+      const ratio = median(lastBlock[1].map((value, index) => value / (lastBlock[0][index] as number)));
+      rows.push(`| stateful | server CPU ms/turn, turns ${lastFirst + 1}-${LONG_TURNS} of a session | ${median(lastBlock[0]).toFixed(1)} | ${median(lastBlock[1]).toFixed(1)} | **${ratio.toFixed(2)}x** |`);
     }
     process.stdout.write(
       [

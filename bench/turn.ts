@@ -6,11 +6,15 @@
  * per turn with an instant model (after-turn learning included); turns/s for BENCH_SESSIONS (10)
  * sessions in parallel, each session's history checked afterwards, with the server in one
  * process and then in BENCH_SERVER_PROCESSES (2) processes on one port (`wellness serve
- * --processes`'s cluster), in the same run.
+ * --processes`'s cluster), in the same run. Last, CPU per turn by its place in a long session:
+ * BENCH_LONG_SESSIONS (4) sessions of BENCH_LONG_TURNS (40) stateful turns, measured in blocks of
+ * 10 beside 10 stateless turns each, so growth with the history shows against a reference that has
+ * none.
  *
  *   npm run bench:turn
  *   BENCH_CPU_PROF=/tmp/turn npm run bench:turn   # also profiles the server during the CPU phase:
- *                                                 # /tmp/turn-stateful.cpuprofile, /tmp/turn-stateless.cpuprofile
+ *                                                 # /tmp/turn-stateful.cpuprofile, /tmp/turn-stateless.cpuprofile,
+ *                                                 # /tmp/turn-long.cpuprofile (the long sessions' last stateful block)
  *   npx tsx bench/profile-summary.ts /tmp/turn-stateful.cpuprofile
  */
 import { randomUUID } from "node:crypto";
@@ -35,6 +39,10 @@ const CLUSTER_PROCESSES = Number(process.env.BENCH_SERVER_PROCESSES ?? 2);
 /** Throughput runs of each server (1 process, the cluster), alternating; medians reported. */
 const THROUGHPUT_ROUNDS = Number(process.env.BENCH_THROUGHPUT_ROUNDS ?? 3);
 const SHAPED: ModelShape = { firstChunkMs: Number(process.env.BENCH_FIRST_CHUNK_MS ?? 300), chunkMs: Number(process.env.BENCH_CHUNK_MS ?? 10), answerChunks: ANSWER_CHUNKS };
+const LONG_SESSIONS = Number(process.env.BENCH_LONG_SESSIONS ?? 4);
+const LONG_TURNS = Number(process.env.BENCH_LONG_TURNS ?? 40);
+/** Turns per block of the long-session phase: CPU is read before and after each block. */
+const LONG_BLOCK = 10;
 const INSTANT: ModelShape = { firstChunkMs: 0, chunkMs: 0, answerChunks: ANSWER_CHUNKS };
 const USER = "bench";
 
@@ -91,6 +99,50 @@ async function throughput(server: ServerProcess, mode: Mode): Promise<Throughput
     complete = counts.filter((count) => count.questions === TURNS_PER_SESSION && count.answers === TURNS_PER_SESSION).length;
   }
   return { turnsPerSecond, cpuMsPerTurn, complete };
+}
+
+/** Stateful and stateless server CPU ms per turn at each block of a long session (one entry per session). */
+interface LongSessionCpu {
+  stateful: number[][];
+  stateless: number[][];
+  /** Sessions holding all their questions and answers afterwards. */
+  complete: number;
+}
+
+/**
+ * CPU per turn by the turn's place in a session: every block of LONG_BLOCK turns, each long
+ * session takes its next stateful turns and then as many stateless ones, CPU read around each
+ * (after-turn work drained). The stateless turns carry no history: the reference beside them.
+ */
+async function longSessions(server: ServerProcess, profile: string | undefined): Promise<LongSessionCpu> {
+  const sessions = Array.from({ length: LONG_SESSIONS }, () => randomUUID());
+  const blocks = Math.ceil(LONG_TURNS / LONG_BLOCK);
+  const measured: LongSessionCpu = { stateful: [], stateless: [], complete: 0 };
+  const question = (index: number) => (QUESTIONS[index % QUESTIONS.length] as { text: string }).text;
+  for (let block = 0; block < blocks; block++) {
+    const first = block * LONG_BLOCK;
+    const turns = Math.min(LONG_BLOCK, LONG_TURNS - first);
+    const last = block === blocks - 1;
+    measured.stateful.push([]);
+    measured.stateless.push([]);
+    if (profile && last) await server.ask({ type: "profile", action: "start" });
+    for (const session of sessions) {
+      const before = await server.cpuMs();
+      for (let i = first; i < first + turns; i++) await turn(server.port, "stateful", question(i), session);
+      await server.ask({ type: "drain" });
+      measured.stateful[block]?.push(((await server.cpuMs()) - before) / turns);
+    }
+    if (profile && last) await server.ask({ type: "profile", action: "stop", path: `${profile}-long.cpuprofile` });
+    for (let s = 0; s < sessions.length; s++) {
+      const before = await server.cpuMs();
+      for (let i = first; i < first + turns; i++) await turn(server.port, "stateless", question(i));
+      await server.ask({ type: "drain" });
+      measured.stateless[block]?.push(((await server.cpuMs()) - before) / turns);
+    }
+  }
+  const { counts } = await server.ask<{ counts: { questions: number; answers: number }[] }>({ type: "history", sessions });
+  measured.complete = counts.filter((count) => count.questions === LONG_TURNS && count.answers === LONG_TURNS).length;
+  return measured;
 }
 
 async function main(): Promise<void> {
@@ -189,6 +241,14 @@ async function main(): Promise<void> {
     });
     const single: Record<Mode, Throughput> = { stateful: summary(measured.stateful.single), stateless: summary(measured.stateless.single) };
     const clustered: Record<Mode, Throughput> = { stateful: summary(measured.stateful.cluster), stateless: summary(measured.stateless.cluster) };
+    process.stderr.write(`long sessions: ${LONG_SESSIONS} sessions of ${LONG_TURNS} stateful turns in blocks of ${LONG_BLOCK}, each beside ${LONG_BLOCK} stateless turns, instant model...\n`);
+    const long = await longSessions(server, profile);
+    const longRow = (block: number) => {
+      const stateful = median(long.stateful[block] ?? []);
+      const stateless = median(long.stateless[block] ?? []);
+      const firstBlock = median(long.stateful[0] ?? []);
+      return `| ${block * LONG_BLOCK + 1}-${Math.min(LONG_TURNS, (block + 1) * LONG_BLOCK)} | ${stateful.toFixed(1)} | ${stateless.toFixed(1)} | ${(stateful / stateless).toFixed(2)}x | ${(stateful / firstBlock).toFixed(2)}x |`;
+    };
     const throughputs: Record<Mode, number> = { stateful: single.stateful.turnsPerSecond, stateless: single.stateless.turnsPerSecond };
     const complete = single.stateful.complete;
 
@@ -224,6 +284,12 @@ async function main(): Promise<void> {
       processesRow("stateless", CLUSTER_PROCESSES, clustered.stateless),
       "",
       `${CLUSTER_PROCESSES} processes / 1: stateful **${(clustered.stateful.turnsPerSecond / single.stateful.turnsPerSecond).toFixed(2)}x**, stateless **${(clustered.stateless.turnsPerSecond / single.stateless.turnsPerSecond).toFixed(2)}x**.`,
+      "",
+      `Server CPU per turn by its place in a session (1 server process, instant model): ${LONG_SESSIONS} sessions of ${LONG_TURNS} stateful turns, the five questions in turn, measured in blocks of ${LONG_BLOCK} turns per session, each block beside ${LONG_BLOCK} stateless turns (no history: the reference); medians over the sessions. The CPU rows above use 5-turn sessions. Afterwards ${long.complete} of ${LONG_SESSIONS} long sessions hold all ${LONG_TURNS} questions and answers.`,
+      "",
+      "| turns of the session | stateful CPU ms/turn | stateless CPU ms/turn | stateful / stateless | stateful / its turns 1-10 |",
+      "|---|---|---|---|---|",
+      ...long.stateful.map((_, block) => longRow(block)),
     ].join("\n");
     writeBenchmarkSection("## Agent turn (`npm run bench:turn`)", body);
     process.stdout.write(`${body}\n`);
