@@ -1,8 +1,10 @@
 /**
  * What a stateful turn does with the whole conversation, by the conversation's length: the
  * history given to the model (the agent's `recentHistory` beside LangChain's `trimMessages`, which
- * it replaced), the checkpoint serde reading and writing the `messages` channel (beside plain
- * JSON.parse and JSON.stringify of the same data), and the thread record's `values` (the Agent
+ * it replaced), the checkpoint serde reading and writing the `messages` channel (LangGraph's
+ * JsonPlusSerializer and the saver's MessageCachingSerializer, which remembers the messages it has
+ * revived, beside plain JSON.parse and JSON.stringify of the same data), and the thread record's
+ * `values` (the Agent
  * Server writes them once per turn). In-process, no Redis: only the CPU that grows with the
  * thread. Threads are shaped like the agent's: per turn a question, a tool call, its JSON result
  * and an answer. Rounds interleave every operation and length; medians. Writes its table to
@@ -13,6 +15,7 @@
 import { AIMessage, HumanMessage, ToolMessage, trimMessages, type BaseMessage } from "@langchain/core/messages";
 import { JsonPlusSerializer } from "@langchain/langgraph-checkpoint";
 import { approximateTokens, recentHistory } from "../src/agent/history.js";
+import { MessageCachingSerializer } from "../src/checkpoint/index.js";
 import { apiJson } from "../src/agent-server/ops/records.js";
 import { machineDescription, writeBenchmarkSection } from "./report.js";
 
@@ -54,6 +57,7 @@ const median = (values: number[]) => {
 
 async function main(): Promise<void> {
   const serde = new JsonPlusSerializer();
+  const caching = new MessageCachingSerializer();
   const decoder = new TextDecoder();
   const threads = await Promise.all(
     LENGTHS.map(async (turns) => {
@@ -68,6 +72,7 @@ async function main(): Promise<void> {
     trimMessages: ({ messages }) => trimMessages(messages, { maxTokens: BUDGET, strategy: "last", startOn: "human", tokenCounter: (list: BaseMessage[]) => list.reduce((sum, message) => sum + approximateTokens(message), 0) }),
     recentHistory: ({ messages }) => recentHistory(messages, BUDGET),
     loads: ({ bytes }) => serde.loadsTyped("json", bytes),
+    cachedLoads: ({ bytes }) => caching.loadsTyped("json", bytes),
     parse: ({ text }) => JSON.parse(text) as unknown,
     dumps: ({ messages }) => serde.dumpsTyped(messages),
     stringify: ({ dicts }) => JSON.stringify(dicts),
@@ -92,6 +97,8 @@ async function main(): Promise<void> {
       `${(ms("recentHistory", turns) / ms("trimMessages", turns)).toFixed(3)}x`,
       ms("loads", turns).toFixed(2),
       `${(ms("loads", turns) / ms("parse", turns)).toFixed(0)}x`,
+      ms("cachedLoads", turns).toFixed(2),
+      `${(ms("cachedLoads", turns) / ms("loads", turns)).toFixed(2)}x`,
       ms("dumps", turns).toFixed(2),
       `${(ms("dumps", turns) / ms("stringify", turns)).toFixed(1)}x`,
       ms("apiJson", turns).toFixed(2),
@@ -101,11 +108,11 @@ async function main(): Promise<void> {
   const body = [
     `${machineDescription()}. In-process, ${ROUNDS} interleaved rounds, medians of ms per call. A turn of the thread is a question, an AI message with one tool call, the tool's JSON result (a week of sleep) and a 250-character answer; the history budget is the agent's default (${BUDGET} approximate tokens).`,
     "",
-    "| turns in the thread | trimMessages ms | recentHistory ms | recentHistory / trimMessages | checkpoint serde loads ms | loads / JSON.parse | serde dumps ms | dumps / JSON.stringify | thread values (apiJson) ms |",
-    "|---|---|---|---|---|---|---|---|---|",
+    "| turns in the thread | trimMessages ms | recentHistory ms | recentHistory / trimMessages | JsonPlusSerializer loads ms | loads / JSON.parse | MessageCachingSerializer loads ms (messages seen before) | cached / JsonPlus | serde dumps ms | dumps / JSON.stringify | thread values (apiJson) ms |",
+    "|---|---|---|---|---|---|---|---|---|---|---|",
     ...rows,
     "",
-    "Each model call of a stateful turn gets the history (`recentHistory`; before 24e3e3c, `trimMessages`). The run reads the thread's checkpoint once (`loads`), writes it once when it ends (`dumps`, the saver's durability is `exit`), and the Agent Server writes the thread record's values once.",
+    "Each model call of a stateful turn gets the history (`recentHistory`; before 24e3e3c, `trimMessages`). The run reads the thread's checkpoint once (`loads`; the saver's default serializer is MessageCachingSerializer, so only the previous turn's messages are new to it), writes it once when it ends (`dumps`, the turn executor's durability is `exit`), and the Agent Server writes the thread record's values once.",
   ].join("\n");
   writeBenchmarkSection("## A turn's work on the whole history (`npm run bench:history`)", body);
   process.stdout.write(`${body}\n`);

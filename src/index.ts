@@ -1,6 +1,8 @@
 export {
+  MessageCachingSerializer,
   RedisCheckpointSaver,
   SessionIndex,
+  type MessageCachingSerializerOptions,
   type RedisCheckpointSaverOptions,
   type SessionEntry,
   type SessionIndexOptions,

@@ -22,9 +22,11 @@ import { CheckpointConfigError } from "../errors.js";
 import { isCluster, type RedisClient } from "../redis/client.js";
 import { KeySchema } from "../redis/keys.js";
 import { blobChannel, blobField, packTyped, packWrite, unpackTyped, unpackWrite, writeMember, type StoredWrite } from "./codec.js";
+import { MessageCachingSerializer } from "./message-serde.js";
 import { DELETE_THREAD, GET_TUPLE, PUT_CHECKPOINT, PUT_WRITES } from "./scripts.js";
 import type { SessionIndex } from "./session-index.js";
 
+export { MessageCachingSerializer, type MessageCachingSerializerOptions } from "./message-serde.js";
 export { SessionIndex, type SessionEntry, type SessionIndexOptions } from "./session-index.js";
 
 export interface RedisCheckpointSaverOptions {
@@ -42,6 +44,7 @@ export interface RedisCheckpointSaverOptions {
    * user), never by put from a configurable a client could write.
    */
   sessionIndex?: SessionIndex;
+  /** Default: a MessageCachingSerializer around LangGraph's JsonPlusSerializer (threads' messages revived once per process). */
   serde?: SerializerProtocol;
 }
 
@@ -112,7 +115,7 @@ export class RedisCheckpointSaver extends BaseCheckpointSaver {
   private readonly sessionIndex: SessionIndex | undefined;
 
   constructor(client: RedisClient, options: RedisCheckpointSaverOptions = {}) {
-    super(options.serde);
+    super(options.serde ?? new MessageCachingSerializer());
     const { ttlSeconds = 0, maxCheckpointsPerThread = 0 } = options;
     if (!Number.isInteger(ttlSeconds) || ttlSeconds < 0) {
       throw new RangeError("ttlSeconds must be a whole number of seconds (0 for no expiry)");
