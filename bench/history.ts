@@ -4,9 +4,8 @@
  * it replaced), the checkpoint serde reading and writing the `messages` channel (LangGraph's
  * JsonPlusSerializer and the saver's MessageCachingSerializer, which remembers the messages it has
  * revived, beside plain JSON.parse and JSON.stringify of the same data), and the thread record's
- * `values` (the Agent
- * Server writes them once per turn). In-process, no Redis: only the CPU that grows with the
- * thread. Threads are shaped like the agent's: per turn a question, a tool call, its JSON result
+ * `values` (the Agent Server writes them once per turn). In-process, no Redis: only the CPU that
+ * grows with the thread. Threads are shaped like the agent's: per turn a question, a tool call, its JSON result
  * and an answer. Rounds interleave every operation and length; medians. Writes its table to
  * docs/benchmarks.md.
  *
@@ -18,6 +17,7 @@ import { approximateTokens, recentHistory } from "../src/agent/history.js";
 import { MessageCachingSerializer } from "../src/checkpoint/index.js";
 import { apiJson } from "../src/agent-server/ops/records.js";
 import { machineDescription, writeBenchmarkSection } from "./report.js";
+import { median } from "./turn-client.js";
 
 const LENGTHS = (process.env.BENCH_HISTORY_TURNS ?? "5,20,40,80").split(",").map(Number);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
@@ -49,11 +49,6 @@ async function timePerCall(operation: () => unknown): Promise<number> {
     calls *= 2;
   }
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-};
 
 async function main(): Promise<void> {
   const serde = new JsonPlusSerializer();

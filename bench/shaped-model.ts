@@ -19,6 +19,11 @@ export const QUESTIONS: readonly { text: string; tool: string; args: Record<stri
   { text: "Compare my steps this week with last week", tool: "compare_periods", args: { metric: "steps", period_a: "last week", period_b: "this week" } },
 ];
 
+/** The question of a session's `index`-th turn: the questions in turn, over and over. */
+export function questionText(index: number): string {
+  return (QUESTIONS[index % QUESTIONS.length] as { text: string }).text;
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function textOf(message: BaseMessage | undefined): string {

@@ -22,7 +22,7 @@ import { join, resolve } from "node:path";
 import { writeSyntheticExport } from "../src/health/synthetic/generator.js";
 import { closeRedis, connectRedis, importExport, KeySchema, RedisServerProcess } from "../src/index.js";
 import { machineDescription } from "./report.js";
-import { QUESTIONS, type ModelShape } from "./shaped-model.js";
+import { QUESTIONS, questionText, type ModelShape } from "./shaped-model.js";
 import { median, ServerProcess, turn, type Mode } from "./turn-client.js";
 
 const BASE = process.env.BENCH_AB_BASE;
@@ -75,10 +75,7 @@ async function main(): Promise<void> {
       for (let index = 0; index < BLOCKS; index++) {
         for (const which of index % 2 === 0 ? [0, 1] : [1, 0]) {
           const side = sides[which] as ServerProcess;
-          const before = await side.cpuMs();
-          await block(side, mode);
-          await side.ask({ type: "drain" });
-          perTurn[which]?.push(((await side.cpuMs()) - before) / QUESTIONS.length);
+          perTurn[which]?.push(await side.cpuPerTurn(QUESTIONS.length, () => block(side, mode)));
         }
       }
       const ratio = median(perTurn[1].map((value, index) => value / (perTurn[0][index] as number)));
@@ -94,7 +91,7 @@ async function main(): Promise<void> {
           await Promise.all(
             Array.from({ length: SESSIONS }, async () => {
               const session = randomUUID();
-              for (let i = 0; i < TURNS_PER_SESSION; i++) await turn(side.port, mode, (QUESTIONS[i % QUESTIONS.length] as { text: string }).text, mode === "stateful" ? session : undefined);
+              for (let i = 0; i < TURNS_PER_SESSION; i++) await turn(side.port, mode, questionText(i), mode === "stateful" ? session : undefined);
             }),
           );
           rates[which]?.push((SESSIONS * TURNS_PER_SESSION) / ((performance.now() - started) / 1000));
@@ -113,10 +110,10 @@ async function main(): Promise<void> {
         for (let index = 0; index < LONG_SESSIONS; index++) {
           for (const which of (first / LONG_BLOCK + index) % 2 === 0 ? [0, 1] : [1, 0]) {
             const side = sides[which] as ServerProcess;
-            const before = await side.cpuMs();
-            for (let i = first; i < first + turns; i++) await turn(side.port, "stateful", (QUESTIONS[i % QUESTIONS.length] as { text: string }).text, sessions[which]?.[index]);
-            await side.ask({ type: "drain" });
-            if (first === lastFirst) lastBlock[which]?.push(((await side.cpuMs()) - before) / turns);
+            const perTurn = await side.cpuPerTurn(turns, async () => {
+              for (let i = first; i < first + turns; i++) await turn(side.port, "stateful", questionText(i), sessions[which]?.[index]);
+            });
+            if (first === lastFirst) lastBlock[which]?.push(perTurn);
           }
         }
       }

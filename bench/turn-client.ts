@@ -56,6 +56,14 @@ export class ServerProcess {
     return (await this.ask<{ ms: number }>({ type: "cpu" })).ms;
   }
 
+  /** Server CPU ms per turn while `work` runs `turns` turns, the after-turn work they leave drained. */
+  async cpuPerTurn(turns: number, work: () => Promise<unknown>): Promise<number> {
+    const before = await this.cpuMs();
+    await work();
+    await this.ask({ type: "drain" });
+    return ((await this.cpuMs()) - before) / turns;
+  }
+
   async stop(): Promise<void> {
     const exited = new Promise((resolve) => this.child.once("exit", resolve));
     await this.ask({ type: "stop" });

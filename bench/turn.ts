@@ -25,7 +25,7 @@ import { writeSyntheticExport } from "../src/health/synthetic/generator.js";
 import { closeRedis, connectRedis, importExport, KeySchema, RedisServerProcess, type RedisClient } from "../src/index.js";
 import { serverInfo } from "../src/redis/health.js";
 import { machineDescription, writeBenchmarkSection } from "./report.js";
-import { QUESTIONS, type ModelShape } from "./shaped-model.js";
+import { QUESTIONS, questionText, type ModelShape } from "./shaped-model.js";
 import { median, percentile, ServerProcess, turn, type Mode } from "./turn-client.js";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
@@ -86,7 +86,7 @@ async function throughput(server: ServerProcess, mode: Mode): Promise<Throughput
   await Promise.all(
     sessions.map(async (session) => {
       for (let i = 0; i < TURNS_PER_SESSION; i++) {
-        await turn(server.port, mode, (QUESTIONS[i % QUESTIONS.length] as { text: string }).text, mode === "stateful" ? session : undefined);
+        await turn(server.port, mode, questionText(i), mode === "stateful" ? session : undefined);
       }
     }),
   );
@@ -118,7 +118,6 @@ async function longSessions(server: ServerProcess, profile: string | undefined):
   const sessions = Array.from({ length: LONG_SESSIONS }, () => randomUUID());
   const blocks = Math.ceil(LONG_TURNS / LONG_BLOCK);
   const measured: LongSessionCpu = { stateful: [], stateless: [], complete: 0 };
-  const question = (index: number) => (QUESTIONS[index % QUESTIONS.length] as { text: string }).text;
   for (let block = 0; block < blocks; block++) {
     const first = block * LONG_BLOCK;
     const turns = Math.min(LONG_BLOCK, LONG_TURNS - first);
@@ -127,17 +126,19 @@ async function longSessions(server: ServerProcess, profile: string | undefined):
     measured.stateless.push([]);
     if (profile && last) await server.ask({ type: "profile", action: "start" });
     for (const session of sessions) {
-      const before = await server.cpuMs();
-      for (let i = first; i < first + turns; i++) await turn(server.port, "stateful", question(i), session);
-      await server.ask({ type: "drain" });
-      measured.stateful[block]?.push(((await server.cpuMs()) - before) / turns);
+      measured.stateful[block]?.push(
+        await server.cpuPerTurn(turns, async () => {
+          for (let i = first; i < first + turns; i++) await turn(server.port, "stateful", questionText(i), session);
+        }),
+      );
     }
     if (profile && last) await server.ask({ type: "profile", action: "stop", path: `${profile}-long.cpuprofile` });
     for (let s = 0; s < sessions.length; s++) {
-      const before = await server.cpuMs();
-      for (let i = first; i < first + turns; i++) await turn(server.port, "stateless", question(i));
-      await server.ask({ type: "drain" });
-      measured.stateless[block]?.push(((await server.cpuMs()) - before) / turns);
+      measured.stateless[block]?.push(
+        await server.cpuPerTurn(turns, async () => {
+          for (let i = first; i < first + turns; i++) await turn(server.port, "stateless", questionText(i));
+        }),
+      );
     }
   }
   const { counts } = await server.ask<{ counts: { questions: number; answers: number }[] }>({ type: "history", sessions });
@@ -200,7 +201,7 @@ async function main(): Promise<void> {
       let session = randomUUID();
       for (let i = 0; i < CPU_TURNS; i++) {
         if (i % QUESTIONS.length === 0) session = randomUUID();
-        instant[mode].push(await turn(port, mode, (QUESTIONS[i % QUESTIONS.length] as { text: string }).text, mode === "stateful" ? session : undefined));
+        instant[mode].push(await turn(port, mode, questionText(i), mode === "stateful" ? session : undefined));
       }
       await server.ask({ type: "drain" });
       cpu[mode] = ((await server.cpuMs()) - before) / CPU_TURNS;
