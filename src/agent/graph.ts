@@ -9,13 +9,14 @@ import type { LearningEntry } from "../learning/queue.js";
 import type { Memory } from "../memory/index.js";
 import { agentNode } from "./nodes/agent.js";
 import { checkAnswerNode } from "./nodes/check-answer.js";
-import { TurnEndHandler } from "./nodes/record.js";
+import { completedTurn } from "./nodes/record.js";
 import type { CurrentUser } from "./caller.js";
 import { retrieveMemoryNode } from "./nodes/retrieve-memory.js";
 import { toolsNode } from "./nodes/tools.js";
 import { graphSchemas } from "./schemas.js";
 import { AgentState, type AgentStateType, type AgentUpdate } from "./state.js";
 import { userAndSession } from "./nodes/turn.js";
+import { recordTurnOutcome, reportingTurnEnds } from "./turn-end.js";
 import type { RunnableConfig } from "@langchain/core/runnables";
 
 export interface GraphOptions {
@@ -77,15 +78,18 @@ function checkOptions(options: GraphOptions) {
 }
 
 /**
- * The last node of a stateful turn, also reporting the user the run acts for (resolved from the
- * run's configuration as every node does): TurnEndHandler learns for that user, never for the
- * state's userId, which a client can overwrite between runs.
+ * The last node of a stateful turn, also leaving what the turn teaches for the end of its run
+ * (see reportingTurnEnds): the state it starts from, for the user the run acts for (resolved from
+ * the run's configuration as every node does), never the state's userId, which a client can
+ * overwrite between runs.
  */
-function reportingUser(node: (state: AgentStateType) => Promise<AgentUpdate>, currentUser?: CurrentUser) {
-  return async (state: AgentStateType, config: RunnableConfig): Promise<AgentUpdate> => ({
-    ...(await node(state)),
-    userId: userAndSession(config, currentUser).userId,
-  });
+function endingTurn(node: (state: AgentStateType) => Promise<AgentUpdate>, currentUser?: CurrentUser) {
+  return async (state: AgentStateType, config: RunnableConfig): Promise<AgentUpdate> => {
+    const update = await node(state);
+    // The answer as the model wrote it, without the check's "[unverified]" marks, is what learning reads.
+    recordTurnOutcome(config, completedTurn(state, userAndSession(config, currentUser).userId));
+    return update;
+  };
 }
 
 /**
@@ -107,14 +111,15 @@ export function createStatefulGraph(options: StatefulGraphOptions) {
     .addNode("retrieve_memory", retrieveMemoryNode(options.memory, log, options.userContext, options.currentUser))
     .addNode("agent", agentNode(agentOptions(options)))
     .addNode("tools", toolsNode(options.tools))
-    .addNode("check_answer", reportingUser(checkAnswerNode(checkOptions(options)), options.currentUser))
+    .addNode("check_answer", endingTurn(checkAnswerNode(checkOptions(options)), options.currentUser))
     .addEdge(START, "retrieve_memory")
     .addEdge("retrieve_memory", "agent")
     .addConditionalEdges("agent", afterAgent, { tools: "tools", done: "check_answer" })
     .addEdge("check_answer", END)
     .addEdge("tools", "agent")
     .compile({ ...(options.checkpointer ? { checkpointer: options.checkpointer } : {}), name: "stateful_agent" });
-  return graph.withConfig({ durability: options.durability ?? "exit", ...(options.onTurnEnd ? { callbacks: [new TurnEndHandler(options.onTurnEnd)] } : {}) });
+  const configured = graph.withConfig({ durability: options.durability ?? "exit" });
+  return options.onTurnEnd ? reportingTurnEnds(configured, options.onTurnEnd) : configured;
 }
 
 /**

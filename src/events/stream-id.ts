@@ -14,14 +14,27 @@ export function parseStreamId(value: string): string {
   return `${match[1]}-${match[2] ?? "0"}`;
 }
 
-/** Orders two stream ids ("ms-seq") numerically: negative, zero or positive as `a` is before, equal to or after `b`. */
+/** Orders two decimal numbers given as digits: as Numbers while exact (a stream id's parts are), else as BigInts. */
+function compareDigits(a: string, b: string): number {
+  if (a.length <= 15 && b.length <= 15) {
+    const difference = Number(a) - Number(b);
+    return difference === 0 ? 0 : difference < 0 ? -1 : 1;
+  }
+  const difference = BigInt(a) - BigInt(b);
+  return difference === 0n ? 0 : difference < 0n ? -1 : 1;
+}
+
+/**
+ * Orders two stream ids ("ms-seq") numerically: negative, zero or positive as `a` is before, equal
+ * to or after `b`. Run-stream readers compare ids for every token they relay, so this allocates no
+ * arrays.
+ */
 export function compareStreamIds(a: string, b: string): number {
-  const [aMs = "0", aSeq = "0"] = a.split("-");
-  const [bMs = "0", bSeq = "0"] = b.split("-");
-  const byMs = BigInt(aMs) - BigInt(bMs);
-  if (byMs !== 0n) return byMs < 0n ? -1 : 1;
-  const bySeq = BigInt(aSeq) - BigInt(bSeq);
-  return bySeq === 0n ? 0 : bySeq < 0n ? -1 : 1;
+  const aDash = a.indexOf("-");
+  const bDash = b.indexOf("-");
+  const byMs = compareDigits(aDash < 0 ? a : a.slice(0, aDash), bDash < 0 ? b : b.slice(0, bDash));
+  if (byMs !== 0) return byMs;
+  return compareDigits(aDash < 0 ? "0" : a.slice(aDash + 1), bDash < 0 ? "0" : b.slice(bDash + 1));
 }
 
 /** The time part of a stream id: when Redis appended the entry (ms since the epoch). */

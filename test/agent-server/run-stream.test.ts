@@ -3,6 +3,7 @@ import type { Run } from "@langchain/langgraph-api/storage";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { RedisOps } from "../../src/agent-server/ops/index.js";
 import { LocalTail, RunStreamWriter } from "../../src/agent-server/ops/run-stream-writer.js";
+import { compareStreamIds } from "../../src/events/stream-id.js";
 import type { TurnRunner } from "../../src/agent-server/ops/runs.js";
 import { connectTestRedis, type TestConnection } from "../support/redis.js";
 import { serverStorageOn } from "../support/server-storage.js";
@@ -161,5 +162,31 @@ describe("a kept run stream's writer", () => {
     } finally {
       await test.dispose();
     }
+  });
+});
+
+describe("a run stream's local tail", () => {
+  it("returns the entries after any cursor, in order, whichever way the ids differ", () => {
+    const tail = new LocalTail(100);
+    const ids = ["1718000000000-0", "1718000000000-1", "1718000000000-10", "1718000000001-2", "1718000000100-0"];
+    tail.append(ids.map((id) => ({ id, event: "messages", value: id })));
+    expect(tail.after("1718000000000-1")?.map((entry) => entry.id)).toEqual(ids.slice(2));
+    expect(tail.after("1718000000000-9")?.map((entry) => entry.id)).toEqual(ids.slice(2));
+    expect(tail.after("1718000000000")?.map((entry) => entry.id)).toEqual(ids.slice(1));
+    expect(tail.after("1718000000100-0")).toEqual([]);
+    expect(tail.after("0-0")?.map((entry) => entry.id)).toEqual(ids);
+  });
+});
+
+describe("compareStreamIds", () => {
+  it("orders ids numerically by time then sequence, with or without a sequence, at any length", () => {
+    expect(compareStreamIds("9-0", "10-0")).toBe(-1);
+    expect(compareStreamIds("10-2", "10-10")).toBe(-1);
+    expect(compareStreamIds("10", "10-0")).toBe(0);
+    expect(compareStreamIds("10-1", "10")).toBe(1);
+    expect(compareStreamIds("99999999999999999999-0", "99999999999999999998-5")).toBe(1);
+    expect(compareStreamIds("1718000000000-18446744073709551615", "1718000000000-18446744073709551614")).toBe(1);
+    const sorted = ["3-1", "1-0", "12-0", "2-11", "2-2"].sort(compareStreamIds);
+    expect(sorted).toEqual(["1-0", "2-2", "2-11", "3-1", "12-0"]);
   });
 });

@@ -1,3 +1,4 @@
+import { compareStreamIds } from "../../events/stream-id.js";
 import type { RedisClient } from "../../redis/client.js";
 
 /**
@@ -18,15 +19,6 @@ function dataOf(entry: Pending): string {
 const EXPIRY_REFRESH_MS = 60_000;
 /** Entries a writer buffers before publish waits for them to reach Redis. */
 const MAX_BUFFERED = 1_000;
-
-/** Compares two stream entry ids ("<ms>-<seq>") in stream order. */
-export function compareStreamIds(a: string, b: string): number {
-  const [aMs = "0", aSeq = "0"] = a.split("-", 2);
-  const [bMs = "0", bSeq = "0"] = b.split("-", 2);
-  if (aMs.length !== bMs.length) return aMs.length - bMs.length;
-  if (aMs !== bMs) return aMs < bMs ? -1 : 1;
-  return Number(aSeq) - Number(bSeq);
-}
 
 /**
  * What one process wrote to a run's stream, in stream order, for readers in the same process:
@@ -52,14 +44,10 @@ export class LocalTail {
     if (cursor === undefined) return this.entries.length < this.limit ? this.entries.slice() : undefined;
     const first = this.entries[0];
     if (first && compareStreamIds(first.id, cursor) > 0 && this.entries.length >= this.limit) return undefined;
-    let low = 0;
-    let high = this.entries.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (compareStreamIds((this.entries[middle] as StreamEntry).id, cursor) <= 0) low = middle + 1;
-      else high = middle;
-    }
-    return this.entries.slice(low);
+    // A reader is usually at or near the end: look back from there.
+    let index = this.entries.length;
+    while (index > 0 && compareStreamIds((this.entries[index - 1] as StreamEntry).id, cursor) > 0) index -= 1;
+    return this.entries.slice(index);
   }
 }
 
