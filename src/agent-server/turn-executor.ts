@@ -1,4 +1,4 @@
-import type { RunnableConfig } from "@langchain/core/runnables";
+import { ensureConfig, type RunnableConfig } from "@langchain/core/runnables";
 import { getGraph } from "@langchain/langgraph-api/graph";
 import type { CheckpointPayload, Run } from "@langchain/langgraph-api/storage";
 import { silentLogger, type Logger } from "../logger.js";
@@ -11,7 +11,8 @@ const MAX_ATTEMPTS = 3;
 type ModeChunk = [mode: string, chunk: unknown];
 
 interface StreamingGraph {
-  stream(input: unknown, options: Record<string, unknown>): Promise<AsyncIterable<ModeChunk>>;
+  /** What `stream` iterates (see execute): the graph's chunks, without a web stream around them. */
+  _streamIterator(input: unknown, options: RunnableConfig & Record<string, unknown>): AsyncGenerator<ModeChunk>;
   getState(config: RunnableConfig): Promise<{ values: Record<string, unknown>; next: string[]; tasks: CheckpointPayload["tasks"]; metadata?: unknown; config?: RunnableConfig }>;
 }
 
@@ -63,24 +64,37 @@ export class TurnExecutor {
       if (typeof graphId !== "string" || graphId === "") throw new Error("Invalid or missing graph_id");
       graph = (await getGraph(graphId, kwargs.config, { checkpointer: temporary ? null : undefined })) as unknown as StreamingGraph;
       await publish("metadata", { run_id: run.run_id, attempt });
-      const stream = await graph.stream(kwargs.input ?? null, {
-        configurable: kwargs.config?.configurable,
-        metadata: { ...kwargs.config?.metadata, run_attempt: attempt },
-        tags: kwargs.config?.tags,
-        recursionLimit: kwargs.config?.recursion_limit,
-        context: kwargs.context,
-        runId: run.run_id,
-        streamMode: ["messages", "updates", "values"],
-        durability: "exit",
-        signal,
-      });
-      for await (const [mode, chunk] of stream) {
+      // The graph's own iterator, as `stream` would run it, minus what `stream` wraps around each
+      // chunk: an AsyncLocalStorage context with a fresh callback manager and run tree, and a web
+      // ReadableStream. A turn yields a chunk per token, so that was most of a turn's streaming.
+      // Leaving the loop early (a failed publish) stops the graph, as cancelling the stream would.
+      const stop = new AbortController();
+      const chunks = graph._streamIterator(
+        kwargs.input ?? null,
+        ensureConfig({
+          configurable: kwargs.config?.configurable,
+          metadata: { ...kwargs.config?.metadata, run_attempt: attempt },
+          tags: kwargs.config?.tags,
+          ...(kwargs.config?.recursion_limit === undefined ? {} : { recursionLimit: kwargs.config.recursion_limit }),
+          context: kwargs.context,
+          runId: run.run_id,
+          streamMode: ["messages", "updates", "values"],
+          durability: "exit",
+          signal: AbortSignal.any([signal, stop.signal]),
+        }),
+      );
+      for await (const [mode, chunk] of chunks) {
         if (mode === "values") {
           values = chunk as Record<string, unknown>;
           continue;
         }
         if (mode === "updates" && typeof chunk === "object" && chunk !== null && "__interrupt__" in chunk) interrupted = true;
-        await publish(mode, chunk);
+        try {
+          await publish(mode, chunk);
+        } catch (error) {
+          stop.abort(error);
+          throw error;
+        }
       }
       await ops.runs.setStatus(run.run_id, "success");
     } catch (error) {

@@ -16,6 +16,7 @@ import { toolsNode } from "./nodes/tools.js";
 import { graphSchemas } from "./schemas.js";
 import { AgentState, type AgentStateType, type AgentUpdate } from "./state.js";
 import { userAndSession } from "./nodes/turn.js";
+import { Route } from "./route.js";
 import { recordTurnOutcome, reportingTurnEnds } from "./turn-end.js";
 import type { RunnableConfig } from "@langchain/core/runnables";
 
@@ -114,7 +115,7 @@ export function createStatefulGraph(options: StatefulGraphOptions) {
     .addNode("check_answer", endingTurn(checkAnswerNode(checkOptions(options)), options.currentUser))
     .addEdge(START, "retrieve_memory")
     .addEdge("retrieve_memory", "agent")
-    .addConditionalEdges("agent", afterAgent, { tools: "tools", done: "check_answer" })
+    .addConditionalEdges("agent", new Route(afterAgent), { tools: "tools", done: "check_answer" })
     .addEdge("check_answer", END)
     .addEdge("tools", "agent")
     .compile({ ...(options.checkpointer ? { checkpointer: options.checkpointer } : {}), name: "stateful_agent" });
@@ -134,7 +135,7 @@ export function createStatelessGraph(options: GraphOptions) {
     .addNode("tools", tools)
     .addNode("check_answer", checkAnswerNode(checkOptions(options)))
     .addEdge(START, "agent")
-    .addConditionalEdges("agent", afterAgent, { tools: "tools", done: "check_answer" })
+    .addConditionalEdges("agent", new Route(afterAgent), { tools: "tools", done: "check_answer" })
     .addEdge("check_answer", END)
     .addEdge("tools", "agent")
     .compile({ name: "stateless_agent" });
