@@ -12,21 +12,16 @@
  *   npm run bench:runtime-calls
  */
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { CallbackManager } from "@langchain/core/callbacks/manager";
 import { HumanMessage } from "@langchain/core/messages";
 import { ensureConfig, type RunnableConfig } from "@langchain/core/runnables";
 import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
 import { loadConfig } from "../src/config.js";
-import { writeSyntheticExport } from "../src/health/synthetic/generator.js";
-import { closeRedis, connectRedis, importExport, KeySchema, RedisServerProcess } from "../src/index.js";
 import { silentLogger } from "../src/logger.js";
 import { createRuntime } from "../src/runtime/index.js";
 import { machineDescription, writeBenchmarkSection } from "./report.js";
 import { questionText, ShapedChatModel } from "./shaped-model.js";
-import { median } from "./turn-client.js";
+import { BENCH_USER, BenchRedis, median } from "./turn-client.js";
 
 const BLOCKS = Number(process.env.BENCH_BLOCKS ?? 10);
 /** Turns per block; a stateful block is two sessions of five turns (the bench:turn sessions). */
@@ -57,26 +52,30 @@ function countRuntimeCalls(): { configured: number; contexts: number } {
   return counts;
 }
 
+/** The per-turn counts of every block: one figure when they agree, else their range. */
+function range(values: number[]): string {
+  const low = Math.min(...values).toFixed(1);
+  const high = Math.max(...values).toFixed(1);
+  return low === high ? low : `${low}-${high}`;
+}
+
 function cpuMs(): number {
   const usage = process.cpuUsage();
   return (usage.user + usage.system) / 1000;
 }
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), "wellness-bench-runtime-"));
-  const redisServer = await RedisServerProcess.start({ port: 20_000 + Math.floor(Math.random() * 20_000), dir });
-  const redis = await connectRedis({ url: redisServer.url });
+  const bench = await BenchRedis.start("runtime", ["bench:"]);
+  const redis = bench.client;
   try {
-    await writeSyntheticExport(join(dir, "export.xml"), { seed: 7, bytes: 3_000_000, endDate: new Date().toISOString().slice(0, 10) });
-    await importExport({ client: redis, keys: new KeySchema("bench:"), userId: "bench", path: join(dir, "export.xml"), indexTtlSeconds: 3600 });
-    Object.assign(process.env, { REDIS_URL: redisServer.url, REDIS_KEY_PREFIX: "bench:", DEFAULT_USER_ID: "bench", LOG_LEVEL: "error" });
+    Object.assign(process.env, { REDIS_URL: bench.url, REDIS_KEY_PREFIX: "bench:", DEFAULT_USER_ID: BENCH_USER, LOG_LEVEL: "error" });
     const model = new ShapedChatModel({ firstChunkMs: 0, chunkMs: 0, answerChunks: 20 });
     const runtime = await createRuntime(loadConfig(), { redis, model, log: silentLogger, authenticatedCallers: { singleUser: true } });
     try {
       await runtime.agent.loadKnowledge();
       const counts = countRuntimeCalls();
       const graphs = runtime.graphs as unknown as Record<"stateful" | "stateless", StreamableGraph>;
-      const rows = new Map<string, { configured: number; contexts: number; cpu: number[] }>();
+      const rows = new Map<string, { configured: number[]; contexts: number[]; cpu: number[] }>();
       for (let block = -2; block < BLOCKS; block++) {
         for (const name of ["stateful", "stateless"] as const) {
           for (const iteration of ["stream iterator", "stream()"] as Iteration[]) {
@@ -93,16 +92,16 @@ async function main(): Promise<void> {
             }
             await runtime.agent.close();
             if (block < 0) continue;
-            const row = rows.get(`${name}|${iteration}`) ?? { configured: 0, contexts: 0, cpu: [] };
-            row.configured = (counts.configured - before.configured) / TURNS;
-            row.contexts = (counts.contexts - before.contexts) / TURNS;
+            const row = rows.get(`${name}|${iteration}`) ?? { configured: [], contexts: [], cpu: [] };
+            row.configured.push((counts.configured - before.configured) / TURNS);
+            row.contexts.push((counts.contexts - before.contexts) / TURNS);
             row.cpu.push((cpuMs() - before.cpu) / TURNS);
             rows.set(`${name}|${iteration}`, row);
           }
         }
       }
       const body = [
-        `${machineDescription()}. In-process, the app's runtime with the instant stand-in model (20 answer chunks); ${BLOCKS} blocks of ${TURNS} turns per row, interleaved (stateful: two 5-turn sessions per block); streamed with the modes a chat turn uses (${MODES.join(", ")}), durability "exit". The counts are per turn and the same in every block; CPU is the median over the blocks, after-turn learning drained and included.`,
+        `${machineDescription()}. In-process, the app's runtime with the instant stand-in model (20 answer chunks); ${BLOCKS} blocks of ${TURNS} turns per row, interleaved (stateful: two 5-turn sessions per block); streamed with the modes a chat turn uses (${MODES.join(", ")}), durability "exit". The counts are per turn (a range where blocks differed); CPU is the median over the blocks, after-turn learning drained and included.`,
         "",
         "| graph | iterated through | callback managers configured per turn | AsyncLocalStorage contexts (run trees) per turn | CPU ms/turn | CPU / through stream() (median of per-block ratios) |",
         "|---|---|---|---|---|---|",
@@ -110,7 +109,7 @@ async function main(): Promise<void> {
           const [name, iteration] = key.split("|");
           const reference = rows.get(`${name}|stream()`)?.cpu ?? [];
           const ratio = median(row.cpu.map((ms, index) => ms / (reference[index] ?? Number.NaN)));
-          return `| ${name} | ${iteration} | ${row.configured.toFixed(1)} | ${row.contexts.toFixed(1)} | ${median(row.cpu).toFixed(1)} | ${ratio.toFixed(2)}x |`;
+          return `| ${name} | ${iteration} | ${range(row.configured)} | ${range(row.contexts)} | ${median(row.cpu).toFixed(1)} | ${ratio.toFixed(2)}x |`;
         }),
       ].join("\n");
       process.stdout.write(`${body}\n`);
@@ -119,9 +118,7 @@ async function main(): Promise<void> {
       await runtime.close();
     }
   } finally {
-    await closeRedis(redis);
-    await redisServer.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await bench.stop();
   }
 }
 

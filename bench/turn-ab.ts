@@ -16,14 +16,11 @@
  *   BENCH_AB_BASE=../base BENCH_SERVER_PROCESSES=2 npm run bench:turn-ab   # each side a 2-process cluster
  */
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { writeSyntheticExport } from "../src/health/synthetic/generator.js";
-import { closeRedis, connectRedis, importExport, KeySchema, RedisServerProcess } from "../src/index.js";
+import { loadavg } from "node:os";
+import { resolve } from "node:path";
 import { machineDescription } from "./report.js";
 import { QUESTIONS, questionText, type ModelShape } from "./shaped-model.js";
-import { median, ServerProcess, turn, type Mode } from "./turn-client.js";
+import { BENCH_USER, BenchRedis, median, ServerProcess, turn, type Mode } from "./turn-client.js";
 
 const BASE = process.env.BENCH_AB_BASE;
 const BLOCKS = Number(process.env.BENCH_AB_BLOCKS ?? 30);
@@ -45,21 +42,16 @@ async function block(server: ServerProcess, mode: Mode): Promise<void> {
 
 async function main(): Promise<void> {
   if (!BASE) throw new Error("Set BENCH_AB_BASE to the base checkout (see the comment at the top of bench/turn-ab.ts).");
-  const dir = mkdtempSync(join(tmpdir(), "wellness-bench-ab-"));
-  const redisServer = await RedisServerProcess.start({ port: 20_000 + Math.floor(Math.random() * 20_000), dir });
-  const redis = await connectRedis({ url: redisServer.url });
+  const bench = await BenchRedis.start("ab", ["bench-base:", "bench-this:"]);
   const sides: ServerProcess[] = [];
   try {
-    const exportPath = join(dir, "export.xml");
-    await writeSyntheticExport(exportPath, { seed: 7, bytes: 3_000_000, endDate: new Date().toISOString().slice(0, 10) });
     const checkouts: [string, string][] = [
       ["base", resolve(BASE)],
       ["this", resolve(new URL("..", import.meta.url).pathname)],
     ];
     for (const [label, checkout] of checkouts) {
       const prefix = `bench-${label}:`;
-      await importExport({ client: redis, keys: new KeySchema(prefix), userId: "bench", path: exportPath, indexTtlSeconds: 3600 });
-      const env = { REDIS_URL: redisServer.url, REDIS_KEY_PREFIX: prefix, DEFAULT_USER_ID: "bench", LOG_LEVEL: "error", BENCH_SERVER_PROCESSES: PROCESSES };
+      const env = { REDIS_URL: bench.url, REDIS_KEY_PREFIX: prefix, DEFAULT_USER_ID: BENCH_USER, LOG_LEVEL: "error", BENCH_SERVER_PROCESSES: PROCESSES };
       sides.push(await ServerProcess.start(env, checkout));
     }
     process.stderr.write("warming up...\n");
@@ -132,9 +124,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await Promise.all(sides.map((side) => side.stop()));
-    await closeRedis(redis);
-    await redisServer.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await bench.stop();
   }
 }
 

@@ -1,10 +1,15 @@
 /**
- * What the turn benchmarks (bench/turn.ts, bench/turn-ab.ts) share: a bench server
- * (bench/turn-server.ts of a checkout) spoken to over IPC, one chat turn over HTTP, and medians.
+ * What the turn benchmarks (bench/turn.ts, bench/turn-ab.ts, bench/runtime-calls.ts) share: a
+ * private Redis holding the synthetic export, a bench server (bench/turn-server.ts of a checkout)
+ * spoken to over IPC, one chat turn over HTTP, and medians.
  */
 import { fork, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { writeSyntheticExport } from "../src/health/synthetic/generator.js";
+import { closeRedis, connectRedis, importExport, KeySchema, RedisServerProcess, type RedisClient } from "../src/index.js";
 
 export type Mode = "stateful" | "stateless";
 
@@ -15,6 +20,46 @@ export function median(values: number[]): number {
 export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
+}
+
+/** The user whose data the turn benchmarks ask about. */
+export const BENCH_USER = "bench";
+
+/**
+ * A private Redis server in a temporary directory, holding one synthetic export (seed 7, 3 MB,
+ * ending today) imported for {@link BENCH_USER} under each of `prefixes`.
+ */
+export class BenchRedis {
+  private constructor(
+    private readonly server: RedisServerProcess,
+    readonly client: RedisClient,
+    private readonly dir: string,
+  ) {}
+
+  static async start(name: string, prefixes: readonly string[]): Promise<BenchRedis> {
+    const dir = mkdtempSync(join(tmpdir(), `wellness-bench-${name}-`));
+    const server = await RedisServerProcess.start({ port: 20_000 + Math.floor(Math.random() * 20_000), dir });
+    const bench = new BenchRedis(server, await connectRedis({ url: server.url }), dir);
+    try {
+      const exportPath = join(dir, "export.xml");
+      await writeSyntheticExport(exportPath, { seed: 7, bytes: 3_000_000, endDate: new Date().toISOString().slice(0, 10) });
+      for (const prefix of prefixes) await importExport({ client: bench.client, keys: new KeySchema(prefix), userId: BENCH_USER, path: exportPath, indexTtlSeconds: 3600 });
+    } catch (error) {
+      await bench.stop();
+      throw error;
+    }
+    return bench;
+  }
+
+  get url(): string {
+    return this.server.url;
+  }
+
+  async stop(): Promise<void> {
+    await closeRedis(this.client);
+    await this.server.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
 }
 
 /** A bench server process (this checkout's, or the one `checkout` names), spoken to over IPC. */

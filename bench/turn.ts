@@ -18,15 +18,12 @@
  *   npx tsx bench/profile-summary.ts /tmp/turn-stateful.cpuprofile
  */
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
-import { join } from "node:path";
-import { writeSyntheticExport } from "../src/health/synthetic/generator.js";
-import { closeRedis, connectRedis, importExport, KeySchema, RedisServerProcess, type RedisClient } from "../src/index.js";
+import { loadavg } from "node:os";
+import type { RedisClient } from "../src/index.js";
 import { serverInfo } from "../src/redis/health.js";
 import { machineDescription, writeBenchmarkSection } from "./report.js";
 import { QUESTIONS, questionText, type ModelShape } from "./shaped-model.js";
-import { median, percentile, ServerProcess, turn, type Mode } from "./turn-client.js";
+import { BENCH_USER, BenchRedis, median, percentile, ServerProcess, turn, type Mode } from "./turn-client.js";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
 const CPU_TURNS = Number(process.env.BENCH_CPU_TURNS ?? 100);
@@ -44,7 +41,6 @@ const LONG_TURNS = Number(process.env.BENCH_LONG_TURNS ?? 40);
 /** Turns per block of the long-session phase: CPU is read before and after each block. */
 const LONG_BLOCK = 10;
 const INSTANT: ModelShape = { firstChunkMs: 0, chunkMs: 0, answerChunks: ANSWER_CHUNKS };
-const USER = "bench";
 
 /** Redis's own counters: calls per command and the server's CPU (user + system), for per-turn deltas. */
 interface RedisCounters {
@@ -147,19 +143,14 @@ async function longSessions(server: ServerProcess, profile: string | undefined):
 }
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), "wellness-bench-turn-"));
-  const redisServer = await RedisServerProcess.start({ port: 20_000 + Math.floor(Math.random() * 20_000), dir });
-  const redis = await connectRedis({ url: redisServer.url });
+  const bench = await BenchRedis.start("turn", ["bench:"]);
+  const redis = bench.client;
   let server: ServerProcess | undefined;
   let cluster: ServerProcess | undefined;
   try {
-    const keys = new KeySchema("bench:");
-    const exportPath = join(dir, "export.xml");
-    await writeSyntheticExport(exportPath, { seed: 7, bytes: 3_000_000, endDate: new Date().toISOString().slice(0, 10) });
-    await importExport({ client: redis, keys, userId: USER, path: exportPath, indexTtlSeconds: 3600 });
     const version = (await serverInfo(redis)).version;
     const profile = process.env.BENCH_CPU_PROF;
-    const serverEnv = { REDIS_URL: redisServer.url, REDIS_KEY_PREFIX: "bench:", DEFAULT_USER_ID: USER, LOG_LEVEL: "error" };
+    const serverEnv = { REDIS_URL: bench.url, REDIS_KEY_PREFIX: "bench:", DEFAULT_USER_ID: BENCH_USER, LOG_LEVEL: "error" };
     server = await ServerProcess.start(serverEnv);
     const port = server.port;
     const processesRow = (mode: Mode, processes: number, measured: Throughput) =>
@@ -297,9 +288,7 @@ async function main(): Promise<void> {
   } finally {
     await server?.stop();
     await cluster?.stop();
-    await closeRedis(redis);
-    await redisServer.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await bench.stop();
   }
 }
 

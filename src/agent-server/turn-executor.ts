@@ -65,8 +65,8 @@ export class TurnExecutor {
       graph = (await getGraph(graphId, kwargs.config, { checkpointer: temporary ? null : undefined })) as unknown as StreamingGraph;
       await publish("metadata", { run_id: run.run_id, attempt });
       // The graph's own iterator, as `stream` would run it, minus what `stream` wraps around each
-      // chunk: an AsyncLocalStorage context with a fresh callback manager and run tree, and a web
-      // ReadableStream. A turn yields a chunk per token, so that was most of a turn's streaming.
+      // chunk (a turn yields one per token): an AsyncLocalStorage context with a fresh callback
+      // manager and run tree, and a web ReadableStream (counted by `npm run bench:runtime-calls`).
       // Leaving the loop early (a failed publish) stops the graph, as cancelling the stream would.
       const stop = new AbortController();
       const chunks = graph._streamIterator(
