@@ -51,8 +51,10 @@ async function serveHere(config: Config, log: Logger, prepared: PreparedServe, o
     await prepared.shutdown();
     throw error;
   }
+  // Listen for the signal before saying so: whoever waits for that line may signal at once.
+  const signalled = untilSignal(log);
   log.info(listeningMessage({ config, langgraphConfig: options.config, host, address: running.address, processes: 1 }));
-  await untilSignal(log);
+  await signalled;
   // Stop taking queued runs, let the turns in flight finish their learning, then close.
   await running.stop();
   await prepared.shutdown();
@@ -75,9 +77,10 @@ async function serveOnProcesses(config: Config, log: Logger, prepared: PreparedS
     await prepared.shutdown();
     throw error;
   }
+  const signalled = untilSignal(log);
   log.info(listeningMessage({ config, langgraphConfig: options.config, host: prepared.host, address, processes }));
   log.debug(`Server processes: ${group.pids().join(", ")}.`);
-  const failed = await Promise.race([untilSignal(log).then(() => undefined), group.failure.catch((error: unknown) => error as Error)]);
+  const failed = await Promise.race([signalled.then(() => undefined), group.failure.catch((error: unknown) => error as Error)]);
   const force = (signal: NodeJS.Signals) => {
     log.warn(`${signal} again: killing the server processes without waiting for their turns.`);
     group.kill();

@@ -2,6 +2,7 @@ import { loadConfig } from "../config.js";
 import { createLogger } from "../logger.js";
 import { createRuntime } from "../runtime/runtime.js";
 import { explainRedisDown } from "./connection.js";
+import { untilSignal } from "./signals.js";
 
 /**
  * `wellness worker`: processes the learning stream until SIGINT or SIGTERM, registered as a live
@@ -14,11 +15,10 @@ export async function workerCommand(): Promise<void> {
     throw explainRedisDown(config, error);
   });
   try {
+    // Listen for the signal before saying the worker runs: whoever waits for that line may signal at once.
+    const signalled = untilSignal(log);
     log.info(`Registered as instance ${runtime.instanceId ?? "(none)"}.`);
-    await new Promise<void>((resolve) => {
-      process.once("SIGINT", () => resolve());
-      process.once("SIGTERM", () => resolve());
-    });
+    await signalled;
     log.info("Stopping the learning worker.");
   } finally {
     await runtime.close();

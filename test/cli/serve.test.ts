@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { answersPing } from "../../src/index.js";
-import { startWellness } from "../support/cli.js";
+import { signalsItselfOn, startWellness } from "../support/cli.js";
 import { freePort } from "../support/ports.js";
 import { connectTestRedis, deletePrefix } from "../support/redis.js";
 
@@ -87,6 +87,23 @@ describe("wellness serve", () => {
     await cli.waitFor(/Listening on/);
     cli.child.kill("SIGTERM");
     expect(await cli.exit).toBe(0);
+  });
+
+  it("handles SIGTERM from the moment it says it listens (one process or several), and the worker from the moment it says it registered", async () => {
+    const env = { REDIS_URL: inject("redisUrl"), REDIS_KEY_PREFIX: "test:cli-worker:" };
+    const listening = signalsItselfOn(/^Listening on/m, "SIGTERM");
+    const served = startWellness(["serve", "--port", "0", "--worker"], env, 20_000, listening);
+    const group = startWellness(["serve", "--port", "0", "--processes", "2"], env, 20_000, listening);
+    const worker = startWellness(["worker"], env, 20_000, signalsItselfOn(/^Registered as instance/m, "SIGTERM"));
+    children.push(served.child, group.child, worker.child);
+    for (const cli of [served, group]) {
+      const code = await cli.exit;
+      expect(cli.output()).toMatch(/SIGTERM: shutting down/);
+      expect(code).toBe(0);
+    }
+    const code = await worker.exit;
+    expect(worker.output()).toMatch(/Stopping the learning worker/);
+    expect(code).toBe(0);
   });
 
   it("refuses to listen beyond loopback without API tokens", async () => {

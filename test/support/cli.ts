@@ -42,9 +42,31 @@ export interface RunningCli {
   exit: Promise<number | null>;
 }
 
-/** Starts the `wellness` command from source with a controlled environment (nothing inherited but PATH and HOME). */
-export function startWellness(args: string[], env: Record<string, string>, defaultTimeoutMs = 20_000): RunningCli {
-  const child = spawn(process.execPath, ["--import", tsxLoader, join(root, "src/cli/main.ts"), ...args], {
+/**
+ * Node options that make the process send itself `signal` synchronously the moment it writes a line
+ * matching `pattern` to stderr: the earliest a parent waiting for that line could signal it, so a
+ * command that announces readiness before it handles the signal dies by it every time, not once in
+ * a while on a loaded machine.
+ */
+export function signalsItselfOn(pattern: RegExp, signal: NodeJS.Signals): string[] {
+  const source = [
+    `const pattern = new RegExp(${JSON.stringify(pattern.source)}, ${JSON.stringify(pattern.flags)});`,
+    "const write = process.stderr.write.bind(process.stderr);",
+    "process.stderr.write = (chunk, ...rest) => {",
+    "  const written = write(chunk, ...rest);",
+    `  if (pattern.test(String(chunk))) process.kill(process.pid, ${JSON.stringify(signal)});`,
+    "  return written;",
+    "};",
+  ].join("\n");
+  return ["--import", `data:text/javascript,${encodeURIComponent(source)}`];
+}
+
+/**
+ * Starts the `wellness` command from source with a controlled environment (nothing inherited but
+ * PATH and HOME); `nodeArgs` go to node before the command (see signalsItselfOn).
+ */
+export function startWellness(args: string[], env: Record<string, string>, defaultTimeoutMs = 20_000, nodeArgs: string[] = []): RunningCli {
+  const child = spawn(process.execPath, [...nodeArgs, "--import", tsxLoader, join(root, "src/cli/main.ts"), ...args], {
     cwd: root,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
