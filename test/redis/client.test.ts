@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createClient } from "redis";
 import { closeRedis, connectRedis, RedisUnavailableError, reconnectDelay, type RedisClient } from "../../src/index.js";
 import { connectTestRedis, type TestConnection } from "../support/redis.js";
@@ -64,6 +64,20 @@ describe("connectRedis", () => {
       await new Promise((resolve) => setTimeout(resolve, 650));
       await admin.close();
       await closeRedis(slow);
+    }
+  });
+
+  it("gives commands no timer of their own: the silent socket's timeout is what bounds them", async () => {
+    const client = await connectRedis({ url: test.url, commandTimeoutMs: 5_000 });
+    const timeouts = vi.spyOn(AbortSignal, "timeout");
+    try {
+      const key = `${test.prefix}timers`;
+      await Promise.all(Array.from({ length: 100 }, () => client.incr(key)));
+      expect(await client.get(key)).toBe("100");
+      expect(timeouts).not.toHaveBeenCalled();
+    } finally {
+      timeouts.mockRestore();
+      await closeRedis(client);
     }
   });
 
