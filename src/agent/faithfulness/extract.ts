@@ -107,9 +107,14 @@ function year(written: string | undefined): number | undefined {
  * ```
  */
 export function extractNumbers(text: string): StatedNumber[] {
-  const claimed: boolean[] = new Array<boolean>(text.length).fill(false);
+  // Every pattern needs a digit; evidence is walked string by string, and most strings have none.
+  if (!/\d/u.test(text)) return [];
+  const claimed = new Uint8Array(text.length);
   const found: StatedNumber[] = [];
-  const free = (start: number, end: number) => !claimed.slice(start, end).some(Boolean);
+  const free = (start: number, end: number) => {
+    for (let index = start; index < end; index++) if (claimed[index] === 1) return false;
+    return true;
+  };
   for (const [kind, pattern] of PATTERNS) {
     pattern.lastIndex = 0;
     for (const match of text.matchAll(pattern)) {
@@ -118,7 +123,7 @@ export function extractNumbers(text: string): StatedNumber[] {
       if (!free(start, end)) continue;
       const stated = read(kind, match, text, start, end);
       if (stated === null) continue;
-      claimed.fill(true, start, end);
+      claimed.fill(1, start, end);
       if (stated) found.push(...(Array.isArray(stated) ? stated : [stated]));
     }
   }
