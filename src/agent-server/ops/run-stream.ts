@@ -128,7 +128,7 @@ export class RedisRunStream implements RunsStreamRepo {
     const [filters] = await handleAuthEvent(auth, "threads:read", { thread_id: threadId });
     if (filters != null) {
       const owner = threadId ?? (await this.runs.threadOf(runId));
-      const thread = owner ? await this.runs.threads.load(owner) : undefined;
+      const thread = owner ? await this.runs.threads.loadHeader(owner) : undefined;
       if (!thread || !isAuthMatching(thread.metadata, filters)) {
         yield { event: "error", data: { error: "Error", message: "404: Thread not found" } };
         return;

@@ -1,6 +1,6 @@
 import { isRedisOutage } from "../../redis/client.js";
 import { persistently, sleep } from "./persist.js";
-import type { Metadata, MultitaskStrategy, Run, RunKwargs, RunsRepo, RunStatus, Thread } from "@langchain/langgraph-api/storage";
+import type { Metadata, MultitaskStrategy, Run, RunKwargs, RunsRepo, RunStatus } from "@langchain/langgraph-api/storage";
 import { handleAuthEvent, isAuthMatching, type AuthContext } from "@langchain/langgraph-api/auth";
 import { HTTPException } from "hono/http-exception";
 import { randomUUID } from "node:crypto";
@@ -10,7 +10,7 @@ import { containsJson, dateOf, notFound } from "./records.js";
 import { latestCheckpointId, rollbackCheckpoints } from "./rollback-checkpoints.js";
 import { RedisRunStream } from "./run-stream.js";
 import { CANCEL_RUN, CLAIM_RUN, INSERT_RUN, REFRESH_LEASE, SET_RUN_STATUS, WATCH_RUN } from "./scripts.js";
-import type { RedisThreads } from "./threads.js";
+import type { RedisThreads, ThreadHeader } from "./threads.js";
 import type { Wakeups } from "./wake.js";
 
 type StoredRun = Omit<Run, "status" | "updated_at" | "created_at"> & {
@@ -170,7 +170,7 @@ export class RedisRuns implements RunsRepo {
     const metadata = (mutable.metadata as Metadata | undefined) ?? {};
     const config = kwargs.config ?? {};
     const now = Date.now();
-    let existing: Thread | undefined = threadId ? await this.threads.load(threadId) : undefined;
+    let existing: ThreadHeader | undefined = threadId ? await this.threads.loadHeader(threadId) : undefined;
     if (existing && !isAuthMatching(existing.metadata, filters)) throw new HTTPException(404);
     if (!existing && (threadId == null || ifNotExists === "create")) {
       threadId ??= randomUUID();
@@ -181,7 +181,7 @@ export class RedisRuns implements RunsRepo {
         now,
       });
       if (!created) {
-        existing = await this.threads.load(threadId);
+        existing = await this.threads.loadHeader(threadId);
         if (!existing || !isAuthMatching(existing.metadata, filters)) throw new HTTPException(404);
       }
     } else if (existing && threadId) {
@@ -255,7 +255,7 @@ export class RedisRuns implements RunsRepo {
     const run = await this.load(owner, runId);
     if (!run || (threadId != null && run.thread_id !== threadId)) return null;
     if (filters != null) {
-      const thread = await this.threads.load(run.thread_id);
+      const thread = await this.threads.loadHeader(run.thread_id);
       if (!thread || !isAuthMatching(thread.metadata, filters)) return null;
     }
     return run;
@@ -279,7 +279,7 @@ export class RedisRuns implements RunsRepo {
     const run = owner ? await this.load(owner, runId) : undefined;
     if (!run || (threadId != null && run.thread_id !== threadId)) throw notFound("Run not found");
     if (filters != null) {
-      const thread = await this.threads.load(run.thread_id);
+      const thread = await this.threads.loadHeader(run.thread_id);
       if (!thread || !isAuthMatching(thread.metadata, filters)) throw notFound("Run not found");
     }
     await this.remove(run.thread_id, runId);
@@ -314,7 +314,7 @@ export class RedisRuns implements RunsRepo {
       const run = owner ? await this.load(owner, runId) : undefined;
       if (!run || (threadId != null && run.thread_id !== threadId)) continue;
       if (filters != null) {
-        const thread = await this.threads.load(run.thread_id);
+        const thread = await this.threads.loadHeader(run.thread_id);
         if (!thread || !isAuthMatching(thread.metadata, filters)) continue;
       }
       found += 1;
@@ -340,7 +340,7 @@ export class RedisRuns implements RunsRepo {
   ): Promise<Run[]> {
     const [filters] = await handleAuthEvent(auth, "threads:search", { thread_id: threadId, metadata: options.metadata, status: options.status });
     if (filters != null) {
-      const thread = await this.threads.load(threadId);
+      const thread = await this.threads.loadHeader(threadId);
       if (!thread || !isAuthMatching(thread.metadata, filters)) return [];
     }
     const ids = await this.context.client.zRange(this.context.keys.agentThreadRuns(threadId), 0, -1, { REV: true });

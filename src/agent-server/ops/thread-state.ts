@@ -33,7 +33,7 @@ export class RedisThreadState implements ThreadsStateRepo {
 
   async get(config: RunnableConfig, options: { subgraphs?: boolean }, auth: AuthContext | undefined): Promise<StateSnapshot> {
     const threadId = config.configurable?.thread_id;
-    const thread = threadId ? await this.threads.get(threadId, auth) : undefined;
+    const thread = threadId ? await this.threads.getHeader(threadId, auth) : undefined;
     const graphId = thread?.metadata?.graph_id;
     if (!thread || typeof graphId !== "string") {
       return { values: {}, next: [], config: {}, metadata: undefined, createdAt: undefined, parentConfig: undefined, tasks: [] };
@@ -49,7 +49,7 @@ export class RedisThreadState implements ThreadsStateRepo {
   private async writable(config: RunnableConfig, auth: AuthContext | undefined) {
     const threadId = config.configurable?.thread_id;
     const [filters] = await handleAuthEvent(auth, "threads:update", { thread_id: threadId });
-    const thread = threadId ? await this.threads.get(threadId, auth) : undefined;
+    const thread = threadId ? await this.threads.getHeader(threadId, auth) : undefined;
     if (!thread || !threadId) throw notFound(`Thread ${threadId} not found`);
     if (!isAuthMatching(thread.metadata, filters)) throw new HTTPException(403);
     const graphId = thread.metadata?.graph_id;
@@ -110,7 +110,7 @@ export class RedisThreadState implements ThreadsStateRepo {
     const threadId = config.configurable?.thread_id;
     if (!threadId) return [];
     const [filters] = await handleAuthEvent(auth, "threads:read", { thread_id: threadId });
-    const thread = await this.threads.get(threadId, auth);
+    const thread = await this.threads.getHeader(threadId, auth);
     if (!isAuthMatching(thread.metadata, filters)) return [];
     const graphId = thread.metadata?.graph_id;
     if (typeof graphId !== "string") return [];

@@ -17,7 +17,13 @@ const THREAD_WRITE_PATIENCE_MS = 60_000;
 /** A thread as stored in its HASH, every field a string. */
 type StoredThread = Record<string, string>;
 
-function toThread(fields: StoredThread): Thread {
+/** A thread without its state (values, interrupts): what ownership checks and run creation read. */
+export type ThreadHeader = Omit<Thread, "values" | "interrupts">;
+
+/** The fields of a {@link ThreadHeader}, read with HMGET so that the state (the whole conversation) stays in Redis. */
+const HEADER_FIELDS = ["thread_id", "created_at", "updated_at", "metadata", "config", "status"] as const;
+
+function toHeader(fields: Partial<StoredThread>): ThreadHeader {
   return {
     thread_id: fields.thread_id ?? "",
     created_at: dateOf(fields.created_at),
@@ -25,6 +31,12 @@ function toThread(fields: StoredThread): Thread {
     metadata: parseJson<Metadata>(fields.metadata, {}),
     config: parseJson<RunnableConfig>(fields.config, {}),
     status: (fields.status ?? "idle") as ThreadStatus,
+  };
+}
+
+function toThread(fields: StoredThread): Thread {
+  return {
+    ...toHeader(fields),
     values: parseJson<Record<string, unknown> | undefined>(fields.values, undefined),
     interrupts: parseJson<Record<string, unknown> | undefined>(fields.interrupts, undefined),
   };
@@ -57,6 +69,21 @@ export class RedisThreads implements ThreadsRepo {
   async load(threadId: string): Promise<Thread | undefined> {
     const fields = await this.context.client.hGetAll(this.context.keys.agentThread(threadId));
     return fields.thread_id ? toThread(fields) : undefined;
+  }
+
+  /**
+   * The stored thread without its values and interrupts, or undefined (no auth check). Its values
+   * are the whole conversation in the API's format, so reading and parsing them grows with the
+   * thread; a turn's run creation and ownership checks need only the metadata, config and status.
+   */
+  async loadHeader(threadId: string): Promise<ThreadHeader | undefined> {
+    const values = await this.context.client.hmGet(this.context.keys.agentThread(threadId), [...HEADER_FIELDS]);
+    const fields: Partial<StoredThread> = {};
+    HEADER_FIELDS.forEach((field, index) => {
+      const value = values[index];
+      if (typeof value === "string") fields[field] = value;
+    });
+    return fields.thread_id ? toHeader(fields) : undefined;
   }
 
   /** Writes thread fields and refreshes the thread's expiry. */
@@ -140,6 +167,14 @@ export class RedisThreads implements ThreadsRepo {
     return thread;
   }
 
+  /** {@link get} without the thread's values and interrupts (see loadHeader), for the state routes, which read the checkpointer. */
+  async getHeader(threadId: string, auth: AuthContext | undefined): Promise<ThreadHeader> {
+    const [filters] = await handleAuthEvent(auth, "threads:read", { thread_id: threadId });
+    const thread = await this.loadHeader(threadId);
+    if (!thread || !isAuthMatching(thread.metadata, filters)) throw notFound(`Thread with ID ${threadId} not found`);
+    return thread;
+  }
+
   async put(threadId: string, options: Parameters<ThreadsRepo["put"]>[1], auth: AuthContext | undefined): Promise<Thread> {
     const [filters, mutable] = await handleAuthEvent(auth, "threads:create", {
       thread_id: threadId,
@@ -208,7 +243,7 @@ export class RedisThreads implements ThreadsRepo {
 
   private async deleteNow(threadId: string, auth: AuthContext | undefined): Promise<string[]> {
     const [filters] = await handleAuthEvent(auth, "threads:delete", { thread_id: threadId });
-    const thread = await this.load(threadId);
+    const thread = await this.loadHeader(threadId);
     if (!thread || !isAuthMatching(thread.metadata, filters)) throw notFound(`Thread with ID ${threadId} not found`);
     await this.remove(threadId);
     return [threadId];
