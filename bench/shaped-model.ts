@@ -50,6 +50,8 @@ export class ShapedChatModel extends BaseChatModel {
 
   override bindTools(tools: { name?: string; function?: { name?: string } }[]): ShapedChatModel {
     const bound = new ShapedChatModel(this.shape);
+    // As a real model's bindTools does, the bound model keeps the model's callbacks (the runtime's call counting).
+    bound.callbacks = this.callbacks;
     bound.boundTools = tools.map((tool) => tool.name ?? tool.function?.name ?? "unknown");
     return bound;
   }

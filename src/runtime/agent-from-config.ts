@@ -3,6 +3,7 @@ import { createWellnessAgent, type WellnessAgent, type WellnessAgentOptions } fr
 import type { Config } from "../config.js";
 import type { Embeddings } from "../memory/embeddings/index.js";
 import { ModelCallHandler, type ModelCallSink } from "../models/chat-model-handler.js";
+import { countedModel } from "../models/counted-model.js";
 import type { CircuitBreaker } from "../redis/breaker.js";
 import type { RedisClient } from "../redis/client.js";
 import { redisBreaker } from "./base.js";
@@ -10,7 +11,7 @@ import { KeySchema } from "../redis/keys.js";
 import { chatModelFromConfig, checkpointerFromConfig, memoryFromConfig } from "./from-config.js";
 
 export interface AgentFromConfigOptions extends Pick<WellnessAgentOptions, "learning" | "currentUser" | "log" | "events" | "sessionContexts"> {
-  /** The chat model; ChatOllama on OLLAMA_BASE_URL by default. */
+  /** The chat model (its calls are counted in `models` too); ChatOllama on OLLAMA_BASE_URL by default. */
   model?: BaseChatModel;
   /** The embedding provider; EMBEDDING_PROVIDER by default. */
   embeddings?: Embeddings;
@@ -29,7 +30,7 @@ export function wellnessAgentFromConfig(redis: RedisClient, config: Config, opti
     redis,
     keys: new KeySchema(config.redis.keyPrefix),
     memory: memoryFromConfig(redis, config, { ...(options.events ? { events: options.events } : {}), ...(models ? { models } : {}), ...(embeddings ? { embeddings } : {}) }),
-    model: model ?? chatModelFromConfig(config, undefined, models ? [new ModelCallHandler(models)] : undefined),
+    model: model ? (models ? countedModel(model, models) : model) : chatModelFromConfig(config, undefined, models ? [new ModelCallHandler(models)] : undefined),
     checkpointer,
     sessions,
     breaker: breaker ?? redisBreaker(config),

@@ -11,6 +11,7 @@ import { KeySchema } from "../redis/keys.js";
 import { startCoachingSchedule } from "./coaching-schedule.js";
 import type { EventSink } from "../events/types.js";
 import { ModelCallHandler, type ModelCallSink } from "../models/chat-model-handler.js";
+import { countedModel } from "../models/counted-model.js";
 
 export interface LearningWorkerOptions {
   config: Config;
@@ -43,7 +44,7 @@ export async function startLearningWorker({ config, client, log, model, events, 
   const consumer = `${hostname()}-${process.pid}`;
   const keys = new KeySchema(config.redis.keyPrefix);
   const memory = memoryFromConfig(client, config, { ...(events ? { events } : {}), ...(models ? { models } : {}) });
-  const chatModel = model ?? chatModelFromConfig(config, undefined, models ? [new ModelCallHandler(models)] : undefined);
+  const chatModel = model ? (models ? countedModel(model, models) : model) : chatModelFromConfig(config, undefined, models ? [new ModelCallHandler(models)] : undefined);
   const learner = new TurnLearner({ memory, client, keys, model: chatModel, timeZone: config.userTimezone });
   const worker = new LearningWorker(blocking, keys, learner, { consumer, log, ...(events ? { events } : {}) });
   try {

@@ -40,7 +40,7 @@ export class ScriptedChatModel extends BaseChatModel {
   }
 
   override bindTools(tools: { name?: string; function?: { name?: string } }[]): ScriptedChatModel {
-    const bound = new ScriptedChatModel(this.respond, this.extract);
+    const bound = new ScriptedChatModel(this.respond, this.extract, { callbacks: this.callbacks });
     bound.boundTools = tools.map((each) => each.name ?? each.function?.name ?? "unknown");
     Object.defineProperty(bound, "calls", { value: this.calls });
     return bound;
