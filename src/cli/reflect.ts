@@ -3,9 +3,8 @@ import { checkpointTranscript } from "../coaching/transcript.js";
 import { loadConfig } from "../config.js";
 import { createLogger } from "../logger.js";
 import type { EpisodicRecord } from "../memory/episodic.js";
-import { chatModelFromConfig, checkpointerFromConfig, memoryFromConfig } from "../runtime/from-config.js";
+import { checkpointerFromConfig, memoryFromConfig, runtimeChatModel } from "../runtime/from-config.js";
 import { validateId } from "../redis/ids.js";
-import { ModelCallHandler } from "../models/chat-model-handler.js";
 import { withRuntime } from "./connection.js";
 
 export interface ReflectCommandOptions {
@@ -32,7 +31,7 @@ export async function reflectCommand(options: ReflectCommandOptions): Promise<vo
       client,
       keys,
       memory: memoryFromConfig(client, config, { events, models }),
-      model: chatModelFromConfig(config, undefined, [new ModelCallHandler(models)]),
+      model: runtimeChatModel(config, { models }),
       transcript: checkpointTranscript(checkpointer),
       ttlSeconds: config.memoryTtlSeconds,
       log,

@@ -2,13 +2,12 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import { createWellnessAgent, type WellnessAgent, type WellnessAgentOptions } from "../agent/index.js";
 import type { Config } from "../config.js";
 import type { Embeddings } from "../memory/embeddings/index.js";
-import { ModelCallHandler, type ModelCallSink } from "../models/chat-model-handler.js";
-import { countedModel } from "../models/counted-model.js";
+import type { ModelCallSink } from "../models/chat-model-handler.js";
 import type { CircuitBreaker } from "../redis/breaker.js";
 import type { RedisClient } from "../redis/client.js";
 import { redisBreaker } from "./base.js";
 import { KeySchema } from "../redis/keys.js";
-import { chatModelFromConfig, checkpointerFromConfig, memoryFromConfig } from "./from-config.js";
+import { checkpointerFromConfig, memoryFromConfig, runtimeChatModel } from "./from-config.js";
 
 export interface AgentFromConfigOptions extends Pick<WellnessAgentOptions, "learning" | "currentUser" | "log" | "events" | "sessionContexts"> {
   /** The chat model (its calls are counted in `models` too); ChatOllama on OLLAMA_BASE_URL by default. */
@@ -30,7 +29,7 @@ export function wellnessAgentFromConfig(redis: RedisClient, config: Config, opti
     redis,
     keys: new KeySchema(config.redis.keyPrefix),
     memory: memoryFromConfig(redis, config, { ...(options.events ? { events: options.events } : {}), ...(models ? { models } : {}), ...(embeddings ? { embeddings } : {}) }),
-    model: model ? (models ? countedModel(model, models) : model) : chatModelFromConfig(config, undefined, models ? [new ModelCallHandler(models)] : undefined),
+    model: runtimeChatModel(config, { model, models }),
     checkpointer,
     sessions,
     breaker: breaker ?? redisBreaker(config),

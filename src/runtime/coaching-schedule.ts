@@ -7,7 +7,8 @@ import { checkpointTranscript } from "../coaching/transcript.js";
 import { HealthStore } from "../health/store/health-store.js";
 import type { Logger } from "../logger.js";
 import type { Memory } from "../memory/index.js";
-import { chatModelFromConfig, checkpointerFromConfig, memoryFromConfig } from "./from-config.js";
+import type { ModelCallSink } from "../models/chat-model-handler.js";
+import { checkpointerFromConfig, memoryFromConfig, runtimeChatModel } from "./from-config.js";
 import type { RedisClient } from "../redis/client.js";
 import { KeySchema } from "../redis/keys.js";
 
@@ -19,6 +20,8 @@ export interface CoachingScheduleOptions {
   memory?: Memory;
   /** The chat model that writes reflections; the configured one by default. */
   model?: BaseChatModel | undefined;
+  /** Counts that model's calls in the model registry. */
+  models?: ModelCallSink | undefined;
 }
 
 /**
@@ -26,7 +29,7 @@ export interface CoachingScheduleOptions {
  * reflections on sessions idle for REFLECTION_IDLE_MINUTES), every COACHING_INTERVAL_SECONDS.
  * Returns a function that stops it (call before closing `client`).
  */
-export function startCoachingSchedule({ config, client, log, memory = memoryFromConfig(client, config), model }: CoachingScheduleOptions): () => Promise<void> {
+export function startCoachingSchedule({ config, client, log, memory = memoryFromConfig(client, config), model, models }: CoachingScheduleOptions): () => Promise<void> {
   const keys = new KeySchema(config.redis.keyPrefix);
   const { checkpointer } = checkpointerFromConfig(client, config);
   const schedule = new CoachingSchedule({
@@ -35,7 +38,7 @@ export function startCoachingSchedule({ config, client, log, memory = memoryFrom
       client,
       keys,
       memory,
-      model: model ?? chatModelFromConfig(config),
+      model: runtimeChatModel(config, { model, models }),
       transcript: checkpointTranscript(checkpointer),
       idleMs: config.coaching.reflectionIdleMinutes * 60_000,
       ttlSeconds: config.memoryTtlSeconds,

@@ -7,6 +7,7 @@ import type { EventSink } from "../events/types.js";
 import { embeddingProvider, type Embeddings } from "../memory/embeddings/index.js";
 import { Memory } from "../memory/index.js";
 import type { ModelCallSink } from "../models/chat-model-handler.js";
+import { countedModel } from "../models/counted-model.js";
 import { MeasuredEmbeddings } from "../models/measured-embeddings.js";
 import type { RedisClient } from "../redis/client.js";
 import { KeySchema } from "../redis/keys.js";
@@ -21,6 +22,16 @@ import { KeySchema } from "../redis/keys.js";
 /** ChatOllama on OLLAMA_BASE_URL with OLLAMA_MODEL (see ollamaChatModel). */
 export function chatModelFromConfig(config: Pick<Config, "ollama">, timeoutMs?: number, callbacks?: Callbacks): BaseChatModel {
   return ollamaChatModel({ baseUrl: config.ollama.baseUrl, model: config.ollama.model, ...(timeoutMs === undefined ? {} : { timeoutMs }), ...(callbacks ? { callbacks } : {}) });
+}
+
+/**
+ * The chat model a part of the runtime uses: `model` when one is handed in (`--model-module`,
+ * tests), else ChatOllama as configured; with `models`, its calls are counted in the model
+ * registry (see countedModel), whichever it is.
+ */
+export function runtimeChatModel(config: Pick<Config, "ollama">, { model, models }: { model?: BaseChatModel | undefined; models?: ModelCallSink | undefined }): BaseChatModel {
+  const chosen = model ?? chatModelFromConfig(config);
+  return models ? countedModel(chosen, models) : chosen;
 }
 
 /** The provider EMBEDDING_PROVIDER names, with EMBEDDING_MODEL (uncached: Memory caches it). */

@@ -6,12 +6,11 @@ import { LearningWorker } from "../learning/worker.js";
 import type { Logger } from "../logger.js";
 import { closeRedis, connectRedis, type RedisClient } from "../redis/client.js";
 import { connectionOptionsFrom } from "./base.js";
-import { chatModelFromConfig, memoryFromConfig } from "./from-config.js";
+import { memoryFromConfig, runtimeChatModel } from "./from-config.js";
 import { KeySchema } from "../redis/keys.js";
 import { startCoachingSchedule } from "./coaching-schedule.js";
 import type { EventSink } from "../events/types.js";
-import { ModelCallHandler, type ModelCallSink } from "../models/chat-model-handler.js";
-import { countedModel } from "../models/counted-model.js";
+import type { ModelCallSink } from "../models/chat-model-handler.js";
 
 export interface LearningWorkerOptions {
   config: Config;
@@ -44,7 +43,7 @@ export async function startLearningWorker({ config, client, log, model, events, 
   const consumer = `${hostname()}-${process.pid}`;
   const keys = new KeySchema(config.redis.keyPrefix);
   const memory = memoryFromConfig(client, config, { ...(events ? { events } : {}), ...(models ? { models } : {}) });
-  const chatModel = model ? (models ? countedModel(model, models) : model) : chatModelFromConfig(config, undefined, models ? [new ModelCallHandler(models)] : undefined);
+  const chatModel = runtimeChatModel(config, { model, models });
   const learner = new TurnLearner({ memory, client, keys, model: chatModel, timeZone: config.userTimezone });
   const worker = new LearningWorker(blocking, keys, learner, { consumer, log, ...(events ? { events } : {}) });
   try {

@@ -94,7 +94,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     stopWorker = options.worker
       ? await startLearningWorker({ config, client: redis, log, model: options.model, events, models, coaching: options.coaching !== false })
       : options.coaching
-        ? startCoachingSchedule({ config, client: redis, log, memory: agent.memory, model: options.model })
+        ? startCoachingSchedule({ config, client: redis, log, memory: agent.memory, model: options.model, models })
         : undefined;
     await instance?.start();
   } catch (error) {

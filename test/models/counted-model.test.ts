@@ -3,6 +3,7 @@ import { CallbackManager } from "@langchain/core/callbacks/manager";
 import { AIMessage, HumanMessage, isToolMessage } from "@langchain/core/messages";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalEmbeddings, loadConfig, wellnessAgentFromConfig } from "../../src/index.js";
+import { runtimeChatModel } from "../../src/runtime/from-config.js";
 import { countedModel, ModelCallHandler, ModelRegistry, type ModelCall } from "../../src/models/index.js";
 import { connectTestRedis, type TestConnection } from "../support/redis.js";
 import { ScriptedChatModel, toolCall } from "../support/scripted-model.js";
@@ -41,6 +42,19 @@ describe("countedModel", () => {
     countedModel(withManager, managed);
     await withManager.invoke([new HumanMessage("hi")]);
     expect(managed.calls).toHaveLength(1);
+  });
+});
+
+describe("runtimeChatModel", () => {
+  it("counts the configured Ollama model and a model handed in alike, each once", () => {
+    const sink = recorder();
+    const config = { ollama: { baseUrl: "http://127.0.0.1:1", model: "qwen2.5:7b" } };
+    const handlers = (model: { callbacks?: unknown }) => (model.callbacks as unknown[]).filter((handler) => handler instanceof ModelCallHandler);
+    expect(handlers(runtimeChatModel(config, { models: sink }))).toHaveLength(1);
+    const given = answer();
+    expect(runtimeChatModel(config, { model: runtimeChatModel(config, { model: given, models: sink }), models: sink })).toBe(given);
+    expect(handlers(given)).toHaveLength(1);
+    expect(runtimeChatModel(config, { model: answer() }).callbacks).toBeUndefined();
   });
 });
 
