@@ -107,7 +107,7 @@ function year(written: string | undefined): number | undefined {
  * ```
  */
 export function extractNumbers(text: string): StatedNumber[] {
-  // Every pattern needs a digit; evidence is walked string by string, and most strings have none.
+  // Every pattern needs a digit; evidence is walked string by string, and labels and units have none.
   if (!/\d/u.test(text)) return [];
   const claimed = new Uint8Array(text.length);
   const found: StatedNumber[] = [];
