@@ -16,6 +16,7 @@ import { toolsNode } from "./nodes/tools.js";
 import { graphSchemas } from "./schemas.js";
 import { AgentState, type AgentStateType, type AgentUpdate } from "./state.js";
 import { userAndSession } from "./nodes/turn.js";
+import { plainNodeWiring } from "./plain-node-wiring.js";
 import { Route } from "./route.js";
 import { recordTurnOutcome, reportingTurnEnds } from "./turn-end.js";
 import type { RunnableConfig } from "@langchain/core/runnables";
@@ -119,6 +120,7 @@ export function createStatefulGraph(options: StatefulGraphOptions) {
     .addEdge("check_answer", END)
     .addEdge("tools", "agent")
     .compile({ ...(options.checkpointer ? { checkpointer: options.checkpointer } : {}), name: "stateful_agent" });
+  plainNodeWiring(graph);
   const configured = graph.withConfig({ durability: options.durability ?? "exit" });
   return options.onTurnEnd ? reportingTurnEnds(configured, options.onTurnEnd) : configured;
 }
@@ -130,7 +132,7 @@ export function createStatefulGraph(options: StatefulGraphOptions) {
 export function createStatelessGraph(options: GraphOptions) {
   const agent = agentNode(agentOptions(options));
   const tools = toolsNode(options.tools);
-  return new StateGraph(AgentState, graphSchemas(options.defaultUserId))
+  const graph = new StateGraph(AgentState, graphSchemas(options.defaultUserId))
     .addNode("agent", agent)
     .addNode("tools", tools)
     .addNode("check_answer", checkAnswerNode(checkOptions(options)))
@@ -139,5 +141,7 @@ export function createStatelessGraph(options: GraphOptions) {
     .addEdge("check_answer", END)
     .addEdge("tools", "agent")
     .compile({ name: "stateless_agent" });
+  plainNodeWiring(graph);
+  return graph;
 }
 
