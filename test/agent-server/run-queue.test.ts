@@ -74,6 +74,28 @@ describe("the run queue shared by several server processes", () => {
     await other.stop();
   });
 
+  it("has a process's idle workers look at the queue once per interval between them, and take a run another process queued meanwhile", async () => {
+    const client = test.client as unknown as { zRangeByScore: (...args: unknown[]) => Promise<unknown> };
+    const read = client.zRangeByScore.bind(client);
+    let looks = 0;
+    client.zRangeByScore = (...args: unknown[]) => {
+      looks += 1;
+      return read(...args);
+    };
+    const idle = [worker(here, true), worker(here, true), worker(here, true), worker(here, true), worker(here, true)];
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const before = looks;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // One look per 200 ms for the process, whichever worker makes it (fewer when the machine is
+    // busy); five workers each looking would be 25.
+    expect(looks - before).toBeGreaterThanOrEqual(1);
+    expect(looks - before).toBeLessThanOrEqual(7);
+    const runId = await queueRun(there, randomUUID());
+    await expect.poll(() => idle.flatMap((each) => each.claimed), { timeout: 3_000 }).toEqual([runId]);
+    expect((await here.runs.get(runId, undefined, undefined))?.status).toBe("success");
+    await Promise.all(idle.map((each) => each.stop()));
+  });
+
   it("keeps a run queued behind its thread's executing run, and claims it once that one ends", async () => {
     const threadId = randomUUID();
     const first = await queueRun(here, threadId);

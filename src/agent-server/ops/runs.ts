@@ -40,7 +40,7 @@ function runOf(stored: StoredRun, status: RunStatus, updatedAt: Date): Run {
 const LEASE_MS = 15_000;
 /** How often an executing run renews its claim and looks for a cancel request from any process. */
 const RENEW_MS = 250;
-/** How long an idle worker waits before looking at the queue again (runs queued here wake it at once). */
+/** How often one idle worker of a process looks at the queue (runs queued here wake one at once). */
 const IDLE_MS = 200;
 /**
  * How long a run queued by another process is left to that process's workers before this one
@@ -84,12 +84,12 @@ export class RedisRuns implements RunsRepo {
   private closed = false;
   private ready: Promise<void> = Promise.resolve();
   /**
-   * When a worker of this process last looked at the queue. Idle workers woken by their timer
-   * skip the look when another one looked within {@link IDLE_MS}: runs queued here wake a worker
-   * at once, so the timer only has to catch runs queued by other processes, and one look per
-   * interval per process does that.
+   * Wakes one idle worker of this process every {@link IDLE_MS} to look at the queue. Runs queued
+   * here wake one at once, so the timer only has to catch runs queued by other processes, and one
+   * look per interval per process does that; idle workers have no timers of their own (ten of
+   * them waking five times a second each cost an idle server more CPU than everything else).
    */
-  private polledAt = 0;
+  private pollTimer: NodeJS.Timeout | undefined;
   private turnRunner: TurnRunner | undefined;
   /**
    * Runs this process queued, due now, in the order they were queued: its workers try these
@@ -120,6 +120,8 @@ export class RedisRuns implements RunsRepo {
   /** Stops handing out runs; runs already executing finish. */
   close(): void {
     this.closed = true;
+    clearInterval(this.pollTimer);
+    this.pollTimer = undefined;
     this.wakeups.notify("queue");
   }
 
@@ -402,14 +404,9 @@ export class RedisRuns implements RunsRepo {
    */
   async *next(): AsyncGenerator<{ run: Run; attempt: number; signal: AbortSignal }> {
     await this.ready;
+    if (!this.closed && this.pollTimer === undefined) this.pollTimer = setInterval(() => this.wakeups.notifyOne("queue"), IDLE_MS).unref();
     let delay = IDLE_MS;
-    let notified = true;
     while (!this.closed) {
-      if (!notified && Date.now() - this.polledAt < IDLE_MS) {
-        notified = await this.wakeups.wait("queue", IDLE_MS);
-        continue;
-      }
-      this.polledAt = Date.now();
       let claimed: Claimed | undefined;
       try {
         claimed = await this.claim();
@@ -423,10 +420,10 @@ export class RedisRuns implements RunsRepo {
       }
       if (claimed) {
         const runner = claimed.turn ? this.turnRunner : undefined;
+        // Then straight back to the queue: more may be due.
         if (runner) await this.executeTurn(runner, claimed.run, claimed.attempt);
         else yield* this.execute(claimed.run, claimed.attempt);
-        notified = true;
-      } else notified = await this.wakeups.wait("queue", IDLE_MS);
+      } else await this.wakeups.wait("queue");
     }
   }
 
