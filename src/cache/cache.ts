@@ -3,6 +3,7 @@ import type { CircuitBreaker } from "../redis/breaker.js";
 import { isCluster, type RedisClient } from "../redis/client.js";
 import { pingLatency } from "../redis/health.js";
 import type { KeySchema } from "../redis/keys.js";
+import { incrementHash } from "../redis/hash-increments.js";
 
 export interface CacheStats {
   requests: number;
@@ -100,7 +101,7 @@ export class CacheAside {
   /** Adds to the shared counters; best effort, never awaited by callers' results. */
   private count(increments: Record<string, number>): void {
     const key = this.keys.cacheStats();
-    Promise.all(Object.entries(increments).map(([field, by]) => this.client.hIncrBy(key, field, by))).catch(() => undefined);
+    incrementHash(this.client, key, increments).catch(() => undefined);
   }
 
   async get<T = unknown>(name: string, fallback?: T): Promise<T | undefined> {

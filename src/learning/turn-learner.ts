@@ -7,6 +7,7 @@ import type { RedisClient } from "../redis/client.js";
 import type { KeySchema } from "../redis/keys.js";
 import type { LearningEntry } from "./queue.js";
 import { StatedFactsExtractor, type StatedFact } from "./stated-facts.js";
+import { incrementHash } from "../redis/hash-increments.js";
 
 /** The tool through which the model records a goal itself; when it ran, extraction leaves goals alone. */
 const GOAL_TOOL = "set_goal";
@@ -75,13 +76,13 @@ export class TurnLearner {
   private async analytics(entry: LearningEntry): Promise<void> {
     const { client, keys } = this.options;
     const stats = keys.toolStats();
-    await Promise.all(
-      entry.tools.flatMap((tool) => [
-        client.hIncrBy(stats, `${tool}:calls`, 1),
-        client.hIncrBy(stats, `${tool}:turn_ms`, Math.round(entry.durationMs)),
-        ...(entry.success >= 0.7 ? [client.hIncrBy(stats, `${tool}:good_turns`, 1)] : []),
-      ]),
-    );
+    const increments: Record<string, number> = {};
+    for (const tool of entry.tools) {
+      increments[`${tool}:calls`] = (increments[`${tool}:calls`] ?? 0) + 1;
+      increments[`${tool}:turn_ms`] = (increments[`${tool}:turn_ms`] ?? 0) + Math.round(entry.durationMs);
+      if (entry.success >= 0.7) increments[`${tool}:good_turns`] = (increments[`${tool}:good_turns`] ?? 0) + 1;
+    }
+    await incrementHash(client, stats, increments);
   }
 
   private async statedFacts(entry: LearningEntry): Promise<void> {
