@@ -28,7 +28,6 @@ interface ChannelWriteLike extends Callable {
 /** The writer that LangGraph's StateGraph puts after every node to route a returned Command or Send. */
 const BRANCH_RUN = "<branch_run>";
 
-
 function isCallable(value: unknown): value is Callable {
   const fields = value as Partial<Callable> | undefined;
   return Runnable.isRunnable(value) && typeof fields?.func === "function" && typeof fields.trace === "boolean" && typeof fields.recurse === "boolean";
@@ -59,7 +58,7 @@ function runDirectly(callable: Callable): void {
 
 /**
  * Rewires a compiled StateGraph whose nodes return plain state updates (never a Command or a
- * Send), so that each step costs a few runnable contexts instead of about seven.
+ * Send), so that each step enters one runnable context, the node's, instead of about six.
  *
  * LangGraph runs a node as a sequence: the node, then its writers, each a runnable with its own
  * AsyncLocalStorage context, callback manager and LangSmith run tree (about a fifth of a turn's

@@ -1,4 +1,5 @@
 import { HTTPException } from "hono/http-exception";
+import { plainMessageFields } from "./message-fields.js";
 
 /** A JSON object as the Agent Server API passes metadata, config and values. */
 export type JsonObject = Record<string, unknown>;
@@ -48,6 +49,8 @@ export function apiValue(value: unknown, key = ""): unknown {
   }
   const object = value as { toDict?: () => { type: string; data: Record<string, unknown> }; toJSON?: (key: string) => unknown };
   if (typeof object.toDict === "function") {
+    const fields = plainMessageFields(value);
+    if (fields) return apiValue(fields);
     const { type, data } = object.toDict();
     return apiValue({ ...data, type });
   }
