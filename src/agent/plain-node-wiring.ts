@@ -1,4 +1,5 @@
 import { Runnable, type RunnableConfig } from "@langchain/core/runnables";
+import { isCommand, Send } from "@langchain/langgraph";
 
 /** Marks a node already rewired: copies of a graph (withConfig) share its nodes. */
 const WIRED = Symbol("plainNodeWiring");
@@ -56,20 +57,40 @@ function runDirectly(callable: Callable): void {
   });
 }
 
+/** Whether a node's output is one LangGraph's Command router acts on: a Send, a Command, or a list holding a Command. */
+function routed(output: unknown): boolean {
+  return output instanceof Send || isCommand(output) || (Array.isArray(output) && output.some((item) => isCommand(item)));
+}
+
 /**
- * Rewires a compiled StateGraph whose nodes return plain state updates (never a Command or a
- * Send), so that each step enters one runnable context, the node's, instead of about six.
+ * Lets LangGraph's Command router run only for an output it acts on: a node's plain update
+ * passes through without it, while a Command given to `updateState` (the API's state updates
+ * with `goto`), or returned by a node, is routed as LangGraph routes it.
+ */
+function routeCommandsOnly(router: Runnable): void {
+  const invoke = router.invoke.bind(router);
+  Object.defineProperty(router, "invoke", {
+    configurable: true,
+    writable: true,
+    value: (input: unknown, config?: RunnableConfig) => (routed(input) ? invoke(input, config) : Promise.resolve(input)),
+  });
+}
+
+/**
+ * Rewires a compiled StateGraph so that a step whose node returns a plain state update enters
+ * one runnable context, the node's, instead of about six.
  *
  * LangGraph runs a node as a sequence: the node, then its writers, each a runnable with its own
  * AsyncLocalStorage context, callback manager and LangSmith run tree (about a fifth of a turn's
- * server CPU goes to setting these up; docs/benchmarks.md). StateGraph gives every node a writer
- * that routes a returned Command or Send (two contexts per step, used by no node of ours), and
- * maps the node's update to channel writes through a runnable of its own. This drops that
- * routing, lets LangGraph's own merge of adjacent channel writers happen once here rather than at
+ * server CPU went to setting these up; docs/benchmarks.md). StateGraph gives every node a writer
+ * that routes a returned Command or Send (two contexts per step, whatever the node returned), and
+ * maps the node's update to channel writes through a runnable of its own. This runs that router
+ * only for a Command or Send (one given to `updateState` included), moves it after the node's
+ * channel writers so that LangGraph's merge of adjacent writers happens once here rather than at
  * every step, and runs the writers, mappers and edge routers without a context: they take their
  * config as an argument. The nodes themselves keep theirs, which the chat model, the tools and
- * the `messages` stream mode rely on. Edges, conditional edges, checkpoints, streaming and the
- * drawn graph are unchanged.
+ * the `messages` stream mode rely on. Edges, conditional edges, Commands, checkpoints, streaming
+ * and the drawn graph are unchanged.
  *
  * Returns whether the graph is now so wired: it had the layout this expects (LangGraph 1.x: the
  * state writer, then the Command router, then edges), or was wired before (a second call changes
@@ -92,9 +113,15 @@ export function plainNodeWiring(graph: unknown): boolean {
   for (const node of nodes) {
     if (node[WIRED]) continue;
     Object.defineProperty(node, WIRED, { value: true });
-    node.writers.splice(1, 1);
-    node.writers = node.getWriters();
+    const [router] = node.writers.splice(1, 1) as [Runnable];
+    // Channel writers first (merged), then the Command router, then the conditional edges' routers:
+    // each writer passes the node's output on unchanged, and they write distinct channels.
+    const writers = node.getWriters();
+    const channelWriters = writers.filter((writer) => isChannelWrite(writer));
+    node.writers = [...channelWriters, router, ...writers.filter((writer) => !isChannelWrite(writer))];
+    routeCommandsOnly(router);
     for (const writer of node.writers) {
+      if (writer === router) continue;
       if (!isCallable(writer)) continue;
       runDirectly(writer);
       if (!isChannelWrite(writer)) continue;

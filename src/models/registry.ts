@@ -58,6 +58,7 @@ const RECORD_CALL = new RedisScript(`
 local key = KEYS[1]
 redis.call('HSETNX', key, 'first_seen', ARGV[1])
 redis.call('HSET', key, 'kind', ARGV[3], 'provider', ARGV[4], 'name', ARGV[5], 'last_seen', ARGV[1])
+redis.call('EXPIRE', key, ARGV[2])
 if ARGV[6] ~= '' then redis.call('HSET', key, 'dimensions', ARGV[6]) end
 redis.call('HINCRBY', key, 'calls', 1)
 if ARGV[7] == '1' then
@@ -69,7 +70,6 @@ else
 end
 if ARGV[10] ~= '0' then redis.call('HINCRBY', key, 'prompt_tokens', ARGV[10]) end
 if ARGV[11] ~= '0' then redis.call('HINCRBY', key, 'completion_tokens', ARGV[11]) end
-redis.call('EXPIRE', key, ARGV[2])
 return 1
 `);
 
@@ -162,7 +162,9 @@ export class ModelRegistry {
 
   private async write(call: ModelCall): Promise<void> {
     const id = modelId(call.kind, call.provider, call.name);
-    const latencyMs = Math.max(0, call.latencyMs);
+    // A count that is not a finite number would stop the script part-way (HINCRBY refuses it).
+    const finite = (value: number | undefined) => (value !== undefined && Number.isFinite(value) ? value : 0);
+    const latencyMs = Math.max(0, finite(call.latencyMs));
     const args = [
       String(Date.now()),
       String(this.ttlSeconds),
@@ -173,8 +175,8 @@ export class ModelRegistry {
       call.ok ? "1" : "0",
       String(Math.round(latencyMs * 1000) / 1000),
       bucketField(latencyMs),
-      String(Math.round(call.promptTokens ?? 0)),
-      String(Math.round(call.completionTokens ?? 0)),
+      String(Math.round(finite(call.promptTokens))),
+      String(Math.round(finite(call.completionTokens))),
     ];
     // The set lives in another slot on a cluster, so it is its own command (sent in the same round trip).
     await Promise.all([RECORD_CALL.run(this.client, [this.keys.model(id)], args), this.client.sAdd(this.keys.models(), id)]);

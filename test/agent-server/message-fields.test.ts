@@ -62,11 +62,15 @@ describe("plainMessageFields", () => {
       new HumanMessage({ content: "x", extraField: 1 } as unknown as ConstructorParameters<typeof HumanMessage>[0]),
       // A message inside a message's fields.
       new AIMessage({ content: "x", additional_kwargs: { quoted: new HumanMessage("inner") } }),
+      // Tool call arguments parsed from a model's JSON with an own "__proto__" key.
+      new AIMessage({ content: "", tool_calls: [{ name: "get_workouts", args: JSON.parse('{"period":"last week","__proto__":{"polluted":true}}') as Record<string, unknown>, id: "c9", type: "tool_call" }] }),
     ];
     for (const message of unusual) {
       expect(plainMessageFields(message)).toBeUndefined();
       expect(JSON.stringify(apiValue(message))).toBe(throughToDict(message));
     }
+    const args = (apiValue(unusual.at(-1)) as { tool_calls: { args: object }[] }).tool_calls[0]?.args;
+    expect(Object.getPrototypeOf(args)).toBe(Object.prototype);
   });
 
   it("handles a cycle in a message's fields as LangChain does", () => {

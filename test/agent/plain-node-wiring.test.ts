@@ -1,7 +1,7 @@
 import { AIMessage, HumanMessage, type BaseMessage } from "@langchain/core/messages";
 import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
 import { FakeListChatModel } from "@langchain/core/utils/testing";
-import { Annotation, END, MemorySaver, messagesStateReducer, START, StateGraph } from "@langchain/langgraph";
+import { Annotation, Command, END, MemorySaver, messagesStateReducer, START, StateGraph } from "@langchain/langgraph";
 import { afterEach, describe, expect, it } from "vitest";
 import { plainNodeWiring } from "../../src/agent/plain-node-wiring.js";
 import { createStatefulGraph, createStatelessGraph } from "../../src/agent/graph.js";
@@ -140,7 +140,7 @@ describe("plainNodeWiring", () => {
     expect(plainNodeWiring(odd)).toBe(false);
   });
 
-  it("is applied to the app's graphs: no node keeps the Command router, only the agent its conditional edge", async () => {
+  it("is applied to the app's graphs: each node's channel writes merged into one writer, then LangGraph's router, then the agent's edge", async () => {
     const model = new ScriptedChatModel(() => new AIMessage("Nothing to look up."));
     const memory = {} as Memory;
     const graphs = {
@@ -148,17 +148,41 @@ describe("plainNodeWiring", () => {
       stateful: createStatefulGraph({ model, tools: [], timeZone: "UTC", memory }),
     };
     for (const graph of [graphs.stateless, graphs.stateful]) {
-      const routers = Object.entries((graph as unknown as { nodes: Record<string, { writers: { name?: string }[] }> }).nodes).map(([name, node]) => [
-        name,
-        node.writers.filter((writer) => writer.name === "<branch_run>").length,
-        node.writers.length,
-      ]);
-      for (const [name, count, writers] of routers) {
-        expect([name, count]).toEqual([name, name === "agent" ? 1 : 0]);
-        expect(writers).toBeLessThanOrEqual(2);
+      const nodes = Object.entries((graph as unknown as { nodes: Record<string, { writers: { name?: string; writes?: unknown[] }[] }> }).nodes);
+      for (const [name, node] of nodes) {
+        const layout = node.writers.map((writer) => (Array.isArray(writer.writes) ? "channels" : writer.name));
+        expect([name, layout]).toEqual([name, name === "agent" ? ["channels", "<branch_run>", "<branch_run>"] : ["channels", "<branch_run>"]]);
       }
     }
     const result = await graphs.stateless.invoke({ messages: [new HumanMessage("hello")] });
     expect(result.messages.at(-1)?.content).toBe("Nothing to look up.");
+  });
+
+  it("routes a Command as LangGraph does: given to updateState with goto, or returned by a node", async () => {
+    const results = [];
+    for (const wire of [true, false]) {
+      const graph = buildGraph();
+      if (wire) plainNodeWiring(graph);
+      const config = { configurable: { thread_id: "command" } };
+      await graph.invoke({ messages: [new HumanMessage("question")] }, config);
+      await graph.updateState(config, new Command({ update: { path: ["edited"] }, goto: "tally" }), "short");
+      const state = await graph.getState(config);
+      results.push({ next: state.next, path: (state.values as StateType).path });
+    }
+    expect(results[0]).toEqual(results[1]);
+    expect(results[0]?.next).toEqual(["tally"]);
+
+    const routing = () =>
+      new StateGraph(State)
+        .addNode("decide", () => new Command({ update: { path: ["decide"] }, goto: "second" }), { ends: ["first", "second"] })
+        .addNode("first", () => ({ path: ["first"] }))
+        .addNode("second", () => ({ path: ["second"] }))
+        .addEdge(START, "decide")
+        .compile();
+    const wired = routing();
+    expect(plainNodeWiring(wired)).toBe(true);
+    const [a, b] = await Promise.all([wired.invoke({}), routing().invoke({})]);
+    expect(a.path).toEqual(["decide", "second"]);
+    expect(b.path).toEqual(a.path);
   });
 });

@@ -97,6 +97,16 @@ describe("ModelRegistry", () => {
     expect(await test.client.sCard(keys.models())).toBe(0);
   });
 
+  it("records a call whose latency or token counts are not finite numbers, with its expiry", async () => {
+    const keys = new KeySchema(`${test.prefix}odd:`);
+    const models = new ModelRegistry({ client: test.client, keys, ttlSeconds: 600 });
+    models.record({ kind: "chat", provider: "ollama", name: "odd", latencyMs: Number.NaN, ok: true, promptTokens: Number.POSITIVE_INFINITY, completionTokens: 12 });
+    await models.drain();
+    const [stats] = await models.list();
+    expect(stats).toMatchObject({ id: "chat:ollama:odd", calls: 1, errors: 0, latency: { count: 1, totalMs: 0 }, tokens: { prompt: 0, completion: 12 } });
+    expect(await test.client.ttl(keys.model("chat:ollama:odd"))).toBeGreaterThan(0);
+  });
+
   it("the callback handler records chat model calls with their tokens and failures", async () => {
     const keys = new KeySchema(`${test.prefix}handler:`);
     const models = new ModelRegistry({ client: test.client, keys });

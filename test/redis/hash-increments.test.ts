@@ -13,11 +13,11 @@ describe("incrementHash", () => {
     await test.dispose();
   });
 
-  it("adds every amount to its field, leaves zero amounts out, and adds up across calls", async () => {
+  it("adds every amount, rounded, to its field, leaves zero and non-finite amounts out, and adds up across calls", async () => {
     const key = `${test.prefix}counters`;
     await incrementHash(test.client, key, { requests: 1, hits: 1, misses: 0 });
     await incrementHash(test.client, key, { requests: 1, misses: 1 });
-    await incrementHash(test.client, key, { "get_sleep_analysis:turn_ms": 1234, requests: 2 });
+    await incrementHash(test.client, key, { "get_sleep_analysis:turn_ms": 1234.4, requests: 2, broken: Number.NaN, endless: Number.POSITIVE_INFINITY });
     expect(await test.client.hGetAll(key)).toEqual({ requests: "4", hits: "1", misses: "1", "get_sleep_analysis:turn_ms": "1234" });
   });
 

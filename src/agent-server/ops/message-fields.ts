@@ -39,8 +39,8 @@ function plainClass(message: BaseMessage): boolean {
 /**
  * Whether LangChain's escaping (`escapeIfNeeded`, which wraps objects that could pass for
  * serialized LangChain objects) would leave a value as it is: primitives, and arrays and plain
- * objects of them, none with an `lc` key or shaped like an escaped object, and no cycles (bounded
- * by depth). Class instances (a Date, a nested message) are not: LangChain treats those its own way.
+ * objects of them, none with an `lc` or own `__proto__` key or shaped like an escaped object, and
+ * no cycles (bounded by depth). Class instances (a Date, a nested message) are not: LangChain treats those its own way.
  */
 function escapeFree(value: unknown, depth: number): boolean {
   if (value === null || typeof value !== "object") return true;
@@ -49,7 +49,8 @@ function escapeFree(value: unknown, depth: number): boolean {
   const prototype = Object.getPrototypeOf(value) as unknown;
   if (prototype !== Object.prototype && prototype !== null) return false;
   const keys = Object.keys(value);
-  if ("lc" in value || (keys.length === 1 && keys[0] === "__lc_escaped__")) return false;
+  // An own "__proto__" key (JSON.parse makes one): LangChain's copy drops it, a plain copy would set the prototype.
+  if ("lc" in value || (keys.length === 1 && keys[0] === "__lc_escaped__") || Object.hasOwn(value, "__proto__")) return false;
   return keys.every((key) => escapeFree((value as Record<string, unknown>)[key], depth + 1));
 }
 

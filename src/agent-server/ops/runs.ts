@@ -423,7 +423,10 @@ export class RedisRuns implements RunsRepo {
         // Then straight back to the queue: more may be due.
         if (runner) await this.executeTurn(runner, claimed.run, claimed.attempt);
         else yield* this.execute(claimed.run, claimed.attempt);
-      } else await this.wakeups.wait("queue");
+      } else if (!this.closed) {
+        // Never once closed: close() has woken every waiter already, and no timer would wake this one.
+        await this.wakeups.wait("queue");
+      }
     }
   }
 
