@@ -111,8 +111,9 @@ function parse(id: string, fields: Record<string, string>): ModelStats | undefin
  * The chat and embedding models in use and per-model statistics, in Redis so every process adds
  * to the same numbers: one hash per model (`model:{id}`: identity, first and last seen, calls,
  * errors, latency count and total, a fixed-bucket latency histogram for p50/p95, tokens) and a set
- * of model ids (`models`). Latency counts successful calls; `calls` counts all, `errors` the failed. Each call is one
- * script of HINCRBYs on the model's hash (atomic, so concurrent processes lose nothing), sent in the background: recording never slows or fails
+ * of model ids (`models`). Latency counts successful calls; `calls` counts all, `errors` the
+ * failed. Each call is one script of HINCRBYs on the model's hash (atomic, so concurrent processes
+ * lose nothing), sent in the background: recording never slows or fails
  * the model call it measures. A model unused for `ttlSeconds` expires and leaves the list.
  *
  * @example
