@@ -6,6 +6,7 @@ import type { Logger } from "../logger.js";
 import type { RedisClient } from "../redis/client.js";
 import type { KeySchema } from "../redis/keys.js";
 import { bindGraphsToRedis, builtInStoreClearer, warmGraphSchemas, withRunMetadata } from "./graph-persistence.js";
+import { gateByLevel, officialServerLogger } from "./api-logger.js";
 import { applyLangGraphEnv, type CorsConfig, type LoadedLangGraphConfig } from "./langgraph-config.js";
 import { RedisOps } from "./ops/index.js";
 import { TurnExecutor } from "./turn-executor.js";
@@ -131,6 +132,7 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
     },
     { ops },
   );
+  gateByLevel(officialServerLogger());
   const store = options.store;
   await bindGraphsToRedis(Object.keys(langgraph.config.graphs), {
     checkpointer,

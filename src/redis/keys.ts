@@ -3,6 +3,7 @@ import { validateId } from "./ids.js";
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/u;
 const HEX_DIGEST = /^[0-9a-f]{16,128}$/u;
+const SAFE_SEGMENT = /^[A-Za-z0-9_.-]*$/u;
 
 function isoDate(field: string, value: string): string {
   if (!ISO_DATE.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
@@ -17,6 +18,8 @@ function isoDate(field: string, value: string): string {
  * share a key, and the result holds no braces, so it can sit inside a hash tag.
  */
 export function encodeKeySegment(value: string): string {
+  // Most segments (UUIDs, digests, plain ids) need no escaping; this runs for every key of a turn.
+  if (SAFE_SEGMENT.test(value)) return value;
   let encoded = "";
   for (const byte of Buffer.from(value, "utf8")) {
     const char = String.fromCharCode(byte);

@@ -39,6 +39,26 @@ describe("CachedEmbeddings", () => {
     expect(inner.calls).toBe(2);
   });
 
+  it("serves the texts it embedded lately from memory: no Redis round trip, counted as hits, a copy each time", async () => {
+    const keys = new KeySchema(`${test.prefix}memo:`);
+    const inner = new HashingEmbeddings(16, "memo");
+    const cache = new CachedEmbeddings(inner, test.client, keys, 60, { memoEntries: 2 });
+    const [first] = await cache.embed(["walk"]);
+    await cache.embed(["run"]);
+    const commandsBefore = Number(/cmdstat_mget:calls=(\d+)/u.exec(await test.client.info("commandstats"))?.[1] ?? 0);
+    const [again] = await cache.embed(["walk"]);
+    const commandsAfter = Number(/cmdstat_mget:calls=(\d+)/u.exec(await test.client.info("commandstats"))?.[1] ?? 0);
+    expect(commandsAfter - commandsBefore).toBe(0);
+    expect(Array.from(again as Float32Array)).toEqual(Array.from(first as Float32Array));
+    (again as Float32Array).fill(0);
+    expect(Array.from((await cache.embed(["walk"]))[0] as Float32Array)).toEqual(Array.from(first as Float32Array));
+    // Two entries: "swim" pushes out the least recently used ("run"), which comes back from Redis.
+    await cache.embed(["swim"]);
+    await cache.embed(["run"]);
+    expect(inner.calls).toBe(3);
+    expect(await cache.stats()).toEqual({ hits: 3, misses: 3, hitRate: 0.5, errors: 0 });
+  });
+
   it("counts hits and misses in Redis, so two processes' counts add up", async () => {
     const keys = new KeySchema(`${test.prefix}stats:`);
     const one = new CachedEmbeddings(new HashingEmbeddings(16, "s"), test.client, keys, 60);

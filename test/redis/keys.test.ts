@@ -157,6 +157,9 @@ describe("encodeKeySegment", () => {
     for (const segment of encoded) expect(segment).toMatch(/^[A-Za-z0-9_.%-]*$/u);
     expect(encoded.map(decodeKeySegment)).toEqual(samples);
     expect(encodeKeySegment("a:b")).toBe("a%3Ab");
+    expect(encodeKeySegment("9f1c2e4a-1b2c-4d5e-8f90-0123456789ab")).toBe("9f1c2e4a-1b2c-4d5e-8f90-0123456789ab");
+    expect(encodeKeySegment("é")).toBe("%C3%A9");
+    expect(encodeKeySegment("a\nb")).toBe("a%0Ab");
   });
 
   it("finds the thread back from a namespaces key, and nothing from other keys", () => {

@@ -37,22 +37,28 @@ const MONTH = "(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?
 const NUM = "(?:\\d{1,3}(?:,\\d{3})+|\\d+)(?:\\.\\d+)?";
 const DASH = "\\s*(?:-|–|—|to)\\s*";
 const MERIDIEM = "(a\\.m\\.|p\\.m\\.|am|pm)(?![\\p{L}])";
+/** Any month name or abbreviation (the month patterns' necessary condition). */
+const MONTH_NAME = /jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec/iu;
 const BEFORE = "(?<![\\p{L}\\p{N}_.,/:])";
 const AFTER = "(?![\\p{L}\\p{N}_])";
 
-/** Patterns in the order they claim text: an earlier pattern's span is never re-read by a later one. */
-const PATTERNS: readonly [StatedKind | "iso" | "month-day" | "day-month" | "slash" | "ordinal" | "list", RegExp][] = [
+/**
+ * Patterns in the order they claim text: an earlier pattern's span is never re-read by a later one.
+ * The third element is a cheap test every match of the pattern passes: a text failing it is not
+ * scanned with the (slower, lookbehind-led) pattern at all.
+ */
+const PATTERNS: readonly [StatedKind | "iso" | "month-day" | "day-month" | "slash" | "ordinal" | "list", RegExp, RegExp?][] = [
   ["list", /^[ \t]*\d+[.)][ \t]/gmu],
-  ["iso", new RegExp(`${BEFORE}(\\d{4})-(\\d{2})-(\\d{2})(?:[T ](\\d{2}):(\\d{2})(?::\\d{2})?(?:\\.\\d+)?(?:Z|[+-]\\d{2}:?\\d{2})?)?${AFTER}`, "gu")],
-  ["month-day", new RegExp(`\\b${MONTH}\\s+(\\d{1,2})(?:st|nd|rd|th)?(?:${DASH}(\\d{1,2})(?:st|nd|rd|th)?)?(?:,?\\s+(\\d{4}))?${AFTER}`, "giu")],
-  ["day-month", new RegExp(`${BEFORE}(\\d{1,2})(?:st|nd|rd|th)?(?:\\s+of)?\\s+${MONTH}(?:,?\\s+(\\d{4}))?${AFTER}`, "giu")],
-  ["slash", new RegExp(`${BEFORE}(\\d{1,2})/(\\d{1,2})(?:/(\\d{2}|\\d{4}))?${AFTER}`, "gu")],
-  ["time", new RegExp(`${BEFORE}(\\d{1,2})(?::(\\d{2}))?\\s*${MERIDIEM}`, "giu")],
-  ["time", new RegExp(`${BEFORE}(\\d{1,2}):(\\d{2})${AFTER}`, "gu")],
-  ["ordinal", new RegExp(`${BEFORE}(\\d{1,2})(?:st|nd|rd|th)${AFTER}`, "giu")],
-  ["range", new RegExp(`\\bbetween\\s+([-−]?${NUM})(k)?(?:\\s*(${UNIT_PATTERN}))?\\s+and\\s+([-−]?${NUM})(k)?(?:\\s*(${UNIT_PATTERN}))?${AFTER}`, "giu")],
-  ["range", new RegExp(`${BEFORE}([-−]?${NUM})(k)?(?:\\s*(${UNIT_PATTERN}))?${DASH}([-−]?${NUM})(k)?(?:\\s*(${UNIT_PATTERN}))?${AFTER}`, "giu")],
-  ["duration", new RegExp(`${BEFORE}(\\d+(?:\\.\\d+)?)\\s*(?:hours?|hrs?|h)(?:\\s*(?:and\\s+)?(\\d+)\\s*(?:minutes?|mins?|m))?${AFTER}`, "giu")],
+  ["iso", new RegExp(`${BEFORE}(\\d{4})-(\\d{2})-(\\d{2})(?:[T ](\\d{2}):(\\d{2})(?::\\d{2})?(?:\\.\\d+)?(?:Z|[+-]\\d{2}:?\\d{2})?)?${AFTER}`, "gu"), /\d{4}-\d{2}-\d{2}/u],
+  ["month-day", new RegExp(`\\b${MONTH}\\s+(\\d{1,2})(?:st|nd|rd|th)?(?:${DASH}(\\d{1,2})(?:st|nd|rd|th)?)?(?:,?\\s+(\\d{4}))?${AFTER}`, "giu"), MONTH_NAME],
+  ["day-month", new RegExp(`${BEFORE}(\\d{1,2})(?:st|nd|rd|th)?(?:\\s+of)?\\s+${MONTH}(?:,?\\s+(\\d{4}))?${AFTER}`, "giu"), MONTH_NAME],
+  ["slash", new RegExp(`${BEFORE}(\\d{1,2})/(\\d{1,2})(?:/(\\d{2}|\\d{4}))?${AFTER}`, "gu"), /\d\/\d/u],
+  ["time", new RegExp(`${BEFORE}(\\d{1,2})(?::(\\d{2}))?\\s*${MERIDIEM}`, "giu"), /[ap]\.?m/iu],
+  ["time", new RegExp(`${BEFORE}(\\d{1,2}):(\\d{2})${AFTER}`, "gu"), /\d:\d/u],
+  ["ordinal", new RegExp(`${BEFORE}(\\d{1,2})(?:st|nd|rd|th)${AFTER}`, "giu"), /\d(?:st|nd|rd|th)/iu],
+  ["range", new RegExp(`\\bbetween\\s+([-−]?${NUM})(k)?(?:\\s*(${UNIT_PATTERN}))?\\s+and\\s+([-−]?${NUM})(k)?(?:\\s*(${UNIT_PATTERN}))?${AFTER}`, "giu"), /between/iu],
+  ["range", new RegExp(`${BEFORE}([-−]?${NUM})(k)?(?:\\s*(${UNIT_PATTERN}))?${DASH}([-−]?${NUM})(k)?(?:\\s*(${UNIT_PATTERN}))?${AFTER}`, "giu"), /[-–—]|to/iu],
+  ["duration", new RegExp(`${BEFORE}(\\d+(?:\\.\\d+)?)\\s*(?:hours?|hrs?|h)(?:\\s*(?:and\\s+)?(\\d+)\\s*(?:minutes?|mins?|m))?${AFTER}`, "giu"), /\d\s*h/iu],
   ["number", new RegExp(`${BEFORE}([-−+]?${NUM})(k)?(?:\\s*(${UNIT_PATTERN}))?${AFTER}`, "giu")],
 ];
 
@@ -115,7 +121,8 @@ export function extractNumbers(text: string): StatedNumber[] {
     for (let index = start; index < end; index++) if (claimed[index] === 1) return false;
     return true;
   };
-  for (const [kind, pattern] of PATTERNS) {
+  for (const [kind, pattern, necessary] of PATTERNS) {
+    if (necessary && !necessary.test(text)) continue;
     pattern.lastIndex = 0;
     for (const match of text.matchAll(pattern)) {
       const start = match.index;

@@ -2,6 +2,8 @@ import { createHash } from "node:crypto";
 import { RESP_TYPES } from "redis";
 import { isCluster, type RedisClient } from "../../redis/client.js";
 import type { KeySchema } from "../../redis/keys.js";
+import { BackgroundWrites } from "../../redis/background-writes.js";
+import { incrementHash } from "../../redis/hash-increments.js";
 import type { Embeddings } from "./provider.js";
 
 export interface EmbeddingCacheStats {
@@ -32,6 +34,11 @@ function fromBytes(bytes: Buffer, dimensions: number): Float32Array | undefined 
  * cluster), hit and miss counters live in Redis so they add up across processes, and any Redis
  * failure turns the cache into a pass-through: the caller still gets its vectors.
  *
+ * The last `memoEntries` texts this process embedded are also kept in memory (a vector depends
+ * only on the text and the model), so a question embedded for recall and again for the turn's
+ * procedure costs no round trip the second time. Counter updates are written in the background:
+ * they never hold up a turn.
+ *
  * @example
  * ```ts
  * const embeddings = new CachedEmbeddings(new LocalEmbeddings(), redis, keys, 3600);
@@ -44,16 +51,49 @@ export class CachedEmbeddings implements Embeddings {
   readonly model: string;
   readonly dimensions: number;
   private errors = 0;
+  /** Recently embedded texts, least recently used first (a Map keeps insertion order). */
+  private readonly memo = new Map<string, Float32Array>();
+  private readonly memoEntries: number;
+  private readonly counters = new BackgroundWrites({ name: "embedding cache statistics" });
 
   constructor(
     private readonly inner: Embeddings,
     private readonly client: RedisClient,
     private readonly keys: KeySchema,
     private readonly ttlSeconds: number,
+    options: { memoEntries?: number } = {},
   ) {
     this.provider = inner.provider;
     this.model = inner.model;
     this.dimensions = inner.dimensions;
+    this.memoEntries = options.memoEntries ?? 256;
+  }
+
+  private remember(text: string, vector: Float32Array): void {
+    if (this.memoEntries <= 0) return;
+    this.memo.delete(text);
+    this.memo.set(text, vector);
+    if (this.memo.size > this.memoEntries) this.memo.delete(this.memo.keys().next().value as string);
+  }
+
+  private recall(text: string): Float32Array | undefined {
+    const vector = this.memo.get(text);
+    if (vector === undefined) return undefined;
+    this.memo.delete(text);
+    this.memo.set(text, vector);
+    // A copy: callers own the vectors they get and may change them.
+    return vector.slice();
+  }
+
+  private count(hits: number, misses: number): void {
+    if (hits === 0 && misses === 0) return;
+    const stats = this.keys.embeddingCacheStats();
+    this.counters.run(() =>
+      incrementHash(this.client, stats, { hits, misses }).catch((error: unknown) => {
+        this.errors += 1;
+        throw error;
+      }),
+    );
   }
 
   private keyOf(text: string): string {
@@ -70,37 +110,54 @@ export class CachedEmbeddings implements Embeddings {
 
   async embed(texts: readonly string[]): Promise<Float32Array[]> {
     if (texts.length === 0) return [];
-    const keys = texts.map((text) => this.keyOf(text));
+    const result: (Float32Array | undefined)[] = texts.map((text) => this.recall(text));
+    const unknown = texts.flatMap((text, index) => (result[index] === undefined ? [index] : []));
+    if (unknown.length === 0) {
+      this.count(texts.length, 0);
+      return result as Float32Array[];
+    }
     let cached: (Buffer | null)[];
     try {
-      cached = await this.lookup(keys);
+      cached = await this.lookup(unknown.map((index) => this.keyOf(texts[index] as string)));
     } catch {
       this.errors += 1;
-      return this.inner.embed(texts);
+      const passed = await this.inner.embed(unknown.map((index) => texts[index] as string));
+      unknown.forEach((index, position) => {
+        const vector = passed[position];
+        if (vector) this.remember(texts[index] as string, vector.slice());
+        result[index] = vector;
+      });
+      return result as Float32Array[];
     }
-    const result: (Float32Array | undefined)[] = cached.map((bytes) => (bytes ? fromBytes(bytes, this.dimensions) : undefined));
+    unknown.forEach((index, position) => {
+      const bytes = cached[position];
+      const vector = bytes ? fromBytes(bytes, this.dimensions) : undefined;
+      if (vector) this.remember(texts[index] as string, vector.slice());
+      result[index] = vector;
+    });
     const missing = [...new Set(texts.filter((_, index) => result[index] === undefined))];
-    const hits = texts.length - texts.filter((_, index) => result[index] === undefined).length;
-    const computed = missing.length > 0 ? await this.inner.embed(missing) : [];
+    const misses = texts.filter((_, index) => result[index] === undefined).length;
+    this.count(texts.length - misses, misses);
+    if (missing.length === 0) return result as Float32Array[];
+    const computed = await this.inner.embed(missing);
     const byText = new Map(missing.map((text, index) => [text, computed[index]]));
-    const stats = this.keys.embeddingCacheStats();
     try {
-      await Promise.all([
-        ...missing.map((text) => {
+      await Promise.all(
+        missing.flatMap((text) => {
           const vector = byText.get(text);
-          return vector ? this.client.set(this.keyOf(text), toBytes(vector), { EX: this.ttlSeconds }) : undefined;
+          return vector ? [this.client.set(this.keyOf(text), toBytes(vector), { EX: this.ttlSeconds })] : [];
         }),
-        hits > 0 ? this.client.hIncrBy(stats, "hits", hits) : undefined,
-        texts.length - hits > 0 ? this.client.hIncrBy(stats, "misses", texts.length - hits) : undefined,
-      ]);
+      );
     } catch {
       this.errors += 1;
     }
+    for (const [text, vector] of byText) if (vector) this.remember(text, vector.slice());
     return texts.map((text, index) => result[index] ?? (byText.get(text) as Float32Array));
   }
 
-  /** Hits and misses of every process, with this process's Redis errors. */
+  /** Hits and misses of every process (this process's counter writes included), with this process's Redis errors. */
   async stats(): Promise<EmbeddingCacheStats> {
+    await this.counters.drain();
     let counters: Record<string, string> = {};
     try {
       counters = await this.client.hGetAll(this.keys.embeddingCacheStats());
