@@ -9,7 +9,9 @@
  * --processes`'s cluster), in the same run. Last, CPU per turn by its place in a long session:
  * BENCH_LONG_SESSIONS (4) sessions of BENCH_LONG_TURNS (40) stateful turns, measured in blocks of
  * 10 beside 10 stateless turns each, so growth with the history shows against a reference that has
- * none.
+ * none. Then CPU per turn by the server's age: a fresh server, BENCH_AGE_BLOCKS (8) blocks of
+ * BENCH_AGE_BLOCK (50) stateful turns each followed by as many stateless ones, so the JIT's and the
+ * heap's warm-up shows, against the stateless turns of the same moment.
  *
  *   npm run bench:turn
  *   BENCH_CPU_PROF=/tmp/turn npm run bench:turn   # also profiles the server during the CPU phase:
@@ -38,6 +40,10 @@ const THROUGHPUT_ROUNDS = Number(process.env.BENCH_THROUGHPUT_ROUNDS ?? 3);
 const SHAPED: ModelShape = { firstChunkMs: Number(process.env.BENCH_FIRST_CHUNK_MS ?? 300), chunkMs: Number(process.env.BENCH_CHUNK_MS ?? 10), answerChunks: ANSWER_CHUNKS };
 const LONG_SESSIONS = Number(process.env.BENCH_LONG_SESSIONS ?? 4);
 const LONG_TURNS = Number(process.env.BENCH_LONG_TURNS ?? 40);
+/** Blocks of the server-age phase: a fresh server, CPU per turn block by block as it warms up. */
+const AGE_BLOCKS = Number(process.env.BENCH_AGE_BLOCKS ?? 8);
+/** Stateful turns per block of the server-age phase (and as many stateless ones beside them). */
+const AGE_BLOCK = Number(process.env.BENCH_AGE_BLOCK ?? 50);
 /** Turns per block of the long-session phase: CPU is read before and after each block. */
 const LONG_BLOCK = 10;
 const INSTANT: ModelShape = { firstChunkMs: 0, chunkMs: 0, answerChunks: ANSWER_CHUNKS };
@@ -142,6 +148,36 @@ async function longSessions(server: ServerProcess, profile: string | undefined):
   return measured;
 }
 
+/**
+ * CPU per turn of a server fresh from its start, block by block: AGE_BLOCK stateful turns (5-turn
+ * sessions), then as many stateless ones, each block's CPU read on its own. The JIT compiler and
+ * the heap settle over the first hundreds of turns, so this shows what a cold and a warm server
+ * each cost, with the stateless turns of the same moment as the reference.
+ */
+async function serverAge(env: Record<string, string>): Promise<Record<Mode, number[]>> {
+  const fresh = await ServerProcess.start(env);
+  try {
+    await fresh.ask({ type: "shape", shape: INSTANT });
+    const blocks: Record<Mode, number[]> = { stateful: [], stateless: [] };
+    for (let block = 0; block < AGE_BLOCKS; block++) {
+      for (const mode of ["stateful", "stateless"] as const) {
+        blocks[mode].push(
+          await fresh.cpuPerTurn(AGE_BLOCK, async () => {
+            let session = randomUUID();
+            for (let i = 0; i < AGE_BLOCK; i++) {
+              if (i % QUESTIONS.length === 0) session = randomUUID();
+              await turn(fresh.port, mode, questionText(i), mode === "stateful" ? session : undefined);
+            }
+          }),
+        );
+      }
+    }
+    return blocks;
+  } finally {
+    await fresh.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const bench = await BenchRedis.start("turn", ["bench:"]);
   const redis = bench.client;
@@ -241,6 +277,14 @@ async function main(): Promise<void> {
       const firstBlock = median(long.stateful[0] ?? []);
       return `| ${block * LONG_BLOCK + 1}-${Math.min(LONG_TURNS, (block + 1) * LONG_BLOCK)} | ${stateful.toFixed(1)} | ${stateless.toFixed(1)} | ${(stateful / stateless).toFixed(2)}x | ${(stateful / firstBlock).toFixed(2)}x |`;
     };
+    process.stderr.write(`server age: a fresh server, ${AGE_BLOCKS} blocks of ${AGE_BLOCK} stateful and ${AGE_BLOCK} stateless turns, instant model...\n`);
+    const age = await serverAge(serverEnv);
+    const ageRow = (block: number) => {
+      const stateful = age.stateful[block] ?? Number.NaN;
+      const stateless = age.stateless[block] ?? Number.NaN;
+      return `| ${block * 2 * AGE_BLOCK + 1}-${(block + 1) * 2 * AGE_BLOCK} | ${stateful.toFixed(1)} | ${stateless.toFixed(1)} | ${(stateful / stateless).toFixed(2)}x |`;
+    };
+    const warm = (mode: Mode) => median(age[mode].slice(Math.floor(AGE_BLOCKS / 2)));
     const throughputs: Record<Mode, number> = { stateful: single.stateful.turnsPerSecond, stateless: single.stateless.turnsPerSecond };
     const complete = single.stateful.complete;
 
@@ -282,6 +326,14 @@ async function main(): Promise<void> {
       "| turns of the session | stateful CPU ms/turn | stateless CPU ms/turn | stateful / stateless | stateful / its turns 1-10 |",
       "|---|---|---|---|---|",
       ...long.stateful.map((_, block) => longRow(block)),
+      "",
+      `Server CPU per turn by the server's age (1 server process, instant model): a fresh server, ${AGE_BLOCKS} blocks of ${AGE_BLOCK} stateful turns (5-turn sessions) each followed by ${AGE_BLOCK} stateless turns, every block's CPU read on its own. The JIT compiler and the heap settle over the first hundreds of turns; the CPU rows above come after ${3 * QUESTIONS.length * 2 + ROUNDS * QUESTIONS.length * 2} turns of warm-up and latency rounds.`,
+      "",
+      "| turns the server has served | stateful CPU ms/turn | stateless CPU ms/turn | stateful / stateless |",
+      "|---|---|---|---|",
+      ...age.stateful.map((_, block) => ageRow(block)),
+      "",
+      `Median of the last ${AGE_BLOCKS - Math.floor(AGE_BLOCKS / 2)} blocks (a warm server): stateful **${warm("stateful").toFixed(1)}**, stateless **${warm("stateless").toFixed(1)}** ms CPU per turn, **${(warm("stateful") / warm("stateless")).toFixed(2)}x**.`,
     ].join("\n");
     writeBenchmarkSection("## Agent turn (`npm run bench:turn`)", body);
     process.stdout.write(`${body}\n`);
