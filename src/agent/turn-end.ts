@@ -26,6 +26,35 @@ interface RunnableGraph {
 }
 
 /**
+ * `inner` as it is, calling `atEnd` once when it has run to its end; a reader that stops early
+ * (return) or throws into it ends it without the call. An iterator object rather than an async
+ * generator around `inner`: a `yield*` layer costs several promises for every chunk a turn streams.
+ */
+function reportingAtEnd(inner: AsyncGenerator<unknown>, atEnd: () => void): AsyncGenerator<unknown> {
+  let settled = false;
+  const iterator: AsyncGenerator<unknown> = {
+    next: (...args: [] | [unknown]) =>
+      inner.next(...args).then((result) => {
+        if (result.done && !settled) {
+          settled = true;
+          atEnd();
+        }
+        return result;
+      }),
+    return: (value) => {
+      settled = true;
+      return inner.return(value);
+    },
+    throw: (error) => {
+      settled = true;
+      return inner.throw(error);
+    },
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
+}
+
+/**
  * Makes `graph` hand each finished turn to `onTurnEnd` once its run has ended: the final
  * checkpoint is saved and every chunk streamed, so learning from the turn never delays the
  * answer. A run that fails, is interrupted or is abandoned by its reader records nothing.
@@ -44,10 +73,11 @@ interface RunnableGraph {
 export function reportingTurnEnds<G extends RunnableGraph>(graph: G, onTurnEnd: (turn: LearningEntry) => void): G {
   const streamIterator = graph._streamIterator.bind(graph) as (input: unknown, options?: Partial<RunnableConfig>) => AsyncGenerator<unknown>;
   const withConfig = graph.withConfig.bind(graph) as (config: unknown) => G;
-  async function* reportingStreamIterator(input: unknown, options?: Partial<RunnableConfig>): AsyncGenerator<unknown> {
+  function reportingStreamIterator(input: unknown, options?: Partial<RunnableConfig>): AsyncGenerator<unknown> {
     const outcome = new TurnOutcome();
-    yield* streamIterator(input, { ...options, configurable: { ...options?.configurable, [OUTCOME_KEY]: outcome } });
-    if (outcome.turn) onTurnEnd(outcome.turn);
+    return reportingAtEnd(streamIterator(input, { ...options, configurable: { ...options?.configurable, [OUTCOME_KEY]: outcome } }), () => {
+      if (outcome.turn) onTurnEnd(outcome.turn);
+    });
   }
   Object.defineProperties(graph, {
     _streamIterator: { value: reportingStreamIterator, configurable: true, writable: true },
