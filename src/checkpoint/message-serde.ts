@@ -1,9 +1,9 @@
 import { JsonPlusSerializer, type SerializerProtocol } from "@langchain/langgraph-checkpoint";
 
-/** How a message that was revived once is built again: its class and the fields its constructor took. */
+/** How a message that was revived once is built again: its class and the fields its constructor took, as JSON. */
 interface MessageTemplate {
   build: new (fields: unknown) => unknown;
-  fields: unknown;
+  fields: string;
 }
 
 export interface MessageCachingSerializerOptions {
@@ -42,8 +42,10 @@ function templateOf(key: string, revived: unknown): MessageTemplate | null {
   const kwargs = (revived as { lc_kwargs?: unknown }).lc_kwargs;
   if (typeof build !== "function" || typeof kwargs !== "object" || kwargs === null) return null;
   try {
-    const fields = structuredClone(kwargs);
-    const rebuilt = new build(structuredClone(fields));
+    // Fields go through JSON (they were read from JSON): a parse builds them again faster than
+    // structuredClone copies them, and the check below proves the round trip loses nothing.
+    const fields = JSON.stringify(kwargs);
+    const rebuilt = new build(JSON.parse(fields));
     const expected = serializedText(revived);
     return expected !== undefined && typeof rebuilt === "object" && rebuilt !== null && serializedText(rebuilt) === expected ? { build, fields } : null;
   } catch {
@@ -92,18 +94,25 @@ export class MessageCachingSerializer implements SerializerProtocol {
     if (!text.startsWith("[{")) return this.inner.loadsTyped(type, text);
     const parsed: unknown = JSON.parse(text);
     if (!Array.isArray(parsed) || !parsed.every(isSerializedMessage)) return this.inner.loadsTyped(type, text);
-    return Promise.all(parsed.map((element) => this.revive(JSON.stringify(element))));
+    // Messages seen before are built at once; only the others wait for the inner serializer.
+    const keys = parsed.map((element) => JSON.stringify(element));
+    const built = keys.map((key) => this.build(key));
+    if (built.every((message) => message !== undefined)) return built;
+    return Promise.all(built.map((message, index) => (message === undefined ? this.revive(keys[index] as string) : Promise.resolve(message))));
+  }
+
+  /** A message built from its template, when its serialized text was seen (and could be remembered) before. */
+  private build(key: string): unknown {
+    const template = this.templates.get(key);
+    if (!template) return undefined;
+    this.templates.delete(key);
+    this.templates.set(key, template);
+    return new template.build(JSON.parse(template.fields));
   }
 
   private async revive(key: string): Promise<unknown> {
-    const template = this.templates.get(key);
-    if (template) {
-      this.templates.delete(key);
-      this.templates.set(key, template);
-      return new template.build(structuredClone(template.fields));
-    }
     const revived: unknown = await this.inner.loadsTyped("json", key);
-    if (template === undefined && key.length <= this.maxCharacters) this.remember(key, templateOf(key, revived));
+    if (!this.templates.has(key) && key.length <= this.maxCharacters) this.remember(key, templateOf(key, revived));
     return revived;
   }
 
