@@ -327,7 +327,7 @@ async function main(): Promise<void> {
       "|---|---|---|---|---|",
       ...long.stateful.map((_, block) => longRow(block)),
       "",
-      `Server CPU per turn by the server's age (1 server process, instant model): a fresh server, ${AGE_BLOCKS} blocks of ${AGE_BLOCK} stateful turns (5-turn sessions) each followed by ${AGE_BLOCK} stateless turns, every block's CPU read on its own. The JIT compiler and the heap settle over the first hundreds of turns; the CPU rows above come after ${3 * QUESTIONS.length * 2 + ROUNDS * QUESTIONS.length * 2} turns of warm-up and latency rounds.`,
+      `Server CPU per turn by the server's age (1 server process, instant model): a fresh server process, ${AGE_BLOCKS} blocks of ${AGE_BLOCK} stateful turns (5-turn sessions) each followed by ${AGE_BLOCK} stateless turns, every block's CPU read on its own. Its Redis is the run's (the embedding cache and memories are warm) and the run's other servers stay up, idle. The JIT compiler and the heap settle over the first hundreds of turns; the CPU rows above come after ${3 * QUESTIONS.length * 2 + ROUNDS * QUESTIONS.length * 2} turns of warm-up and latency rounds.`,
       "",
       "| turns the server has served | stateful CPU ms/turn | stateless CPU ms/turn | stateful / stateless |",
       "|---|---|---|---|",

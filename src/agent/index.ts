@@ -154,9 +154,10 @@ export function createWellnessAgent(options: WellnessAgentOptions) {
     afterTurn,
     /** Index repairs started by reads that found an interrupted import's pending mark. */
     indexRepair,
-    /** Waits for what finished turns left to do and for index repairs (call before closing the Redis client). */
+    /** Waits for what finished turns left to do, index repairs and memory's counter writes (call before closing the Redis client). */
     async close(): Promise<void> {
       await Promise.all([afterTurn.drain(), indexRepair.drain()]);
+      await memory.drain();
     },
     /**
      * Loads the built-in health knowledge pack into semantic memory (idempotent: facts have

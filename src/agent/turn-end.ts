@@ -26,29 +26,47 @@ interface RunnableGraph {
 }
 
 /**
- * `inner` as it is, calling `atEnd` once when it has run to its end; a reader that stops early
- * (return) or throws into it ends it without the call. An iterator object rather than an async
- * generator around `inner`: a `yield*` layer costs several promises for every chunk a turn streams.
+ * `inner` as it is, calling `atEnd` once when it has run to its end; a run that fails, or that a
+ * reader stops (return) or throws into, ends without the call. Requests wait for the one before
+ * them, as an async generator's do, so a `return` sent while the last `next` is pending lets that
+ * turn finish and report first. An iterator object rather than an async generator around
+ * `inner`: a `yield*` layer costs several promises for every chunk a turn streams.
  */
 function reportingAtEnd(inner: AsyncGenerator<unknown>, atEnd: () => void): AsyncGenerator<unknown> {
   let settled = false;
+  let previous: Promise<unknown> = Promise.resolve();
+  const inTurn = <T>(request: () => Promise<T>): Promise<T> => {
+    const result = previous.then(request, request);
+    previous = result.catch(() => undefined);
+    return result;
+  };
   const iterator: AsyncGenerator<unknown> = {
     next: (...args: [] | [unknown]) =>
-      inner.next(...args).then((result) => {
-        if (result.done && !settled) {
-          settled = true;
-          atEnd();
-        }
-        return result;
+      inTurn(() =>
+        inner.next(...args).then(
+          (result) => {
+            if (result.done && !settled) {
+              settled = true;
+              atEnd();
+            }
+            return result;
+          },
+          (error: unknown) => {
+            settled = true;
+            throw error;
+          },
+        ),
+      ),
+    return: (value) =>
+      inTurn(() => {
+        settled = true;
+        return inner.return(value);
       }),
-    return: (value) => {
-      settled = true;
-      return inner.return(value);
-    },
-    throw: (error) => {
-      settled = true;
-      return inner.throw(error);
-    },
+    throw: (error) =>
+      inTurn(() => {
+        settled = true;
+        return inner.throw(error);
+      }),
     [Symbol.asyncIterator]: () => iterator,
   };
   return iterator;

@@ -56,7 +56,14 @@ async function modules() {
  */
 async function withMemory<T>(action: (memory: Memory, defaultUser: string) => Promise<T>): Promise<T> {
   const { config, log, memoryFromConfig, withRuntime } = await modules();
-  return withRuntime(config, log, ({ redis, events, models }) => action(memoryFromConfig(redis, config, { events, models }), config.defaultUserId));
+  return withRuntime(config, log, async ({ redis, events, models }) => {
+    const memory = memoryFromConfig(redis, config, { events, models });
+    try {
+      return await action(memory, config.defaultUserId);
+    } finally {
+      await memory.drain();
+    }
+  });
 }
 
 /** `wellness memory list|search|forget|reindex|stats|load-knowledge`. */
@@ -156,6 +163,7 @@ export function memoryCommand(): Command {
         } finally {
           await lock.release();
         }
+        await memory.drain();
         const { scopes, memories } = result;
         process.stdout.write(`Re-embedded ${memories} memories in ${scopes} scopes with ${memory.embeddings.provider}/${memory.embeddings.model}.\n`);
       });

@@ -27,10 +27,11 @@ export async function reflectCommand(options: ReflectCommandOptions): Promise<vo
   const userId = validateId("user id", options.user ?? config.defaultUserId);
   const written = await withRuntime(config, log, async ({ redis: client, keys, events, models }) => {
     const { checkpointer, sessions } = checkpointerFromConfig(client, config);
+    const memory = memoryFromConfig(client, config, { events, models });
     const reflections = new Reflections({
       client,
       keys,
-      memory: memoryFromConfig(client, config, { events, models }),
+      memory,
       model: runtimeChatModel(config, { models }),
       transcript: checkpointTranscript(checkpointer),
       ttlSeconds: config.memoryTtlSeconds,
@@ -39,15 +40,19 @@ export async function reflectCommand(options: ReflectCommandOptions): Promise<vo
     const ids = options.session ? [validateId("session id", options.session)] : (await sessions.forUser(userId, RECENT_SESSIONS)).map((entry) => entry.sessionId);
     const insights: EpisodicRecord[] = [];
     let failed: ReflectionFailedError | undefined;
-    for (const sessionId of ids) {
-      try {
-        const insight = await reflections.reflect(userId, sessionId);
-        if (insight) insights.push(insight);
-      } catch (error) {
-        if (!(error instanceof ReflectionFailedError)) throw error;
-        failed = error;
-        log.warn(error.message);
+    try {
+      for (const sessionId of ids) {
+        try {
+          const insight = await reflections.reflect(userId, sessionId);
+          if (insight) insights.push(insight);
+        } catch (error) {
+          if (!(error instanceof ReflectionFailedError)) throw error;
+          failed = error;
+          log.warn(error.message);
+        }
       }
+    } finally {
+      await memory.drain();
     }
     if (failed && insights.length === 0) throw failed;
     return insights;

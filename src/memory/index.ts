@@ -136,6 +136,11 @@ export class Memory {
     this.interventions = new Interventions(this.deps, options.interventions);
   }
 
+  /** Waits for the embedding cache's counter writes still in flight (call before closing the Redis client). */
+  drain(): Promise<void> {
+    return this.embeddings.drain();
+  }
+
   /**
    * Everything a turn recalls for one question, with the question embedded once and every scope
    * (goals, preferences and events, knowledge categories, procedures, past advice, insights)

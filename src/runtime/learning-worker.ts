@@ -59,6 +59,7 @@ export async function startLearningWorker({ config, client, log, model, events, 
     await stopCoaching();
     await worker.stop();
     await running;
+    await memory.drain();
     await closeRedis(blocking);
   };
 }

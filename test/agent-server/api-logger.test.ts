@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { Writable } from "node:stream";
 import winston from "winston";
 import { describe, expect, it } from "vitest";
@@ -48,13 +49,20 @@ describe("gateByLevel", () => {
     expect(gateByLevel(undefined)).toBe(false);
   });
 
-  it("finds the official server's logger once its server module has registered it", async () => {
-    // The module startServer registers its logger from (not exported: found beside ./server).
-    const logging = new URL("./logging.mjs", import.meta.resolve("@langchain/langgraph-api/server")).href;
-    const { registerSdkLogger } = (await import(/* @vite-ignore */ logging)) as { registerSdkLogger: () => void };
-    registerSdkLogger();
-    const logger = officialServerLogger();
-    expect(logger?.isLevelEnabled("error")).toBe(true);
-    expect(typeof (logger as unknown as { info: unknown }).info).toBe("function");
+  it("finds the logger the official server registers for its SDK, under the symbol its logging module uses", () => {
+    // Read, not imported: importing the module would install its process-wide error handlers here.
+    const dist = new URL(".", import.meta.resolve("@langchain/langgraph-api/server"));
+    expect(readFileSync(new URL("logging.mjs", dist), "utf8")).toContain('Symbol.for("langgraph.api.sdk-logger")');
+    expect(readFileSync(new URL("server.mjs", dist), "utf8")).toMatch(/registerSdkLogger\(\)/u);
+    const symbol = Symbol.for("langgraph.api.sdk-logger");
+    const registry = globalThis as Record<symbol, unknown>;
+    const { logger } = countingLogger("error");
+    registry[symbol] = logger;
+    try {
+      expect(officialServerLogger()).toBe(logger);
+    } finally {
+      delete registry[symbol];
+    }
+    expect(officialServerLogger()).toBeUndefined();
   });
 });

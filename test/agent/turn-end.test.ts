@@ -65,6 +65,33 @@ describe("reportingTurnEnds", () => {
     expect(reported).toEqual([]);
   });
 
+  it("reads the stream as an async generator would: a failed run stays unreported when read again, a return waits for the pending read", async () => {
+    /** A graph's iterator that leaves its outcome, waits a moment, then ends or fails. */
+    const fake = (fail: boolean) => ({
+      async *_streamIterator(input: { query: string }, options?: { configurable?: Record<string, unknown> }): AsyncGenerator<unknown> {
+        recordTurnOutcome(options, entry(input.query));
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        if (fail) throw new Error("the model went away");
+        yield* [];
+      },
+      withConfig() {
+        return this;
+      },
+    });
+    const reported: LearningEntry[] = [];
+    const failing = reportingTurnEnds(fake(true), (turn) => reported.push(turn))._streamIterator({ query: "failed" });
+    await expect(failing.next()).rejects.toThrow("the model went away");
+    await expect(failing.next()).resolves.toMatchObject({ done: true });
+    expect(reported).toEqual([]);
+
+    const finishing = reportingTurnEnds(fake(false), (turn) => reported.push(turn))._streamIterator({ query: "finished" });
+    const pending = finishing.next();
+    const stopped = finishing.return(undefined);
+    await expect(pending).resolves.toMatchObject({ done: true });
+    await expect(stopped).resolves.toMatchObject({ done: true });
+    expect(reported.map((turn) => turn.query)).toEqual(["finished"]);
+  });
+
   it("keeps reporting on a copy made with withConfig, and a client's value under the outcome's key changes nothing", async () => {
     const reported: LearningEntry[] = [];
     const copy = graph(reported).withConfig({ tags: ["copy"] });

@@ -59,6 +59,24 @@ describe("CachedEmbeddings", () => {
     expect(await cache.stats()).toEqual({ hits: 3, misses: 3, hitRate: 0.5, errors: 0 });
   });
 
+  it("keeps long texts out of its memo, refuses a memo size that is not a whole number, and drains its counter writes", async () => {
+    const keys = new KeySchema(`${test.prefix}memolong:`);
+    const inner = new HashingEmbeddings(16, "long");
+    const cache = new CachedEmbeddings(inner, test.client, keys, 60);
+    const long = "steps ".repeat(1_000);
+    await cache.embed([long]);
+    await cache.embed([long]);
+    await cache.drain();
+    const mgets = Number(/cmdstat_mget:calls=(\d+)/u.exec(await test.client.info("commandstats"))?.[1] ?? 0);
+    await cache.embed([long]);
+    expect(Number(/cmdstat_mget:calls=(\d+)/u.exec(await test.client.info("commandstats"))?.[1] ?? 0) - mgets).toBe(1);
+    expect(inner.calls).toBe(1);
+    await cache.drain();
+    expect(await test.client.hGetAll(keys.embeddingCacheStats())).toEqual({ hits: "2", misses: "1" });
+    expect(() => new CachedEmbeddings(inner, test.client, keys, 60, { memoEntries: Number.NaN })).toThrow(RangeError);
+    expect(() => new CachedEmbeddings(inner, test.client, keys, 60, { memoEntries: -1 })).toThrow(RangeError);
+  });
+
   it("counts hits and misses in Redis, so two processes' counts add up", async () => {
     const keys = new KeySchema(`${test.prefix}stats:`);
     const one = new CachedEmbeddings(new HashingEmbeddings(16, "s"), test.client, keys, 60);

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { RESP_TYPES } from "redis";
 import { isCluster, type RedisClient } from "../../redis/client.js";
 import type { KeySchema } from "../../redis/keys.js";
+import type { Logger } from "../../logger.js";
 import { BackgroundWrites } from "../../redis/background-writes.js";
 import { incrementHash } from "../../redis/hash-increments.js";
 import type { Embeddings } from "./provider.js";
@@ -16,6 +17,15 @@ export interface EmbeddingCacheStats {
 }
 
 const BINARY = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } };
+/** The longest text kept in the in-memory memo (so 256 entries hold at most ~1 Mi characters). */
+const MEMO_MAX_CHARACTERS = 4_096;
+
+export interface CachedEmbeddingsOptions {
+  /** Texts embedded lately kept in memory, up to 4,096 characters each (default 256; 0 keeps none). */
+  memoEntries?: number;
+  /** Where a failing counter write is reported (once per outage). */
+  log?: Logger;
+}
 
 function toBytes(vector: Float32Array): Buffer {
   return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
@@ -34,10 +44,10 @@ function fromBytes(bytes: Buffer, dimensions: number): Float32Array | undefined 
  * cluster), hit and miss counters live in Redis so they add up across processes, and any Redis
  * failure turns the cache into a pass-through: the caller still gets its vectors.
  *
- * The last `memoEntries` texts this process embedded are also kept in memory (a vector depends
- * only on the text and the model), so a question embedded for recall and again for the turn's
- * procedure costs no round trip the second time. Counter updates are written in the background:
- * they never hold up a turn.
+ * The last `memoEntries` texts (of up to 4,096 characters) this process embedded are also kept in
+ * memory (a vector depends only on the text and the model), so a question embedded for recall and
+ * again for the turn's procedure costs no round trip the second time. Counter updates are written
+ * in the background: they never hold up a turn; `drain()` waits for them.
  *
  * @example
  * ```ts
@@ -54,23 +64,32 @@ export class CachedEmbeddings implements Embeddings {
   /** Recently embedded texts, least recently used first (a Map keeps insertion order). */
   private readonly memo = new Map<string, Float32Array>();
   private readonly memoEntries: number;
-  private readonly counters = new BackgroundWrites({ name: "embedding cache statistics" });
+  private readonly counters: BackgroundWrites;
 
   constructor(
     private readonly inner: Embeddings,
     private readonly client: RedisClient,
     private readonly keys: KeySchema,
     private readonly ttlSeconds: number,
-    options: { memoEntries?: number } = {},
+    options: CachedEmbeddingsOptions = {},
   ) {
     this.provider = inner.provider;
     this.model = inner.model;
     this.dimensions = inner.dimensions;
-    this.memoEntries = options.memoEntries ?? 256;
+    const { memoEntries = 256 } = options;
+    if (!Number.isInteger(memoEntries) || memoEntries < 0) throw new RangeError("memoEntries must be a whole number (0 keeps nothing in memory)");
+    this.memoEntries = memoEntries;
+    this.counters = new BackgroundWrites({ name: "embedding cache statistics", ...(options.log ? { log: options.log } : {}) });
+  }
+
+  /** Waits for the hit and miss counters still being written (call before closing the Redis client). */
+  drain(): Promise<void> {
+    return this.counters.drain();
   }
 
   private remember(text: string, vector: Float32Array): void {
-    if (this.memoEntries <= 0) return;
+    // A question or a memory's text, not a document: long texts are left to Redis.
+    if (this.memoEntries === 0 || text.length > MEMO_MAX_CHARACTERS) return;
     this.memo.delete(text);
     this.memo.set(text, vector);
     if (this.memo.size > this.memoEntries) this.memo.delete(this.memo.keys().next().value as string);
