@@ -57,7 +57,7 @@ async function modules() {
 async function withMemory<T>(action: (memory: Memory, defaultUser: string) => Promise<T>): Promise<T> {
   const { config, log, memoryFromConfig, withRuntime } = await modules();
   return withRuntime(config, log, async ({ redis, events, models }) => {
-    const memory = memoryFromConfig(redis, config, { events, models });
+    const memory = memoryFromConfig(redis, config, { events, models, log });
     try {
       return await action(memory, config.defaultUserId);
     } finally {
@@ -154,7 +154,7 @@ export function memoryCommand(): Command {
       const { config, log, memoryFromConfig, withRuntime } = await modules();
       const { RedisLock } = await import("../redis/lock.js");
       await withRuntime(config, log, async ({ redis: client, keys, events, models }) => {
-        const memory = memoryFromConfig(client, config, { events, models });
+        const memory = memoryFromConfig(client, config, { events, models, log });
         const lock = await new RedisLock(client, keys).acquire("reindex", "memory", 30 * 60_000);
         if (!lock) throw new ImportError("ERR_IMPORT_IN_PROGRESS", "A memory reindex is already running; wait for it to finish.");
         let result: { scopes: number; memories: number };

@@ -27,7 +27,7 @@ export async function reflectCommand(options: ReflectCommandOptions): Promise<vo
   const userId = validateId("user id", options.user ?? config.defaultUserId);
   const written = await withRuntime(config, log, async ({ redis: client, keys, events, models }) => {
     const { checkpointer, sessions } = checkpointerFromConfig(client, config);
-    const memory = memoryFromConfig(client, config, { events, models });
+    const memory = memoryFromConfig(client, config, { events, models, log });
     const reflections = new Reflections({
       client,
       keys,

@@ -1,4 +1,5 @@
 import type { EventSink } from "../events/types.js";
+import type { Logger } from "../logger.js";
 import type { RedisClient } from "../redis/client.js";
 import type { KeySchema } from "../redis/keys.js";
 import type { MemoryDependencies } from "./context.js";
@@ -65,6 +66,8 @@ export interface MemoryOptions {
   interventions?: InterventionsOptions;
   /** Hears memory.stored / replaced / forgotten (the event bus). */
   events?: EventSink;
+  /** Where the embedding cache reports failing counter writes (once per outage). */
+  log?: Logger;
 }
 
 /** What one question recalls: active goals, relevant preferences and events, facts, and a plan. */
@@ -118,7 +121,7 @@ export class Memory {
   private readonly deps: MemoryDependencies;
 
   constructor(options: MemoryOptions) {
-    this.embeddings = new CachedEmbeddings(options.embeddings, options.client, options.keys, options.embeddingCacheTtlSeconds);
+    this.embeddings = new CachedEmbeddings(options.embeddings, options.client, options.keys, options.embeddingCacheTtlSeconds, options.log ? { log: options.log } : {});
     this.index = options.index ?? new CoreVectorIndex(options.client, options.keys);
     this.guard = new ModelGuard(options.client, options.keys, this.embeddings);
     this.deps = {

@@ -28,7 +28,12 @@ export function wellnessAgentFromConfig(redis: RedisClient, config: Config, opti
     ...rest,
     redis,
     keys: new KeySchema(config.redis.keyPrefix),
-    memory: memoryFromConfig(redis, config, { ...(options.events ? { events: options.events } : {}), ...(models ? { models } : {}), ...(embeddings ? { embeddings } : {}) }),
+    memory: memoryFromConfig(redis, config, {
+      ...(options.events ? { events: options.events } : {}),
+      ...(models ? { models } : {}),
+      ...(embeddings ? { embeddings } : {}),
+      ...(options.log ? { log: options.log } : {}),
+    }),
     model: runtimeChatModel(config, { model, models }),
     checkpointer,
     sessions,

@@ -4,6 +4,7 @@ import { ollamaChatModel } from "../agent/model.js";
 import { RedisCheckpointSaver, SessionIndex } from "../checkpoint/index.js";
 import type { Config } from "../config.js";
 import type { EventSink } from "../events/types.js";
+import type { Logger } from "../logger.js";
 import { embeddingProvider, type Embeddings } from "../memory/embeddings/index.js";
 import { Memory } from "../memory/index.js";
 import type { ModelCallSink } from "../models/chat-model-handler.js";
@@ -47,7 +48,7 @@ export function embeddingsFromConfig(config: Pick<Config, "embedding" | "ollama"
 export function memoryFromConfig(
   client: RedisClient,
   config: Config,
-  live: { events?: EventSink; models?: ModelCallSink; embeddings?: Embeddings } = {},
+  live: { events?: EventSink; models?: ModelCallSink; embeddings?: Embeddings; log?: Logger } = {},
 ): Memory {
   const provider = live.embeddings ?? embeddingsFromConfig(config);
   return new Memory({
@@ -58,6 +59,7 @@ export function memoryFromConfig(
     embeddingCacheTtlSeconds: config.embeddingCacheTtlSeconds,
     interventions: { ttlAfterResolveSeconds: config.interventionTtlSeconds, evaluationDays: config.interventionWindowDays },
     ...(live.events ? { events: live.events } : {}),
+    ...(live.log ? { log: live.log } : {}),
   });
 }
 

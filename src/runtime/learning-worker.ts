@@ -42,7 +42,7 @@ export async function startLearningWorker({ config, client, log, model, events, 
   });
   const consumer = `${hostname()}-${process.pid}`;
   const keys = new KeySchema(config.redis.keyPrefix);
-  const memory = memoryFromConfig(client, config, { ...(events ? { events } : {}), ...(models ? { models } : {}) });
+  const memory = memoryFromConfig(client, config, { ...(events ? { events } : {}), ...(models ? { models } : {}), log });
   const chatModel = runtimeChatModel(config, { model, models });
   const learner = new TurnLearner({ memory, client, keys, model: chatModel, timeZone: config.userTimezone });
   const worker = new LearningWorker(blocking, keys, learner, { consumer, log, ...(events ? { events } : {}) });

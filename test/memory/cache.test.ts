@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CachedEmbeddings, closeRedis, connectRedis, KeySchema } from "../../src/index.js";
+import { createLogger } from "../../src/logger.js";
 import { HashingEmbeddings } from "../support/hashing-embeddings.js";
 import { connectTestRedis, type TestConnection } from "../support/redis.js";
 import { spawnPrivateRedis } from "../support/test-redis.js";
@@ -91,12 +92,18 @@ describe("CachedEmbeddings", () => {
     const server = await spawnPrivateRedis();
     const client = await connectRedis({ url: server.url, commandTimeoutMs: 300, reconnect: { initialDelayMs: 20, maxDelayMs: 100 } });
     try {
-      const cache = new CachedEmbeddings(new HashingEmbeddings(16, "p"), client, new KeySchema("t:"), 60);
+      const lines: string[] = [];
+      const log = createLogger("warn", (line) => lines.push(line));
+      const cache = new CachedEmbeddings(new HashingEmbeddings(16, "p"), client, new KeySchema("t:"), 60, { log });
       await cache.embed(["steady"]);
       await server.stop();
       const [vector] = await cache.embed(["while down"]);
       expect(vector).toHaveLength(16);
+      // From memory: no lookup, but its hit is counted, and that write fails and is logged once.
+      expect(await cache.embed(["steady"])).toHaveLength(1);
+      await cache.embed(["steady"]);
       expect((await cache.stats()).errors).toBeGreaterThanOrEqual(2);
+      expect(lines.filter((line) => line.includes("embedding cache statistics"))).toHaveLength(1);
       const { RedisServerProcess } = await import("../../src/index.js");
       const restarted = await RedisServerProcess.start({ port: server.port, dir: server.dir });
       try {
