@@ -26,53 +26,6 @@ interface RunnableGraph {
 }
 
 /**
- * `inner` as it is, calling `atEnd` once when it has run to its end; a run that fails, or that a
- * reader stops (return) or throws into, ends without the call. Requests wait for the one before
- * them, as an async generator's do, so a `return` sent while the last `next` is pending lets that
- * turn finish and report first. An iterator object rather than an async generator around
- * `inner`: a `yield*` layer costs several promises for every chunk a turn streams.
- */
-function reportingAtEnd(inner: AsyncGenerator<unknown>, atEnd: () => void): AsyncGenerator<unknown> {
-  let settled = false;
-  let previous: Promise<unknown> = Promise.resolve();
-  const inTurn = <T>(request: () => Promise<T>): Promise<T> => {
-    const result = previous.then(request, request);
-    previous = result.catch(() => undefined);
-    return result;
-  };
-  const iterator: AsyncGenerator<unknown> = {
-    next: (...args: [] | [unknown]) =>
-      inTurn(() =>
-        inner.next(...args).then(
-          (result) => {
-            if (result.done && !settled) {
-              settled = true;
-              atEnd();
-            }
-            return result;
-          },
-          (error: unknown) => {
-            settled = true;
-            throw error;
-          },
-        ),
-      ),
-    return: (value) =>
-      inTurn(() => {
-        settled = true;
-        return inner.return(value);
-      }),
-    throw: (error) =>
-      inTurn(() => {
-        settled = true;
-        return inner.throw(error);
-      }),
-    [Symbol.asyncIterator]: () => iterator,
-  };
-  return iterator;
-}
-
-/**
  * Makes `graph` hand each finished turn to `onTurnEnd` once its run has ended: the final
  * checkpoint is saved and every chunk streamed, so learning from the turn never delays the
  * answer. A run that fails, is interrupted or is abandoned by its reader records nothing.
@@ -91,11 +44,10 @@ function reportingAtEnd(inner: AsyncGenerator<unknown>, atEnd: () => void): Asyn
 export function reportingTurnEnds<G extends RunnableGraph>(graph: G, onTurnEnd: (turn: LearningEntry) => void): G {
   const streamIterator = graph._streamIterator.bind(graph) as (input: unknown, options?: Partial<RunnableConfig>) => AsyncGenerator<unknown>;
   const withConfig = graph.withConfig.bind(graph) as (config: unknown) => G;
-  function reportingStreamIterator(input: unknown, options?: Partial<RunnableConfig>): AsyncGenerator<unknown> {
+  async function* reportingStreamIterator(input: unknown, options?: Partial<RunnableConfig>): AsyncGenerator<unknown> {
     const outcome = new TurnOutcome();
-    return reportingAtEnd(streamIterator(input, { ...options, configurable: { ...options?.configurable, [OUTCOME_KEY]: outcome } }), () => {
-      if (outcome.turn) onTurnEnd(outcome.turn);
-    });
+    yield* streamIterator(input, { ...options, configurable: { ...options?.configurable, [OUTCOME_KEY]: outcome } });
+    if (outcome.turn) onTurnEnd(outcome.turn);
   }
   Object.defineProperties(graph, {
     _streamIterator: { value: reportingStreamIterator, configurable: true, writable: true },

@@ -9,7 +9,7 @@ interface MessageTemplate {
 export interface MessageCachingSerializerOptions {
   /** The serializer that writes and, on a miss, reads values. Default: LangGraph's JsonPlusSerializer. */
   inner?: SerializerProtocol;
-  /** Characters of serialized messages to remember (about twice as many bytes are held). Default: 8 Mi. */
+  /** Characters to remember: serialized messages and the JSON of their fields (about twice as many bytes are held). Default: 8 Mi. */
   maxCharacters?: number;
 }
 
@@ -22,6 +22,11 @@ function isSerializedMessage(value: unknown): value is SerializedConstructor {
   if (typeof value !== "object" || value === null) return false;
   const record = value as Partial<SerializedConstructor>;
   return record.lc === 1 && record.type === "constructor" && Array.isArray(record.id) && record.id[0] === "langchain_core" && record.id[1] === "messages";
+}
+
+/** Characters an entry holds: its serialized text and, when it has a template, the fields' JSON. */
+function held(key: string, template: MessageTemplate | null): number {
+  return key.length + (template?.fields.length ?? 0);
 }
 
 /** A value's serialized form and own fields as JSON text, or undefined when it has no serialized form. */
@@ -118,11 +123,11 @@ export class MessageCachingSerializer implements SerializerProtocol {
 
   private remember(key: string, template: MessageTemplate | null): void {
     this.templates.set(key, template);
-    this.characters += key.length;
-    for (const [oldest] of this.templates) {
+    this.characters += held(key, template);
+    for (const [oldest, kept] of this.templates) {
       if (this.characters <= this.maxCharacters) break;
       this.templates.delete(oldest);
-      this.characters -= oldest.length;
+      this.characters -= held(oldest, kept);
     }
   }
 }

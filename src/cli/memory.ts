@@ -162,8 +162,8 @@ export function memoryCommand(): Command {
           result = await memory.reindex();
         } finally {
           await lock.release();
+          await memory.drain();
         }
-        await memory.drain();
         const { scopes, memories } = result;
         process.stdout.write(`Re-embedded ${memories} memories in ${scopes} scopes with ${memory.embeddings.provider}/${memory.embeddings.model}.\n`);
       });

@@ -1,7 +1,7 @@
 import { ReflectionFailedError, Reflections } from "../coaching/reflections.js";
 import { checkpointTranscript } from "../coaching/transcript.js";
 import { loadConfig } from "../config.js";
-import { createLogger } from "../logger.js";
+import { createLogger, type Logger } from "../logger.js";
 import type { EpisodicRecord } from "../memory/episodic.js";
 import { checkpointerFromConfig, memoryFromConfig, runtimeChatModel } from "../runtime/from-config.js";
 import { validateId } from "../redis/ids.js";
@@ -15,6 +15,24 @@ export interface ReflectCommandOptions {
 
 /** Sessions looked at when no --session is given: the user's most recent ones. */
 const RECENT_SESSIONS = 20;
+
+/** The insights written for `ids`; a session the model fails on is logged and skipped, unless every one fails. */
+async function reflectOn(reflections: Reflections, userId: string, ids: readonly string[], log: Logger): Promise<EpisodicRecord[]> {
+  const insights: EpisodicRecord[] = [];
+  let failed: ReflectionFailedError | undefined;
+  for (const sessionId of ids) {
+    try {
+      const insight = await reflections.reflect(userId, sessionId);
+      if (insight) insights.push(insight);
+    } catch (error) {
+      if (!(error instanceof ReflectionFailedError)) throw error;
+      failed = error;
+      log.warn(error.message);
+    }
+  }
+  if (failed && insights.length === 0) throw failed;
+  return insights;
+}
 
 /**
  * `wellness reflect [--user ID] [--session ID] [--json]`: writes the reflection on one session,
@@ -38,24 +56,11 @@ export async function reflectCommand(options: ReflectCommandOptions): Promise<vo
       log,
     });
     const ids = options.session ? [validateId("session id", options.session)] : (await sessions.forUser(userId, RECENT_SESSIONS)).map((entry) => entry.sessionId);
-    const insights: EpisodicRecord[] = [];
-    let failed: ReflectionFailedError | undefined;
     try {
-      for (const sessionId of ids) {
-        try {
-          const insight = await reflections.reflect(userId, sessionId);
-          if (insight) insights.push(insight);
-        } catch (error) {
-          if (!(error instanceof ReflectionFailedError)) throw error;
-          failed = error;
-          log.warn(error.message);
-        }
-      }
+      return await reflectOn(reflections, userId, ids, log);
     } finally {
       await memory.drain();
     }
-    if (failed && insights.length === 0) throw failed;
-    return insights;
   });
   process.stdout.write(
     options.json

@@ -131,47 +131,39 @@ export class CachedEmbeddings implements Embeddings {
     if (texts.length === 0) return [];
     const result: (Float32Array | undefined)[] = texts.map((text) => this.recall(text));
     const unknown = texts.flatMap((text, index) => (result[index] === undefined ? [index] : []));
-    if (unknown.length === 0) {
-      this.count(texts.length, 0);
-      return result as Float32Array[];
-    }
-    let cached: (Buffer | null)[];
-    try {
-      cached = await this.lookup(unknown.map((index) => this.keyOf(texts[index] as string)));
-    } catch {
-      this.errors += 1;
-      const passed = await this.inner.embed(unknown.map((index) => texts[index] as string));
-      unknown.forEach((index, position) => {
-        const vector = passed[position];
-        if (vector) this.remember(texts[index] as string, vector.slice());
-        result[index] = vector;
-      });
-      return result as Float32Array[];
-    }
-    unknown.forEach((index, position) => {
-      const bytes = cached[position];
-      const vector = bytes ? fromBytes(bytes, this.dimensions) : undefined;
+    /** Hands `vector` to the caller for `texts[index]` and keeps a copy in the memo. */
+    const found = (index: number, vector: Float32Array | undefined) => {
       if (vector) this.remember(texts[index] as string, vector.slice());
       result[index] = vector;
-    });
-    const missing = [...new Set(texts.filter((_, index) => result[index] === undefined))];
-    const misses = texts.filter((_, index) => result[index] === undefined).length;
-    this.count(texts.length - misses, misses);
-    if (missing.length === 0) return result as Float32Array[];
+    };
+    if (unknown.length > 0) {
+      let cached: (Buffer | null)[];
+      try {
+        cached = await this.lookup(unknown.map((index) => this.keyOf(texts[index] as string)));
+      } catch {
+        this.errors += 1;
+        const passed = await this.inner.embed(unknown.map((index) => texts[index] as string));
+        unknown.forEach((index, position) => found(index, passed[position]));
+        return result as Float32Array[];
+      }
+      unknown.forEach((index, position) => {
+        const bytes = cached[position];
+        found(index, bytes ? fromBytes(bytes, this.dimensions) : undefined);
+      });
+    }
+    const missingAt = texts.flatMap((text, index) => (result[index] === undefined ? [index] : []));
+    this.count(texts.length - missingAt.length, missingAt.length);
+    if (missingAt.length === 0) return result as Float32Array[];
+    const missing = [...new Set(missingAt.map((index) => texts[index] as string))];
     const computed = await this.inner.embed(missing);
-    const byText = new Map(missing.map((text, index) => [text, computed[index]]));
     try {
-      await Promise.all(
-        missing.flatMap((text) => {
-          const vector = byText.get(text);
-          return vector ? [this.client.set(this.keyOf(text), toBytes(vector), { EX: this.ttlSeconds })] : [];
-        }),
-      );
+      await Promise.all(missing.flatMap((text, position) => (computed[position] ? [this.client.set(this.keyOf(text), toBytes(computed[position]), { EX: this.ttlSeconds })] : [])));
     } catch {
       this.errors += 1;
     }
-    for (const [text, vector] of byText) if (vector) this.remember(text, vector.slice());
-    return texts.map((text, index) => result[index] ?? (byText.get(text) as Float32Array));
+    const byText = new Map(missing.map((text, position) => [text, computed[position]]));
+    for (const index of missingAt) found(index, byText.get(texts[index] as string));
+    return result as Float32Array[];
   }
 
   /** Hits and misses of every process (this process's counter writes included), with this process's Redis errors. */
