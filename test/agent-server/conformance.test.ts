@@ -20,7 +20,8 @@ const UPSTREAM_FAILURES = new Set([
 
 interface SuiteResult {
   passed: number;
-  failed: string[];
+  /** Each failed test's name and the first line of its last failure (what the assertion shows). */
+  failed: { name: string; message: string }[];
   skipped: number;
   total: number;
 }
@@ -51,9 +52,13 @@ async function runSuite(kind: "api" | "auth", url: string): Promise<SuiteResult>
       numPassedTests: number;
       numPendingTests: number;
       numTotalTests: number;
-      testResults: { assertionResults: { fullName: string; status: string }[] }[];
+      testResults: { assertionResults: { fullName: string; status: string; failureMessages?: string[] }[] }[];
     };
-    const failed = json.testResults.flatMap((file) => file.assertionResults.filter((test) => test.status === "failed").map((test) => test.fullName));
+    const failed = json.testResults.flatMap((file) =>
+      file.assertionResults
+        .filter((test) => test.status === "failed")
+        .map((test) => ({ name: test.fullName, message: (test.failureMessages?.at(-1) ?? "").split("\n")[0]?.slice(0, 300) ?? "" })),
+    );
     return { passed: json.numPassedTests, failed, skipped: json.numPendingTests, total: json.numTotalTests };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -80,7 +85,7 @@ describe.skipIf(!existsSync(runScript))("official LangGraph API conformance suit
     try {
       const result = await runSuite("api", server.url);
       console.log(`api.test.mts: ${result.passed} passed, ${result.failed.length} failed, ${result.skipped} skipped of ${result.total}`);
-      expect(result.failed.filter((name) => !UPSTREAM_FAILURES.has(name))).toEqual([]);
+      expect(result.failed.filter((test) => !UPSTREAM_FAILURES.has(test.name)).map((test) => `${test.name}: ${test.message}`)).toEqual([]);
       expect(result.skipped).toBe(1);
       expect(result.passed).toBeGreaterThanOrEqual(62);
     } finally {
@@ -93,7 +98,7 @@ describe.skipIf(!existsSync(runScript))("official LangGraph API conformance suit
     try {
       const result = await runSuite("auth", server.url);
       console.log(`auth.test.mts: ${result.passed} passed, ${result.failed.length} failed, ${result.skipped} skipped of ${result.total}`);
-      expect(result.failed).toEqual([]);
+      expect(result.failed.map((test) => `${test.name}: ${test.message}`)).toEqual([]);
       expect(result.passed).toBe(46);
     } finally {
       await server.stop();

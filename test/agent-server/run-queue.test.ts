@@ -108,6 +108,32 @@ describe("the run queue shared by several server processes", () => {
     await local.stop();
   });
 
+  it("deletes a run cancelled with rollback in the step that ends it: a reader sees it running, then not at all", async () => {
+    const threadId = randomUUID();
+    const rolledBack = await queueRun(here, threadId);
+    const next = await queueRun(here, threadId);
+    const local = worker(here, false);
+    expect(await local.first).toBe(rolledBack);
+    await here.runs.cancel(threadId, [rolledBack], { action: "rollback" }, undefined);
+    expect((await here.runs.get(rolledBack, threadId, undefined))?.status).toBe("running");
+    // What a client polling the run reads once its status is written and before the rest of the
+    // clean-up: the first UNLINK after the status script is that clean-up.
+    const client = test.client as unknown as { unlink: (...args: unknown[]) => Promise<unknown> };
+    const unlink = client.unlink.bind(client);
+    const seen: unknown[] = [];
+    client.unlink = async (...args: unknown[]) => {
+      seen.push((await here.runs.get(rolledBack, threadId, undefined)) ?? "not found");
+      return unlink(...args);
+    };
+    await here.runs.setStatus(rolledBack, "error");
+    client.unlink = unlink;
+    expect(seen[0]).toBe("not found");
+    expect(await here.runs.get(rolledBack, undefined, undefined)).toBeNull();
+    expect((await here.runs.search(threadId, {}, undefined)).map((run) => run.run_id)).toEqual([next]);
+    await expect.poll(() => local.claimed).toEqual([rolledBack, next]);
+    await local.stop();
+  });
+
   it("drops a queued run that was cancelled before any worker claimed it", async () => {
     const threadId = randomUUID();
     const cancelled = await queueRun(here, threadId);

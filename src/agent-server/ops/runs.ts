@@ -374,13 +374,14 @@ export class RedisRuns implements RunsRepo {
     }
     const result = await SET_RUN_STATUS.run<[string, string, string] | null>(
       client,
-      [keys.agentRun(threadId, runId), keys.agentThreadInflight(threadId), keys.agentThreadActive(threadId)],
+      [keys.agentRun(threadId, runId), keys.agentThreadInflight(threadId), keys.agentThreadActive(threadId), keys.agentThreadRuns(threadId)],
       [status, String(Date.now()), runId],
     );
     if (!result) throw new Error(`Run ${runId} not found`);
     const [final, cancel, watched] = result;
     if (watched) this.stream.share(runId);
     if (FINAL.has(final as RunStatus)) {
+      // The script deleted the run itself; its reference and queue entry live in other slots.
       if (cancel === "rollback") await this.remove(threadId, runId);
       if (this.executing.has(runId)) this.finishing.set(threadId, [...(this.finishing.get(threadId) ?? []), runId]);
       else await this.stream.close(runId);

@@ -63,8 +63,10 @@ return status
 
 /**
  * Sets a run's status; a run that was asked to stop by an interrupt ends "interrupted" whatever
- * its worker reports. A finished run leaves the thread's in-flight set and releases the thread.
- * KEYS: run HASH, inflight SET, thread active STRING. ARGV: status, now ms, run id.
+ * its worker reports. A finished run leaves the thread's in-flight set and releases the thread;
+ * one asked to roll back is deleted in the same step, so no reader ever sees it finished (a client
+ * polling it goes from "running" straight to not found, as the official server has it).
+ * KEYS: run HASH, inflight SET, thread active STRING, thread runs ZSET. ARGV: status, now ms, run id.
  * Returns {final status, cancel request, watched} or nil when the run is gone.
  */
 export const SET_RUN_STATUS = new RedisScript(`
@@ -73,8 +75,14 @@ local fields = redis.call('HMGET', KEYS[1], 'cancel', 'watched')
 local cancel = fields[1] or ''
 local status = ARGV[1]
 if cancel == 'interrupt' and (status == 'error' or status == 'success') then status = 'interrupted' end
-redis.call('HSET', KEYS[1], 'status', status, 'updated_at', ARGV[2])
-if status ~= 'pending' and status ~= 'running' then
+local final = status ~= 'pending' and status ~= 'running'
+if final and cancel == 'rollback' then
+  redis.call('DEL', KEYS[1])
+  redis.call('ZREM', KEYS[4], ARGV[3])
+else
+  redis.call('HSET', KEYS[1], 'status', status, 'updated_at', ARGV[2])
+end
+if final then
   redis.call('SREM', KEYS[2], ARGV[3])
   if redis.call('GET', KEYS[3]) == ARGV[3] then redis.call('DEL', KEYS[3]) end
 end
