@@ -1,3 +1,4 @@
+import { ClientClosedError } from "@redis/client";
 import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { RedisOps } from "../../src/agent-server/ops/index.js";
@@ -108,12 +109,18 @@ describe("the run queue shared by several server processes", () => {
     await local.stop();
   });
 
+  /** Claims the next run as the official worker does, holding it until the following claim. */
+  async function claimNext(runs: AsyncGenerator<{ run: { run_id: string } }>): Promise<string | undefined> {
+    const claimed = await runs.next();
+    return claimed.done ? undefined : claimed.value.run.run_id;
+  }
+
   it("deletes a run cancelled with rollback in the step that ends it: a reader sees it running, then not at all", async () => {
     const threadId = randomUUID();
     const rolledBack = await queueRun(here, threadId);
     const next = await queueRun(here, threadId);
-    const local = worker(here, false);
-    expect(await local.first).toBe(rolledBack);
+    const runs = here.runs.next();
+    expect(await claimNext(runs)).toBe(rolledBack);
     await here.runs.cancel(threadId, [rolledBack], { action: "rollback" }, undefined);
     expect((await here.runs.get(rolledBack, threadId, undefined))?.status).toBe("running");
     // What a client polling the run reads once its status is written and before the rest of the
@@ -125,13 +132,57 @@ describe("the run queue shared by several server processes", () => {
       seen.push((await here.runs.get(rolledBack, threadId, undefined)) ?? "not found");
       return unlink(...args);
     };
-    await here.runs.setStatus(rolledBack, "error");
-    client.unlink = unlink;
+    try {
+      await here.runs.setStatus(rolledBack, "error");
+    } finally {
+      client.unlink = unlink;
+    }
     expect(seen[0]).toBe("not found");
     expect(await here.runs.get(rolledBack, undefined, undefined)).toBeNull();
     expect((await here.runs.search(threadId, {}, undefined)).map((run) => run.run_id)).toEqual([next]);
-    await expect.poll(() => local.claimed).toEqual([rolledBack, next]);
-    await local.stop();
+    expect(await claimNext(runs)).toBe(next);
+    here.runs.close();
+    await runs.return(undefined);
+  });
+
+  it("ends a rolled-back run whose clean-up met a dropped connection: the retried status write resolves, and the thread's next run goes ahead", async () => {
+    const threadId = randomUUID();
+    const rolledBack = await queueRun(here, threadId);
+    const next = await queueRun(here, threadId);
+    const runs = here.runs.next();
+    expect(await claimNext(runs)).toBe(rolledBack);
+    await here.runs.cancel(threadId, [rolledBack], { action: "rollback" }, undefined);
+    // The clean-up after the status script fails once as a dropped connection does; setStatus
+    // tries again, and the run is gone by then.
+    const client = test.client as unknown as { unlink: (...args: unknown[]) => Promise<unknown> };
+    const unlink = client.unlink.bind(client);
+    let calls = 0;
+    client.unlink = (...args: unknown[]) => (calls++ === 0 ? Promise.reject(new ClientClosedError()) : unlink(...args));
+    try {
+      await here.runs.setStatus(rolledBack, "error");
+    } finally {
+      client.unlink = unlink;
+    }
+    expect(calls).toBeGreaterThan(1);
+    expect(await here.runs.get(rolledBack, undefined, undefined)).toBeNull();
+    expect(await test.client.exists(test.keys.agentRunThread(rolledBack))).toBe(0);
+    expect(await claimNext(runs)).toBe(next);
+    here.runs.close();
+    await runs.return(undefined);
+  });
+
+  it("ends a run that a client deleted while it executed: its status write resolves and lets go of the thread", async () => {
+    const threadId = randomUUID();
+    const deleted = await queueRun(here, threadId);
+    const next = await queueRun(here, threadId);
+    const runs = here.runs.next();
+    expect(await claimNext(runs)).toBe(deleted);
+    await here.runs.delete(deleted, threadId, undefined);
+    await here.runs.setStatus(deleted, "success");
+    expect(await test.client.exists(test.keys.agentThreadActive(threadId))).toBe(0);
+    expect(await claimNext(runs)).toBe(next);
+    here.runs.close();
+    await runs.return(undefined);
   });
 
   it("drops a queued run that was cancelled before any worker claimed it", async () => {

@@ -366,7 +366,8 @@ export class RedisRuns implements RunsRepo {
 
   private async storeStatus(runId: string, status: RunStatus): Promise<void> {
     const { client, keys } = this.context;
-    const threadId = this.executingThreads.get(runId) ?? (await this.threadOf(runId));
+    const executingHere = this.executingThreads.get(runId);
+    const threadId = executingHere ?? (await this.threadOf(runId));
     if (!threadId) throw new Error(`Run ${runId} not found`);
     if (FINAL.has(status)) {
       const [cancel, baseline] = await client.hmGet(keys.agentRun(threadId, runId), ["cancel", "baseline"]);
@@ -377,16 +378,29 @@ export class RedisRuns implements RunsRepo {
       [keys.agentRun(threadId, runId), keys.agentThreadInflight(threadId), keys.agentThreadActive(threadId), keys.agentThreadRuns(threadId)],
       [status, String(Date.now()), runId],
     );
-    if (!result) throw new Error(`Run ${runId} not found`);
+    if (!result) {
+      // A run executing here that is gone has ended all the same: a client deleted it, or this is
+      // setStatus's retry after a try whose script ended a rolled-back run and whose reply or
+      // clean-up was lost. Throwing would end the official worker's loop for good.
+      if (executingHere === undefined || !FINAL.has(status)) throw new Error(`Run ${runId} not found`);
+      await this.ended(threadId, runId, true);
+      return;
+    }
     const [final, cancel, watched] = result;
     if (watched) this.stream.share(runId);
-    if (FINAL.has(final as RunStatus)) {
-      // The script deleted the run itself; its reference and queue entry live in other slots.
-      if (cancel === "rollback") await this.remove(threadId, runId);
-      if (this.executing.has(runId)) this.finishing.set(threadId, [...(this.finishing.get(threadId) ?? []), runId]);
-      else await this.stream.close(runId);
-      this.wakeups.notifyOne("queue");
-    }
+    if (FINAL.has(final as RunStatus)) await this.ended(threadId, runId, cancel === "rollback");
+  }
+
+  /**
+   * What follows a run's end: a deleted run's records in other slots (its reference and queue
+   * entry; `remove` is safe to repeat) go, its stream closes (after the worker has written the
+   * thread's status when the run executed here), and a worker looks at the queue.
+   */
+  private async ended(threadId: string, runId: string, deleted: boolean): Promise<void> {
+    if (deleted) await this.remove(threadId, runId);
+    if (this.executing.has(runId)) this.finishing.set(threadId, [...(this.finishing.get(threadId) ?? []), runId]);
+    else await this.stream.close(runId);
+    this.wakeups.notifyOne("queue");
   }
 
   /**

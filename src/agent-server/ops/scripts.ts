@@ -65,17 +65,25 @@ return status
  * Sets a run's status; a run that was asked to stop by an interrupt ends "interrupted" whatever
  * its worker reports. A finished run leaves the thread's in-flight set and releases the thread;
  * one asked to roll back is deleted in the same step, so no reader ever sees it finished (a client
- * polling it goes from "running" straight to not found, as the official server has it).
+ * polling it goes from "running" straight to not found, as the official server has it). A final
+ * status for a run that is gone (deleted while it ran, or ended by an earlier try of this write
+ * whose reply was lost) still lets go of the thread.
  * KEYS: run HASH, inflight SET, thread active STRING, thread runs ZSET. ARGV: status, now ms, run id.
  * Returns {final status, cancel request, watched} or nil when the run is gone.
  */
 export const SET_RUN_STATUS = new RedisScript(`
-if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
+local final = ARGV[1] ~= 'pending' and ARGV[1] ~= 'running'
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  if final then
+    redis.call('SREM', KEYS[2], ARGV[3])
+    if redis.call('GET', KEYS[3]) == ARGV[3] then redis.call('DEL', KEYS[3]) end
+  end
+  return nil
+end
 local fields = redis.call('HMGET', KEYS[1], 'cancel', 'watched')
 local cancel = fields[1] or ''
 local status = ARGV[1]
 if cancel == 'interrupt' and (status == 'error' or status == 'success') then status = 'interrupted' end
-local final = status ~= 'pending' and status ~= 'running'
 if final and cancel == 'rollback' then
   redis.call('DEL', KEYS[1])
   redis.call('ZREM', KEYS[4], ARGV[3])
