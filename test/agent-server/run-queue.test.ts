@@ -1,7 +1,9 @@
+import { emptyCheckpoint, uuid6 } from "@langchain/langgraph-checkpoint";
 import { ClientClosedError } from "@redis/client";
 import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { RedisOps } from "../../src/agent-server/ops/index.js";
+import { RedisCheckpointSaver } from "../../src/index.js";
 import { connectTestRedis, type TestConnection } from "../support/redis.js";
 import { serverStorageOn } from "../support/server-storage.js";
 
@@ -167,6 +169,39 @@ describe("the run queue shared by several server processes", () => {
     expect(await here.runs.get(rolledBack, undefined, undefined)).toBeNull();
     expect(await test.client.exists(test.keys.agentRunThread(rolledBack))).toBe(0);
     expect(await claimNext(runs)).toBe(next);
+    here.runs.close();
+    await runs.return(undefined);
+  });
+
+  it("rolls a run back when the rollback is asked for while its end is being written, before its record goes", async () => {
+    const threadId = randomUUID();
+    const runId = await queueRun(here, threadId);
+    const runs = here.runs.next();
+    expect(await claimNext(runs)).toBe(runId);
+    // The run wrote a checkpoint; the thread had none when it started.
+    const saver = new RedisCheckpointSaver(test.client, { keys: test.keys });
+    const checkpoint = { ...emptyCheckpoint(), id: uuid6(-3), channel_values: { messages: ["hi"] }, channel_versions: { messages: 1 } };
+    await saver.put({ configurable: { thread_id: threadId, checkpoint_ns: "" } }, checkpoint, { source: "loop", step: 0, parents: {} }, { messages: 1 });
+    // The rollback arrives just after the status write looked for one.
+    const client = test.client as unknown as { hmGet: (...args: unknown[]) => Promise<unknown> };
+    const hmGet = client.hmGet.bind(client);
+    let asked = false;
+    client.hmGet = async (...args: unknown[]) => {
+      const reply = await hmGet(...args);
+      if (!asked) {
+        asked = true;
+        await here.runs.cancel(threadId, [runId], { action: "rollback" }, undefined);
+      }
+      return reply;
+    };
+    try {
+      await here.runs.setStatus(runId, "success");
+    } finally {
+      client.hmGet = hmGet;
+    }
+    expect(asked).toBe(true);
+    expect(await here.runs.get(runId, undefined, undefined)).toBeNull();
+    expect(await saver.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: "" } })).toBeUndefined();
     here.runs.close();
     await runs.return(undefined);
   });

@@ -369,15 +369,24 @@ export class RedisRuns implements RunsRepo {
     const executingHere = this.executingThreads.get(runId);
     const threadId = executingHere ?? (await this.threadOf(runId));
     if (!threadId) throw new Error(`Run ${runId} not found`);
-    if (FINAL.has(status)) {
-      const [cancel, baseline] = await client.hmGet(keys.agentRun(threadId, runId), ["cancel", "baseline"]);
-      if (cancel === "rollback") await rollbackCheckpoints(this.context.checkpointer, threadId, baseline ?? undefined);
+    let rolledBack = false;
+    let result: [string, string, string] | ["rollback"] | null;
+    for (;;) {
+      if (FINAL.has(status) && !rolledBack) {
+        const [cancel, baseline] = await client.hmGet(keys.agentRun(threadId, runId), ["cancel", "baseline"]);
+        if (cancel === "rollback") {
+          await rollbackCheckpoints(this.context.checkpointer, threadId, baseline ?? undefined);
+          rolledBack = true;
+        }
+      }
+      result = await SET_RUN_STATUS.run<[string, string, string] | ["rollback"] | null>(
+        client,
+        [keys.agentRun(threadId, runId), keys.agentThreadInflight(threadId), keys.agentThreadActive(threadId), keys.agentThreadRuns(threadId)],
+        [status, String(Date.now()), runId, rolledBack ? "1" : "0"],
+      );
+      // A rollback asked for since the look above: roll back, then write the status again.
+      if (result?.length !== 1) break;
     }
-    const result = await SET_RUN_STATUS.run<[string, string, string] | null>(
-      client,
-      [keys.agentRun(threadId, runId), keys.agentThreadInflight(threadId), keys.agentThreadActive(threadId), keys.agentThreadRuns(threadId)],
-      [status, String(Date.now()), runId],
-    );
     if (!result) {
       // A run executing here that is gone has ended all the same: a client deleted it, or this is
       // setStatus's retry after a try whose script ended a rolled-back run and whose reply or

@@ -67,9 +67,12 @@ return status
  * one asked to roll back is deleted in the same step, so no reader ever sees it finished (a client
  * polling it goes from "running" straight to not found, as the official server has it). A final
  * status for a run that is gone (deleted while it ran, or ended by an earlier try of this write
- * whose reply was lost) still lets go of the thread.
- * KEYS: run HASH, inflight SET, thread active STRING, thread runs ZSET. ARGV: status, now ms, run id.
- * Returns {final status, cancel request, watched} or nil when the run is gone.
+ * whose reply was lost) still lets go of the thread. A rollback asked for after the caller looked
+ * (ARGV[4] says whether it rolled the thread back) changes nothing and returns {'rollback'}: the
+ * caller rolls back and writes again, so a run is never deleted with its checkpoints kept.
+ * KEYS: run HASH, inflight SET, thread active STRING, thread runs ZSET.
+ * ARGV: status, now ms, run id, '1' when the caller rolled the run's checkpoints back.
+ * Returns {final status, cancel request, watched}, {'rollback'}, or nil when the run is gone.
  */
 export const SET_RUN_STATUS = new RedisScript(`
 local final = ARGV[1] ~= 'pending' and ARGV[1] ~= 'running'
@@ -84,6 +87,7 @@ local fields = redis.call('HMGET', KEYS[1], 'cancel', 'watched')
 local cancel = fields[1] or ''
 local status = ARGV[1]
 if cancel == 'interrupt' and (status == 'error' or status == 'success') then status = 'interrupted' end
+if final and cancel == 'rollback' and ARGV[4] ~= '1' then return {'rollback'} end
 if final and cancel == 'rollback' then
   redis.call('DEL', KEYS[1])
   redis.call('ZREM', KEYS[4], ARGV[3])
