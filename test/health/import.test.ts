@@ -114,6 +114,16 @@ describe("importExport", () => {
     expect(day).toEqual({ date: "2024-10-14", total: 1300, unit: "count", sources: { iPhone: 1300, "Apple Watch": 1000 } });
   });
 
+  it("keeps heart rate variability in milliseconds, to the import's three decimals", async () => {
+    const body =
+      record("HeartRateVariabilitySDNN", "Apple Watch", "44.388", "2024-10-14 03:00:00 -0700", "2024-10-14 03:01:00 -0700", "ms") +
+      record("HeartRateVariabilitySDNN", "Apple Watch", "51.6125", "2024-10-14 05:00:00 -0700", "2024-10-14 05:01:00 -0700", "ms");
+    await run("hrv", file("hrv.xml", exportXml(body)));
+    const [day] = (await store().series("hrv", "HeartRateVariabilitySDNN")) as DiscreteDay[];
+    expect(day).toMatchObject({ date: "2024-10-14", unit: "ms", count: 2, min: 44.388, max: 51.613 });
+    expect(day?.avg).toBeCloseTo(48, 3);
+  });
+
   it("puts each sample on its local day and weekday under its own offset, across a time-zone change", async () => {
     const body =
       record("StepCount", "iPhone", "100", "2024-10-14 23:30:00 -0700", "2024-10-14 23:40:00 -0700") +

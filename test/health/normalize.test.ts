@@ -32,6 +32,8 @@ describe("units and names", () => {
     expect(toCanonical("BodyTemperature", 98.6, "degF").value).toBeCloseTo(37, 6);
     expect(toCanonical("DietaryProtein", 0.05, "kg")).toEqual({ value: 50, unit: "g" });
     expect(toCanonical("VO2Max", 40, "mL/min·kg")).toEqual({ value: 40, unit: "mL/min·kg" });
+    expect(toCanonical("HeartRateVariabilitySDNN", 44.388, "ms")).toEqual({ value: expect.closeTo(44.388, 9) as number, unit: "ms" });
+    expect(toCanonical("HeartRateVariabilitySDNN", 0.05, "s")).toEqual({ value: expect.closeTo(50, 9) as number, unit: "ms" });
   });
 
   it("names types by their own name and knows which add up", () => {

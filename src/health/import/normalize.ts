@@ -111,6 +111,12 @@ const CONVERSIONS: Record<string, Conversion> = {
 /** Body measurements where meters or centimetres read better than kilometres. */
 const LENGTH_IN_CM = new Set(["Height", "WaistCircumference"]);
 
+/**
+ * Time metrics kept in milliseconds: heart rate variability (SDNN, Apple's "ms") is 20-100 ms, a
+ * millionth of a day; in minutes (0.0007) it rounds to nothing at the three decimals the import keeps.
+ */
+const TIME_IN_MS = new Set(["HeartRateVariabilitySDNN"]);
+
 /** How one metric's values in one unit become canonical: value × factor + offset, then × scale. */
 export interface UnitConversion {
   factor: number;
@@ -128,6 +134,7 @@ export function unitConversion(metric: string, unit: string): UnitConversion | u
   const conversion = CONVERSIONS[unit];
   if (!conversion) return undefined;
   if (conversion.unit === "km" && LENGTH_IN_CM.has(metric)) return { factor: conversion.factor, offset: conversion.offset ?? 0, scale: 100_000, unit: "cm" };
+  if (conversion.unit === "min" && TIME_IN_MS.has(metric)) return { factor: conversion.factor, offset: conversion.offset ?? 0, scale: 60_000, unit: "ms" };
   if (conversion.unit === "kg" && metric.startsWith("Dietary") && metric !== "DietaryWater") {
     return { factor: conversion.factor, offset: conversion.offset ?? 0, scale: 1000, unit: "g" };
   }

@@ -57,7 +57,7 @@ function groupBy<T extends { date: string }>(items: T[], granularity: Granularit
 }
 
 const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
-/** Six significant digits: HRV in minutes (0.0007) must not round to zero, steps need no decimals. */
+/** Six significant digits: small values must not round to zero (HRV imported in minutes before it stayed in milliseconds, 0.0007), steps need no decimals. */
 const significant = (value: number) => Number(value.toPrecision(6));
 const mean = (values: number[]) => (values.length === 0 ? 0 : values.reduce((sum, value) => sum + value, 0) / values.length);
 
