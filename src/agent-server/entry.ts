@@ -47,6 +47,7 @@ async function buildServedApp(): Promise<Hono<{ Bindings: AppBindings }>> {
     store: runtime.store,
     events: runtime.events,
     indexTtlSeconds: config.memoryTtlSeconds,
+    maxUploadBytes: config.limits.uploadBytes,
     modelHealth: () => runtime.modelHealth(),
     ...(config.server.webRoot === undefined ? {} : { webRoot: config.server.webRoot }),
   }) as unknown as Hono<{ Bindings: AppBindings }>;

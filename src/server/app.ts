@@ -36,6 +36,8 @@ export interface AppDependencies {
   store?: RedisStore;
   /** TTL of the indexes an upload rebuilds (mounts /api/import when given). */
   indexTtlSeconds?: number;
+  /** Largest upload to /api/import, in bytes (MAX_UPLOAD_BYTES; the import routes' default when absent). */
+  maxUploadBytes?: number;
   /** Extra health information, e.g. whether the chat model answers. */
   modelHealth?: () => Promise<{ ok: boolean; error?: string }>;
   /** Where the built web app is (default dist/web); false leaves `/` unmounted. */
@@ -80,7 +82,14 @@ export function createApp(dependencies: AppDependencies): Hono<AppEnv & { Bindin
     app.route("/api/sessions", sessionRoutes({ conversationsFor, ...(dependencies.events ? { events: dependencies.events } : {}), userOf }));
   }
   if (dependencies.indexTtlSeconds !== undefined) {
-    app.route("/api/import", importRoutes({ client, keys, indexTtlSeconds: dependencies.indexTtlSeconds, userOf, ...(dependencies.events ? { events: dependencies.events } : {}) }));
+    app.route("/api/import", importRoutes({
+        client,
+        keys,
+        indexTtlSeconds: dependencies.indexTtlSeconds,
+        userOf,
+        ...(dependencies.maxUploadBytes === undefined ? {} : { maxUploadBytes: dependencies.maxUploadBytes }),
+        ...(dependencies.events ? { events: dependencies.events } : {}),
+      }));
   }
   if (store) app.route("/", createStoreRoutes({ storeFor: (context) => store.forOwner(userOf(context)) }));
   if (dependencies.webRoot !== false) app.route("/", webRoutes(dependencies.webRoot === undefined ? {} : { root: dependencies.webRoot }));

@@ -52,7 +52,7 @@ describe("wellness serve: the app's chat, sessions and import on the Agent Serve
     redis = await connectTestRedis({ label: "http-chat" });
     server = await startServe(
       undefined,
-      { REDIS_URL: redis.url, REDIS_KEY_PREFIX: redis.prefix, USER_TIMEZONE: "Europe/Berlin", API_TOKENS: `${AMY}:amy,${BOB}:bob`, EMBEDDING_PROVIDER: "local" },
+      { REDIS_URL: redis.url, REDIS_KEY_PREFIX: redis.prefix, USER_TIMEZONE: "Europe/Berlin", API_TOKENS: `${AMY}:amy,${BOB}:bob`, EMBEDDING_PROVIDER: "local", MAX_UPLOAD_BYTES: "65536" },
       90_000,
       ["--model-module", MODEL],
     );
@@ -290,5 +290,9 @@ describe("wellness serve: the app's chat, sessions and import on the Agent Serve
     const bad = await fetch(`${server.url}/api/import`, { method: "POST", headers: { authorization: `Bearer ${AMY}`, "content-type": "application/xml" }, body: "hello" });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: { code: "ERR_IMPORT_NOT_AN_EXPORT" } });
+    // MAX_UPLOAD_BYTES of the server's environment (64 KiB here) is the upload limit.
+    const large = await fetch(`${server.url}/api/import`, { method: "POST", headers: { authorization: `Bearer ${AMY}`, "content-type": "application/xml" }, body: Buffer.concat([xml, Buffer.alloc(70_000, 32)]) });
+    expect(large.status).toBe(413);
+    expect(((await large.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: "ERR_PAYLOAD_TOO_LARGE", message: expect.stringMatching(/MAX_UPLOAD_BYTES/) as string });
   });
 });
