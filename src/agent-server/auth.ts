@@ -1,6 +1,7 @@
 import { Auth, HTTPException } from "@langchain/langgraph-sdk/auth";
 import { createHash, timingSafeEqual } from "node:crypto";
 import { getContext } from "hono/context-storage";
+import type { ErrorCode } from "../errors.js";
 import { clientAddress, type AuthFailureLimiter } from "../server/guards/index.js";
 
 const digest = (text: string) => createHash("sha256").update(text).digest();
@@ -71,6 +72,15 @@ async function throttled<T>(run: () => Promise<T>): Promise<T | undefined> {
 }
 
 /**
+ * A refusal whose body is the app's JSON error, `{ "error": { "code", "message" } }`, as every
+ * other error of the server: the official server answers an exception of the auth handler with the
+ * exception's message as the body and its headers, so the message is that JSON.
+ */
+function refusal(status: 401 | 429, code: ErrorCode, message: string, headers: Record<string, string>): HTTPException {
+  return new HTTPException(status, { message: JSON.stringify({ error: { code, message } }), headers: { "Content-Type": "application/json; charset=UTF-8", ...headers } });
+}
+
+/**
  * `bearerTokenAuth` whose settings are read on the first request, not when the module that
  * creates it is imported (langgraph.json's `auth` names an export, so its module must not read
  * the environment at import time).
@@ -92,7 +102,7 @@ export function lazyBearerTokenAuth(settings: () => TokenSettings): Auth {
   const refuse = async (address: string, message: string): Promise<never> => {
     const { failures } = current();
     if (failures) await throttled(async () => (await failures()).recordFailure(address));
-    throw new HTTPException(401, { message, headers: { "WWW-Authenticate": "Bearer" } });
+    throw refusal(401, "ERR_UNAUTHORIZED", message, { "WWW-Authenticate": "Bearer" });
   };
   const auth = new Auth()
     .authenticate(async (request: Request) => {
@@ -103,9 +113,8 @@ export function lazyBearerTokenAuth(settings: () => TokenSettings): Auth {
       const address = requestAddress();
       const verdict = failures ? await throttled(async () => (await failures()).check(address)) : undefined;
       if (verdict?.limited) {
-        throw new HTTPException(429, {
-          message: `Too many failed sign-ins from this address; try again in ${verdict.retryAfterSeconds} s.`,
-          headers: { "Retry-After": String(verdict.retryAfterSeconds) },
+        throw refusal(429, "ERR_RATE_LIMITED", `Too many failed sign-ins from this address; try again in ${verdict.retryAfterSeconds} s.`, {
+          "Retry-After": String(verdict.retryAfterSeconds),
         });
       }
       const match = /^Bearer\s+(\S+)$/iu.exec(header ?? "");

@@ -35,8 +35,8 @@ describe("wellness serve --config: the Agent Server on Redis", () => {
   let redis: TestConnection;
   const servers: RunningServe[] = [];
 
-  const serve = async () => {
-    const server = await startServe(CONFIG, { REDIS_URL: redis.url, REDIS_KEY_PREFIX: redis.prefix, API_TOKENS: `${ALICE}:alice,${BOB}:bob`, HOST: "127.0.0.1" });
+  const serve = async (env: Record<string, string> = {}) => {
+    const server = await startServe(CONFIG, { REDIS_URL: redis.url, REDIS_KEY_PREFIX: redis.prefix, API_TOKENS: `${ALICE}:alice,${BOB}:bob`, HOST: "127.0.0.1", ...env });
     servers.push(server);
     return server;
   };
@@ -197,5 +197,21 @@ describe("wellness serve --config: the Agent Server on Redis", () => {
       const state = await onA.threads.getState<EchoState>(thread.thread_id);
       expect(state.values.messages).toHaveLength(20);
     }
+  });
+
+  it("refuses a bad token with a JSON 401, and an address with too many failures with a JSON 429 and Retry-After", { timeout: 120_000 }, async () => {
+    // Its own key prefix: the failures it counts for 127.0.0.1 must not limit the other servers.
+    const server = await serve({ AUTH_FAILURE_LIMIT: "2", AUTH_FAILURE_WINDOW_SECONDS: "60", REDIS_KEY_PREFIX: `${redis.prefix}limited:` });
+    const search = () => fetch(`${server.url}/threads/search`, { method: "POST", body: "{}", headers: { authorization: "Bearer not-a-token-0123456789" } });
+    for (let failure = 0; failure < 2; failure++) {
+      const refused = await search();
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get("content-type")).toMatch(/^application\/json/);
+      expect(await refused.json()).toEqual({ error: { code: "ERR_UNAUTHORIZED", message: "The API token is not valid." } });
+    }
+    const limited = await fetch(`${server.url}/threads/search`, { method: "POST", body: "{}", headers: { authorization: `Bearer ${ALICE}` } });
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(await limited.json()).toEqual({ error: { code: "ERR_RATE_LIMITED", message: expect.stringMatching(/^Too many failed sign-ins from this address; try again in \d+ s\.$/) as string } });
   });
 });

@@ -65,7 +65,11 @@ describe("wellness serve: the app's chat, sessions and import on the Agent Serve
 
   it("refuses requests without a valid token, and serves the page and /health without one", async () => {
     expect((await post("/api/chat/stateless/stream", undefined, { message: "hi" })).status).toBe(401);
-    expect((await post("/api/chat/stateless/stream", "wrong-token-0123456789", { message: "hi" })).status).toBe(401);
+    const refused = await post("/api/chat/stateless/stream", "wrong-token-0123456789", { message: "hi" });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(refused.headers.get("www-authenticate")).toBe("Bearer");
+    expect(await refused.json()).toEqual({ error: { code: "ERR_UNAUTHORIZED", message: "The API token is not valid." } });
     expect((await fetch(`${server.url}/api/sessions`)).status).toBe(401);
     expect((await fetch(`${server.url}/threads/search`, { method: "POST", body: "{}" })).status).toBe(401);
     const health = await fetch(`${server.url}/health`);
