@@ -94,15 +94,22 @@ export class ConfigError extends WellnessError {
   }
 }
 
-/** An id that would reach a Redis key is empty, too long, or holds a forbidden character. */
+/** What an id that reaches a Redis key may be, said by an {@link InvalidIdError} unless it says otherwise. */
+export const ID_RULE = "Ids are 1-128 characters without control characters or any of { } * ? [ ] \\.";
+
+/** The hint of an {@link InvalidIdError} for an id the memory stores issue themselves. */
+export const ISSUED_ID_HINT = "Use an id that `wellness memory list` or GET /api/memory shows.";
+
+/**
+ * An id that would reach a Redis key is empty, too long, or holds a forbidden character, or a
+ * value stored under one is not what it must be. `hint` says what to send instead (by default
+ * the id rule; "" says nothing more).
+ */
 export class InvalidIdError extends WellnessError {
   readonly field: string;
 
-  constructor(field: string, reason: string) {
-    super(
-      "ERR_INVALID_ID",
-      `Invalid ${field}: ${reason}. Ids are 1-128 characters without control characters or any of { } * ? [ ] \\.`,
-    );
+  constructor(field: string, reason: string, hint: string = ID_RULE) {
+    super("ERR_INVALID_ID", `Invalid ${field}: ${reason}.${hint === "" ? "" : ` ${hint}`}`);
     this.field = field;
   }
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { InvalidIdError } from "../errors.js";
+import { InvalidIdError, ISSUED_ID_HINT } from "../errors.js";
 import { validateId } from "../redis/ids.js";
 import type { MemoryDependencies } from "./context.js";
 import type { KnnRequest, VectorMatch, VectorScope } from "./vector/vector-index.js";
@@ -56,7 +56,7 @@ function newId(): string {
 }
 
 function checkId(id: string): string {
-  if (!ID_PATTERN.test(id)) throw new InvalidIdError("memory id", "it is not an id this store issued");
+  if (!ID_PATTERN.test(id)) throw new InvalidIdError("memory id", "it is not an id this store issued", ISSUED_ID_HINT);
   return id;
 }
 
@@ -107,10 +107,10 @@ export class EpisodicMemory {
   async store(userId: string, input: EpisodicInput): Promise<EpisodicRecord> {
     validateId("user id", userId);
     if (!EPISODIC_TYPES.includes(input.type)) {
-      throw new InvalidIdError("event type", `expected one of ${EPISODIC_TYPES.join(", ")}`);
+      throw new InvalidIdError("event type", `expected one of ${EPISODIC_TYPES.join(", ")}`, "");
     }
     const description = input.description.trim();
-    if (description === "") throw new InvalidIdError("description", "it is empty");
+    if (description === "") throw new InvalidIdError("description", "it is empty", "");
     await this.deps.guard.check("write");
     const id = newId();
     const context = input.context?.trim() ?? "";

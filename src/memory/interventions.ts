@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { InvalidIdError } from "../errors.js";
+import { InvalidIdError, ISSUED_ID_HINT } from "../errors.js";
 import { validateId } from "../redis/ids.js";
 import { RedisScript } from "../redis/script.js";
 import type { MemoryDependencies } from "./context.js";
@@ -158,7 +158,7 @@ function newId(): string {
 }
 
 function checkId(id: string): string {
-  if (!ID_PATTERN.test(id)) throw new InvalidIdError("intervention id", "it is not an id this store issued");
+  if (!ID_PATTERN.test(id)) throw new InvalidIdError("intervention id", "it is not an id this store issued", ISSUED_ID_HINT);
   return id;
 }
 
@@ -251,9 +251,9 @@ export class Interventions {
   async record(userId: string, input: InterventionInput): Promise<Intervention> {
     validateId("user id", userId);
     const suggestion = input.suggestion.trim();
-    if (suggestion === "") throw new InvalidIdError("suggestion", "it is empty");
+    if (suggestion === "") throw new InvalidIdError("suggestion", "it is empty", "");
     const metric = validateId("metric", input.metric);
-    if (!/^\d{4}-\d{2}-\d{2}$/u.test(input.date)) throw new InvalidIdError("advice date", "expected YYYY-MM-DD");
+    if (!/^\d{4}-\d{2}-\d{2}$/u.test(input.date)) throw new InvalidIdError("advice date", "expected YYYY-MM-DD", "");
     await this.deps.guard.check("write");
     const text = `${suggestion} (${metric})`;
     const [vector] = (await this.deps.embeddings.embed([text])) as [Float32Array];

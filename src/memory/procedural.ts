@@ -134,8 +134,8 @@ export class ProceduralMemory {
   /** Records a turn's tool sequence; returns the pattern, or undefined when the score is below 0.7. */
   async record(userId: string, input: ProcedureInput): Promise<Procedure | undefined> {
     validateId("user id", userId);
-    if (!(input.success >= 0 && input.success <= 1)) throw new InvalidIdError("success score", "expected a number from 0 to 1");
-    if (!(input.latencyMs >= 0)) throw new InvalidIdError("latency", "expected a non-negative number of milliseconds");
+    if (!(input.success >= 0 && input.success <= 1)) throw new InvalidIdError("success score", "expected a number from 0 to 1", "");
+    if (!(input.latencyMs >= 0)) throw new InvalidIdError("latency", "expected a non-negative number of milliseconds", "");
     if (input.tools.length === 0 || input.success < MIN_SUCCESS_SCORE) return undefined;
     await this.deps.guard.check("write");
     const normalized = normalizeQuery(input.query);

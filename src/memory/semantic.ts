@@ -66,7 +66,7 @@ export class SemanticMemory {
     for (const fact of facts) {
       validateId("category", fact.category);
       validateId("fact type", fact.factType);
-      if (fact.content.trim() === "") throw new InvalidIdError("fact content", "it is empty");
+      if (fact.content.trim() === "") throw new InvalidIdError("fact content", "it is empty", "");
     }
     await this.deps.guard.check("write");
     this.knownCategories = undefined;

@@ -73,6 +73,8 @@ describe("long-term memory", () => {
         await expect(m.episodic.list(crafted)).rejects.toMatchObject({ code: "ERR_INVALID_ID" });
       }
       await expect(m.episodic.forget("alice", "*")).rejects.toMatchObject({ code: "ERR_INVALID_ID" });
+      // An id made of allowed characters that this store never issued is refused for that reason alone.
+      await expect(m.episodic.forget("alice", "nope")).rejects.toThrow(/^Invalid memory id: it is not an id this store issued\. Use an id that `wellness memory list` or GET \/api\/memory shows\.$/);
       expect(await m.episodic.get("alice", mine.id)).toBeDefined();
     });
 
