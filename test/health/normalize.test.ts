@@ -34,6 +34,14 @@ describe("units and names", () => {
     expect(toCanonical("VO2Max", 40, "mL/min·kg")).toEqual({ value: 40, unit: "mL/min·kg" });
     expect(toCanonical("HeartRateVariabilitySDNN", 44.388, "ms")).toEqual({ value: expect.closeTo(44.388, 9) as number, unit: "ms" });
     expect(toCanonical("HeartRateVariabilitySDNN", 0.05, "s")).toEqual({ value: expect.closeTo(50, 9) as number, unit: "ms" });
+    expect(toCanonical("RunningGroundContactTime", 262, "ms")).toEqual({ value: expect.closeTo(262, 9) as number, unit: "ms" });
+    expect(toCanonical("WalkingStepLength", 27, "in")).toEqual({ value: expect.closeTo(68.58, 9) as number, unit: "cm" });
+    expect(toCanonical("RunningStrideLength", 1.12, "m")).toEqual({ value: expect.closeTo(112, 9) as number, unit: "cm" });
+    expect(toCanonical("RunningVerticalOscillation", 8.9, "cm")).toEqual({ value: expect.closeTo(8.9, 9) as number, unit: "cm" });
+    expect(toCanonical("DietaryVitaminD", 10, "mcg")).toEqual({ value: expect.closeTo(10, 9) as number, unit: "mcg" });
+    expect(toCanonical("DietaryFolate", 400, "mcg")).toEqual({ value: expect.closeTo(400, 9) as number, unit: "mcg" });
+    expect(toCanonical("DietaryVitaminB6", 1.3, "mg")).toEqual({ value: expect.closeTo(1.3, 9) as number, unit: "mg" });
+    expect(toCanonical("DietarySodium", 2.3, "g")).toEqual({ value: expect.closeTo(2300, 9) as number, unit: "mg" });
   });
 
   it("names types by their own name and knows which add up", () => {

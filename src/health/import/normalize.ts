@@ -108,14 +108,25 @@ const CONVERSIONS: Record<string, Conversion> = {
   "%": { unit: "%", factor: 1 },
 };
 
-/** Body measurements where meters or centimetres read better than kilometres. */
-const LENGTH_IN_CM = new Set(["Height", "WaistCircumference"]);
-
-/**
- * Time metrics kept in milliseconds: heart rate variability (SDNN, Apple's "ms") is 20-100 ms, a
- * millionth of a day; in minutes (0.0007) it rounds to nothing at the three decimals the import keeps.
+/*
+ * The import keeps three decimals of every value in its metric's canonical unit, so a metric whose
+ * values are small in its dimension's unit gets a smaller one: in kilometres a 68 cm step is 0.001,
+ * in minutes a 44 ms heart rate variability is 0.001, in grams 10 mcg of vitamin D is 0.
  */
-const TIME_IN_MS = new Set(["HeartRateVariabilitySDNN"]);
+
+/** Lengths in centimetres: body measurements and the running and walking metrics of a stride. */
+const LENGTH_IN_CM = new Set(["Height", "WaistCircumference", "WalkingStepLength", "RunningStrideLength", "RunningVerticalOscillation"]);
+
+/** Times in milliseconds: heart rate variability (SDNN) and a running step's ground contact. */
+const TIME_IN_MS = new Set(["HeartRateVariabilitySDNN", "RunningGroundContactTime"]);
+
+/** Nutrients in milligrams (HealthKit records these in mg). */
+const NUTRIENTS_IN_MG = new Set(
+  ["VitaminC", "VitaminE", "VitaminB6", "Thiamin", "Riboflavin", "Niacin", "PantothenicAcid", "Calcium", "Iron", "Magnesium", "Phosphorus", "Potassium", "Sodium", "Zinc", "Copper", "Manganese", "Chloride", "Caffeine", "Cholesterol"].map((name) => `Dietary${name}`),
+);
+
+/** Nutrients in micrograms (HealthKit records these in mcg). */
+const NUTRIENTS_IN_MCG = new Set(["VitaminA", "VitaminD", "VitaminK", "VitaminB12", "Folate", "Biotin", "Selenium", "Chromium", "Molybdenum", "Iodine"].map((name) => `Dietary${name}`));
 
 /** How one metric's values in one unit become canonical: value × factor + offset, then × scale. */
 export interface UnitConversion {
@@ -135,6 +146,8 @@ export function unitConversion(metric: string, unit: string): UnitConversion | u
   if (!conversion) return undefined;
   if (conversion.unit === "km" && LENGTH_IN_CM.has(metric)) return { factor: conversion.factor, offset: conversion.offset ?? 0, scale: 100_000, unit: "cm" };
   if (conversion.unit === "min" && TIME_IN_MS.has(metric)) return { factor: conversion.factor, offset: conversion.offset ?? 0, scale: 60_000, unit: "ms" };
+  if (conversion.unit === "kg" && NUTRIENTS_IN_MG.has(metric)) return { factor: conversion.factor, offset: conversion.offset ?? 0, scale: 1_000_000, unit: "mg" };
+  if (conversion.unit === "kg" && NUTRIENTS_IN_MCG.has(metric)) return { factor: conversion.factor, offset: conversion.offset ?? 0, scale: 1_000_000_000, unit: "mcg" };
   if (conversion.unit === "kg" && metric.startsWith("Dietary") && metric !== "DietaryWater") {
     return { factor: conversion.factor, offset: conversion.offset ?? 0, scale: 1000, unit: "g" };
   }
