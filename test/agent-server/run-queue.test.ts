@@ -220,6 +220,21 @@ describe("the run queue shared by several server processes", () => {
     await runs.return(undefined);
   });
 
+  it("ends a run whose thread a client deleted while it executed: the run's and the thread's status writes resolve", async () => {
+    const threadId = randomUUID();
+    const runId = await queueRun(here, threadId);
+    const other = await queueRun(here, randomUUID());
+    const runs = here.runs.next();
+    expect(await claimNext(runs)).toBe(runId);
+    await here.threads.delete(threadId, undefined);
+    await here.runs.setStatus(runId, "success");
+    await here.threads.setStatus(threadId, {});
+    expect(await test.client.exists(test.keys.agentThread(threadId))).toBe(0);
+    expect(await claimNext(runs)).toBe(other);
+    here.runs.close();
+    await runs.return(undefined);
+  });
+
   it("drops a queued run that was cancelled before any worker claimed it", async () => {
     const threadId = randomUUID();
     const cancelled = await queueRun(here, threadId);

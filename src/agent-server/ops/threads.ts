@@ -211,7 +211,12 @@ export class RedisThreads implements ThreadsRepo {
   private async storeStatus(threadId: string, options: { checkpoint?: CheckpointPayload; exception?: Error }): Promise<void> {
     const { client, keys } = this.context;
     const [exists, inflight] = await Promise.all([client.exists(keys.agentThread(threadId)), client.sCard(keys.agentThreadInflight(threadId))]);
-    if (!exists) throw notFound("Thread not found");
+    if (!exists) {
+      // Deleted while its run executed: nothing to record, and throwing would end the official
+      // worker's loop for good; the finished run's stream still closes.
+      await this.onSettled?.(threadId);
+      return;
+    }
     const checkpoint = options.checkpoint;
     const status: ThreadStatus =
       options.exception != null ? "error" : checkpoint && checkpoint.next.length > 0 ? "interrupted" : inflight > 0 ? "busy" : "idle";
