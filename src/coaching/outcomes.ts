@@ -83,7 +83,9 @@ export class OutcomeCheck {
     const baseline = intervention.baseline;
     const observed = await this.averages.average(userId, intervention.metric, from, to);
     const unit = observed?.unit ?? baseline?.unit ?? "";
-    if (!baseline || !observed || observed.days < this.minDays) {
+    // A baseline in another unit (the data was imported again since, with the metric in a new
+    // unit, as heart rate variability moved from minutes to milliseconds) cannot be compared.
+    if (!baseline || !observed || observed.days < this.minDays || (baseline.unit !== "" && observed.unit !== "" && baseline.unit !== observed.unit)) {
       return { status: "insufficient_data", baseline: baseline?.value ?? 0, ...(observed ? { observed: observed.value } : {}), unit, from, to, days: observed?.days ?? 0, evaluatedAt };
     }
     const change = Math.round((observed.value - baseline.value) * 100) / 100;

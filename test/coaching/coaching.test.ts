@@ -185,6 +185,23 @@ describe("coaching that learns what works", () => {
     expect(await test.client.zCard(keys.interventionsDue())).toBe(0);
   });
 
+  it("does not compare a baseline with data in another unit (an export imported again since, the metric in a new unit)", async () => {
+    const { memory, store, load } = setup(advisingModel());
+    await load("cz", exportXml(43, () => 5000, () => 60));
+    await memory.interventions.record("cz", {
+      sessionId: "cz-1",
+      suggestion: "Add a 20 minute walk after dinner to bring your resting heart rate down",
+      metric: "RestingHeartRate",
+      direction: "decrease",
+      baseline: { value: 0.001, unit: "count/ms", from: "2024-09-16", to: "2024-10-13", days: 28 },
+      date: "2024-10-14",
+      source: "tool",
+    });
+    await new OutcomeCheck({ interventions: memory.interventions, store, now: () => new Date("2024-11-01T00:00:00Z") }).forUser("cz");
+    const [advice] = await memory.interventions.list("cz");
+    expect(advice?.dataOutcome).toMatchObject({ status: "insufficient_data", unit: "count/min" });
+  });
+
   it("marks adherence from what the user says without touching the data outcome, and the data outcome leaves adherence alone", async () => {
     const { memory, ask, load, learner } = setup(advisingModel());
     await load("dee", exportXml(28, () => 5000));
