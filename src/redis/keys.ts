@@ -7,7 +7,7 @@ const SAFE_SEGMENT = /^[A-Za-z0-9_.-]*$/u;
 
 function isoDate(field: string, value: string): string {
   if (!ISO_DATE.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
-    throw new InvalidIdError(field, `expected a date as YYYY-MM-DD, got '${String(value).slice(0, 40)}'`);
+    throw new InvalidIdError(field, `expected a date as YYYY-MM-DD, got '${String(value).slice(0, 40)}'`, "");
   }
   return value;
 }
@@ -44,7 +44,7 @@ export function decodeKeySegment(segment: string): string {
 
 function hexDigest(field: string, value: string): string {
   if (!HEX_DIGEST.test(value)) {
-    throw new InvalidIdError(field, "expected a lowercase hex digest");
+    throw new InvalidIdError(field, "expected a lowercase hex digest", "");
   }
   return value;
 }
@@ -68,7 +68,7 @@ export class KeySchema {
 
   constructor(prefix = "") {
     if (/[\s{}*?[\]\\]/u.test(prefix)) {
-      throw new InvalidIdError("key prefix", "it contains whitespace or one of { } * ? [ ] \\");
+      throw new InvalidIdError("key prefix", "it contains whitespace or one of { } * ? [ ] \\", "");
     }
     this.prefix = prefix;
   }

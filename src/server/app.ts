@@ -82,14 +82,8 @@ export function createApp(dependencies: AppDependencies): Hono<AppEnv & { Bindin
     app.route("/api/sessions", sessionRoutes({ conversationsFor, ...(dependencies.events ? { events: dependencies.events } : {}), userOf }));
   }
   if (dependencies.indexTtlSeconds !== undefined) {
-    app.route("/api/import", importRoutes({
-        client,
-        keys,
-        indexTtlSeconds: dependencies.indexTtlSeconds,
-        userOf,
-        ...(dependencies.maxUploadBytes === undefined ? {} : { maxUploadBytes: dependencies.maxUploadBytes }),
-        ...(dependencies.events ? { events: dependencies.events } : {}),
-      }));
+    const { indexTtlSeconds, maxUploadBytes, events } = dependencies;
+    app.route("/api/import", importRoutes({ client, keys, indexTtlSeconds, userOf, ...(maxUploadBytes === undefined ? {} : { maxUploadBytes }), ...(events ? { events } : {}) }));
   }
   if (store) app.route("/", createStoreRoutes({ storeFor: (context) => store.forOwner(userOf(context)) }));
   if (dependencies.webRoot !== false) app.route("/", webRoutes(dependencies.webRoot === undefined ? {} : { root: dependencies.webRoot }));
