@@ -111,128 +111,120 @@ describe("the run queue shared by several server processes", () => {
     await local.stop();
   });
 
-  /** Claims the next run as the official worker does, holding it until the following claim. */
-  async function claimNext(runs: AsyncGenerator<{ run: { run_id: string } }>): Promise<string | undefined> {
-    const claimed = await runs.next();
-    return claimed.done ? undefined : claimed.value.run.run_id;
+  /** The official worker's view of the queue: claims one run at a time and holds it until the next claim. */
+  function officialWorker(ops: RedisOps): { claim: () => Promise<string | undefined>; stop: () => Promise<void> } {
+    const runs = ops.runs.next();
+    return {
+      claim: async () => {
+        const claimed = await runs.next();
+        return claimed.done ? undefined : claimed.value.run.run_id;
+      },
+      stop: async () => {
+        ops.runs.close();
+        await runs.return(undefined);
+      },
+    };
+  }
+
+  /** Two runs queued on a new thread, the first claimed and held by an official worker. */
+  async function firstOfTwoClaimed(): Promise<{ threadId: string; first: string; next: string; worker: ReturnType<typeof officialWorker> }> {
+    const threadId = randomUUID();
+    const first = await queueRun(here, threadId);
+    const next = await queueRun(here, threadId);
+    const held = officialWorker(here);
+    expect(await held.claim()).toBe(first);
+    return { threadId, first, next, worker: held };
+  }
+
+  type ClientCall = (...args: unknown[]) => Promise<unknown>;
+
+  /** Runs `body` with one method of the test's client replaced; `replacement` gets the original. */
+  async function intercepting(name: "unlink" | "hmGet", replacement: (original: ClientCall, ...args: unknown[]) => Promise<unknown>, body: () => Promise<void>): Promise<void> {
+    const client = test.client as unknown as Record<typeof name, ClientCall>;
+    const original = client[name].bind(client);
+    client[name] = (...args) => replacement(original, ...args);
+    try {
+      await body();
+    } finally {
+      client[name] = original;
+    }
   }
 
   it("deletes a run cancelled with rollback in the step that ends it: a reader sees it running, then not at all", async () => {
-    const threadId = randomUUID();
-    const rolledBack = await queueRun(here, threadId);
-    const next = await queueRun(here, threadId);
-    const runs = here.runs.next();
-    expect(await claimNext(runs)).toBe(rolledBack);
+    const { threadId, first: rolledBack, next, worker: held } = await firstOfTwoClaimed();
     await here.runs.cancel(threadId, [rolledBack], { action: "rollback" }, undefined);
     expect((await here.runs.get(rolledBack, threadId, undefined))?.status).toBe("running");
     // What a client polling the run reads once its status is written and before the rest of the
     // clean-up: the first UNLINK after the status script is that clean-up.
-    const client = test.client as unknown as { unlink: (...args: unknown[]) => Promise<unknown> };
-    const unlink = client.unlink.bind(client);
     const seen: unknown[] = [];
-    client.unlink = async (...args: unknown[]) => {
+    const observe = async (original: ClientCall, ...args: unknown[]) => {
       seen.push((await here.runs.get(rolledBack, threadId, undefined)) ?? "not found");
-      return unlink(...args);
+      return original(...args);
     };
-    try {
-      await here.runs.setStatus(rolledBack, "error");
-    } finally {
-      client.unlink = unlink;
-    }
+    await intercepting("unlink", observe, () => here.runs.setStatus(rolledBack, "error"));
     expect(seen[0]).toBe("not found");
     expect(await here.runs.get(rolledBack, undefined, undefined)).toBeNull();
     expect((await here.runs.search(threadId, {}, undefined)).map((run) => run.run_id)).toEqual([next]);
-    expect(await claimNext(runs)).toBe(next);
-    here.runs.close();
-    await runs.return(undefined);
+    expect(await held.claim()).toBe(next);
+    await held.stop();
   });
 
   it("ends a rolled-back run whose clean-up met a dropped connection: the retried status write resolves, and the thread's next run goes ahead", async () => {
-    const threadId = randomUUID();
-    const rolledBack = await queueRun(here, threadId);
-    const next = await queueRun(here, threadId);
-    const runs = here.runs.next();
-    expect(await claimNext(runs)).toBe(rolledBack);
+    const { threadId, first: rolledBack, next, worker: held } = await firstOfTwoClaimed();
     await here.runs.cancel(threadId, [rolledBack], { action: "rollback" }, undefined);
     // The clean-up after the status script fails once as a dropped connection does; setStatus
     // tries again, and the run is gone by then.
-    const client = test.client as unknown as { unlink: (...args: unknown[]) => Promise<unknown> };
-    const unlink = client.unlink.bind(client);
     let calls = 0;
-    client.unlink = (...args: unknown[]) => (calls++ === 0 ? Promise.reject(new ClientClosedError()) : unlink(...args));
-    try {
-      await here.runs.setStatus(rolledBack, "error");
-    } finally {
-      client.unlink = unlink;
-    }
+    const dropOnce = (original: ClientCall, ...args: unknown[]) => (calls++ === 0 ? Promise.reject(new ClientClosedError()) : original(...args));
+    await intercepting("unlink", dropOnce, () => here.runs.setStatus(rolledBack, "error"));
     expect(calls).toBeGreaterThan(1);
     expect(await here.runs.get(rolledBack, undefined, undefined)).toBeNull();
     expect(await test.client.exists(test.keys.agentRunThread(rolledBack))).toBe(0);
-    expect(await claimNext(runs)).toBe(next);
-    here.runs.close();
-    await runs.return(undefined);
+    expect(await held.claim()).toBe(next);
+    await held.stop();
   });
 
   it("rolls a run back when the rollback is asked for while its end is being written, before its record goes", async () => {
-    const threadId = randomUUID();
-    const runId = await queueRun(here, threadId);
-    const runs = here.runs.next();
-    expect(await claimNext(runs)).toBe(runId);
+    const { threadId, first: runId, worker: held } = await firstOfTwoClaimed();
     // The run wrote a checkpoint; the thread had none when it started.
     const saver = new RedisCheckpointSaver(test.client, { keys: test.keys });
     const checkpoint = { ...emptyCheckpoint(), id: uuid6(-3), channel_values: { messages: ["hi"] }, channel_versions: { messages: 1 } };
     await saver.put({ configurable: { thread_id: threadId, checkpoint_ns: "" } }, checkpoint, { source: "loop", step: 0, parents: {} }, { messages: 1 });
     // The rollback arrives just after the status write looked for one.
-    const client = test.client as unknown as { hmGet: (...args: unknown[]) => Promise<unknown> };
-    const hmGet = client.hmGet.bind(client);
     let asked = false;
-    client.hmGet = async (...args: unknown[]) => {
-      const reply = await hmGet(...args);
+    const rollBackAfter = async (original: ClientCall, ...args: unknown[]) => {
+      const reply = await original(...args);
       if (!asked) {
         asked = true;
         await here.runs.cancel(threadId, [runId], { action: "rollback" }, undefined);
       }
       return reply;
     };
-    try {
-      await here.runs.setStatus(runId, "success");
-    } finally {
-      client.hmGet = hmGet;
-    }
+    await intercepting("hmGet", rollBackAfter, () => here.runs.setStatus(runId, "success"));
     expect(asked).toBe(true);
     expect(await here.runs.get(runId, undefined, undefined)).toBeNull();
     expect(await saver.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: "" } })).toBeUndefined();
-    here.runs.close();
-    await runs.return(undefined);
+    await held.stop();
   });
 
   it("ends a run that a client deleted while it executed: its status write resolves and lets go of the thread", async () => {
-    const threadId = randomUUID();
-    const deleted = await queueRun(here, threadId);
-    const next = await queueRun(here, threadId);
-    const runs = here.runs.next();
-    expect(await claimNext(runs)).toBe(deleted);
+    const { threadId, first: deleted, next, worker: held } = await firstOfTwoClaimed();
     await here.runs.delete(deleted, threadId, undefined);
     await here.runs.setStatus(deleted, "success");
     expect(await test.client.exists(test.keys.agentThreadActive(threadId))).toBe(0);
-    expect(await claimNext(runs)).toBe(next);
-    here.runs.close();
-    await runs.return(undefined);
+    expect(await held.claim()).toBe(next);
+    await held.stop();
   });
 
   it("ends a run whose thread a client deleted while it executed: the run's and the thread's status writes resolve", async () => {
-    const threadId = randomUUID();
-    const runId = await queueRun(here, threadId);
+    const { threadId, first: runId, worker: held } = await firstOfTwoClaimed();
     const other = await queueRun(here, randomUUID());
-    const runs = here.runs.next();
-    expect(await claimNext(runs)).toBe(runId);
     await here.threads.delete(threadId, undefined);
     await here.runs.setStatus(runId, "success");
     await here.threads.setStatus(threadId, {});
     expect(await test.client.exists(test.keys.agentThread(threadId))).toBe(0);
-    expect(await claimNext(runs)).toBe(other);
-    here.runs.close();
-    await runs.return(undefined);
+    expect(await held.claim()).toBe(other);
+    await held.stop();
   });
 
   it("drops a queued run that was cancelled before any worker claimed it", async () => {
