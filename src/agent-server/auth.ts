@@ -1,7 +1,8 @@
 import { Auth, HTTPException } from "@langchain/langgraph-sdk/auth";
 import { createHash, timingSafeEqual } from "node:crypto";
 import { getContext } from "hono/context-storage";
-import type { ErrorCode } from "../errors.js";
+import { RateLimitedError, UnauthorizedError } from "../errors.js";
+import { statusOf, type ErrorBody } from "../server/errors.js";
 import { clientAddress, type AuthFailureLimiter } from "../server/guards/index.js";
 
 const digest = (text: string) => createHash("sha256").update(text).digest();
@@ -72,12 +73,21 @@ async function throttled<T>(run: () => Promise<T>): Promise<T | undefined> {
 }
 
 /**
- * A refusal whose body is the app's JSON error, `{ "error": { "code", "message" } }`, as every
- * other error of the server: the official server answers an exception of the auth handler with the
- * exception's message as the body and its headers, so the message is that JSON.
+ * `error` as the auth handler's exception, answered as every other error of the server is (its
+ * status, the JSON `{ "error": { "code", "message" } }`, Retry-After when it has one): the official
+ * server answers such an exception with the exception's message as the body and its headers, so
+ * the message is that JSON.
  */
-function refusal(status: 401 | 429, code: ErrorCode, message: string, headers: Record<string, string>): HTTPException {
-  return new HTTPException(status, { message: JSON.stringify({ error: { code, message } }), headers: { "Content-Type": "application/json; charset=UTF-8", ...headers } });
+function refusal(error: UnauthorizedError | RateLimitedError, headers: Record<string, string> = {}): HTTPException {
+  const body: ErrorBody = { error: { code: error.code, message: error.message } };
+  return new HTTPException(statusOf(error.code), {
+    message: JSON.stringify(body),
+    headers: {
+      "Content-Type": "application/json; charset=UTF-8",
+      ...(error instanceof RateLimitedError ? { "Retry-After": String(error.retryAfterSeconds) } : {}),
+      ...headers,
+    },
+  });
 }
 
 /**
@@ -102,7 +112,7 @@ export function lazyBearerTokenAuth(settings: () => TokenSettings): Auth {
   const refuse = async (address: string, message: string): Promise<never> => {
     const { failures } = current();
     if (failures) await throttled(async () => (await failures()).recordFailure(address));
-    throw refusal(401, "ERR_UNAUTHORIZED", message, { "WWW-Authenticate": "Bearer" });
+    throw refusal(new UnauthorizedError(message), { "WWW-Authenticate": "Bearer" });
   };
   const auth = new Auth()
     .authenticate(async (request: Request) => {
@@ -113,9 +123,7 @@ export function lazyBearerTokenAuth(settings: () => TokenSettings): Auth {
       const address = requestAddress();
       const verdict = failures ? await throttled(async () => (await failures()).check(address)) : undefined;
       if (verdict?.limited) {
-        throw refusal(429, "ERR_RATE_LIMITED", `Too many failed sign-ins from this address; try again in ${verdict.retryAfterSeconds} s.`, {
-          "Retry-After": String(verdict.retryAfterSeconds),
-        });
+        throw refusal(new RateLimitedError(`Too many failed sign-ins from this address; try again in ${verdict.retryAfterSeconds} s.`, verdict.retryAfterSeconds));
       }
       const match = /^Bearer\s+(\S+)$/iu.exec(header ?? "");
       if (!match) return refuse(address, "Send Authorization: Bearer <token> with a token from API_TOKENS.");
