@@ -130,40 +130,48 @@ export class CachedEmbeddings implements Embeddings {
   async embed(texts: readonly string[]): Promise<Float32Array[]> {
     if (texts.length === 0) return [];
     const result: (Float32Array | undefined)[] = texts.map((text) => this.recall(text));
-    const unknown = texts.flatMap((text, index) => (result[index] === undefined ? [index] : []));
-    /** Hands `vector` to the caller for `texts[index]` and keeps a copy in the memo. */
-    const found = (index: number, vector: Float32Array | undefined) => {
-      if (vector) this.remember(texts[index] as string, vector.slice());
-      result[index] = vector;
-    };
-    if (unknown.length > 0) {
-      let cached: (Buffer | null)[];
-      try {
-        cached = await this.lookup(unknown.map((index) => this.keyOf(texts[index] as string)));
-      } catch {
-        this.errors += 1;
-        const passed = await this.inner.embed(unknown.map((index) => texts[index] as string));
-        unknown.forEach((index, position) => found(index, passed[position]));
-        return result as Float32Array[];
-      }
-      unknown.forEach((index, position) => {
-        const bytes = cached[position];
-        found(index, bytes ? fromBytes(bytes, this.dimensions) : undefined);
-      });
+    // Each distinct text the memo lacks, with its key, computed once for the read and the write.
+    const keyByText = new Map<string, string>();
+    for (const [index, text] of texts.entries()) if (result[index] === undefined && !keyByText.has(text)) keyByText.set(text, this.keyOf(text));
+    if (keyByText.size === 0) {
+      this.count(texts.length, 0);
+      return result as Float32Array[];
     }
-    const missingAt = texts.flatMap((text, index) => (result[index] === undefined ? [index] : []));
-    this.count(texts.length - missingAt.length, missingAt.length);
-    if (missingAt.length === 0) return result as Float32Array[];
-    const missing = [...new Set(missingAt.map((index) => texts[index] as string))];
-    const computed = await this.inner.embed(missing);
+    const unknown = [...keyByText.keys()];
+    const vectors = new Map<string, Float32Array | undefined>();
+    let cached: (Buffer | null)[] | undefined;
     try {
-      await Promise.all(missing.flatMap((text, position) => (computed[position] ? [this.client.set(this.keyOf(text), toBytes(computed[position]), { EX: this.ttlSeconds })] : [])));
+      cached = await this.lookup([...keyByText.values()]);
     } catch {
       this.errors += 1;
     }
-    const byText = new Map(missing.map((text, position) => [text, computed[position]]));
-    for (const index of missingAt) found(index, byText.get(texts[index] as string));
-    return result as Float32Array[];
+    if (cached === undefined) {
+      // Redis failed: a pass-through, nothing counted or stored there.
+      const passed = await this.inner.embed(unknown);
+      unknown.forEach((text, position) => vectors.set(text, passed[position]));
+    } else {
+      unknown.forEach((text, position) => {
+        const bytes = cached[position];
+        vectors.set(text, bytes ? fromBytes(bytes, this.dimensions) : undefined);
+      });
+      const missing = unknown.filter((text) => vectors.get(text) === undefined);
+      const misses = texts.filter((text, index) => result[index] === undefined && vectors.get(text) === undefined).length;
+      this.count(texts.length - misses, misses);
+      if (missing.length > 0) {
+        const computed = await this.inner.embed(missing);
+        missing.forEach((text, position) => vectors.set(text, computed[position]));
+        try {
+          await Promise.all(missing.flatMap((text, position) => (computed[position] ? [this.client.set(keyByText.get(text) as string, toBytes(computed[position]), { EX: this.ttlSeconds })] : [])));
+        } catch {
+          this.errors += 1;
+        }
+      }
+    }
+    for (const text of unknown) {
+      const vector = vectors.get(text);
+      if (vector) this.remember(text, vector.slice());
+    }
+    return texts.map((text, index) => result[index] ?? (vectors.get(text) as Float32Array));
   }
 
   /** Hits and misses of every process (this process's counter writes included), with this process's Redis errors. */
