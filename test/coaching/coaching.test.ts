@@ -158,19 +158,22 @@ describe("coaching that learns what works", () => {
     expect(await test.client.zCard(keys.interventionsDue())).toBe(0);
   });
 
+  /** Advice given on 2024-10-14 in `sessionId` to bring resting heart rate down from `baseline` (its 28 days before). */
+  const walkAfterDinner = (sessionId: string, baseline: { value: number; unit: string }) => ({
+    sessionId,
+    suggestion: "Add a 20 minute walk after dinner to bring your resting heart rate down",
+    metric: "RestingHeartRate",
+    direction: "decrease" as const,
+    baseline: { ...baseline, from: "2024-09-16", to: "2024-10-13", days: 28 },
+    date: "2024-10-14",
+    source: "tool" as const,
+  });
+
   it("leaves advice pending while the data does not reach the end of its window, and the schedule measures it once it does", async () => {
     const { keys, memory, store, ask, load } = setup(advisingModel());
     await load("cy", exportXml(28, () => 5000, () => 60));
     await ask("How can I get more steps in?", "cy-1", "cy");
-    await memory.interventions.record("cy", {
-      sessionId: "cy-1",
-      suggestion: "Add a 20 minute walk after dinner to bring your resting heart rate down",
-      metric: "RestingHeartRate",
-      direction: "decrease",
-      baseline: { value: 60, unit: "count/min", from: "2024-09-16", to: "2024-10-13", days: 28 },
-      date: "2024-10-14",
-      source: "tool",
-    });
+    await memory.interventions.record("cy", walkAfterDinner("cy-1", { value: 60, unit: "count/min" }));
     await load("cy", exportXml(35, () => 5000, () => 60));
     const later = new OutcomeCheck({ interventions: memory.interventions, store, now: () => new Date("2024-11-01T00:00:00Z") });
     expect(await later.forUser("cy")).toEqual([]);
@@ -188,15 +191,7 @@ describe("coaching that learns what works", () => {
   it("does not compare a baseline with data in another unit (an export imported again since, the metric in a new unit)", async () => {
     const { memory, store, load } = setup(advisingModel());
     await load("cz", exportXml(43, () => 5000, () => 60));
-    await memory.interventions.record("cz", {
-      sessionId: "cz-1",
-      suggestion: "Add a 20 minute walk after dinner to bring your resting heart rate down",
-      metric: "RestingHeartRate",
-      direction: "decrease",
-      baseline: { value: 0.001, unit: "count/ms", from: "2024-09-16", to: "2024-10-13", days: 28 },
-      date: "2024-10-14",
-      source: "tool",
-    });
+    await memory.interventions.record("cz", walkAfterDinner("cz-1", { value: 0.001, unit: "count/ms" }));
     await new OutcomeCheck({ interventions: memory.interventions, store, now: () => new Date("2024-11-01T00:00:00Z") }).forUser("cz");
     const [advice] = await memory.interventions.list("cz");
     expect(advice?.dataOutcome).toMatchObject({ status: "insufficient_data", unit: "count/min" });
