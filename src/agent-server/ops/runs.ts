@@ -270,9 +270,14 @@ export class RedisRuns implements RunsRepo {
       client.unlink([keys.agentRun(threadId, runId)]),
       client.zRem(keys.agentThreadRuns(threadId), runId),
       client.sRem(keys.agentThreadInflight(threadId), runId),
-      client.unlink([keys.agentRunThread(runId)]),
-      client.zRem(keys.agentRunQueue(), this.queueMember(threadId, runId)),
+      this.removeElsewhere(threadId, runId),
     ]);
+  }
+
+  /** Deletes what a run has outside its thread's slot: its reference and its queue entry (safe to repeat). */
+  private async removeElsewhere(threadId: string, runId: string): Promise<void> {
+    const { client, keys } = this.context;
+    await Promise.all([client.unlink([keys.agentRunThread(runId)]), client.zRem(keys.agentRunQueue(), this.queueMember(threadId, runId))]);
   }
 
   async delete(runId: string, threadId: string | undefined, auth: AuthContext | undefined): Promise<string | null> {
@@ -401,12 +406,12 @@ export class RedisRuns implements RunsRepo {
   }
 
   /**
-   * What follows a run's end: a deleted run's records in other slots (its reference and queue
-   * entry; `remove` is safe to repeat) go, its stream closes (after the worker has written the
-   * thread's status when the run executed here), and a worker looks at the queue.
+   * What follows a run's end: a deleted run's records in other slots go (the status script deleted
+   * those in its thread's slot), its stream closes (after the worker has written the thread's
+   * status when the run executed here), and a worker looks at the queue.
    */
   private async ended(threadId: string, runId: string, deleted: boolean): Promise<void> {
-    if (deleted) await this.remove(threadId, runId);
+    if (deleted) await this.removeElsewhere(threadId, runId);
     if (this.executing.has(runId)) this.finishing.set(threadId, [...(this.finishing.get(threadId) ?? []), runId]);
     else await this.stream.close(runId);
     this.wakeups.notifyOne("queue");
